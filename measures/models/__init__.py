@@ -1,0 +1,13 @@
+from measures.models.courses import Course, Module
+from measures.models.dates import CourseDate
+from measures.models.vocabularies import CertificateKind, FundingType, Subject, TargetGroup
+
+__all__ = [
+    "CertificateKind",
+    "Course",
+    "CourseDate",
+    "FundingType",
+    "Module",
+    "Subject",
+    "TargetGroup",
+]

@@ -1,0 +1,213 @@
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Course.Status.PUBLISHED)
+
+    def current(self, day=None):
+        """Courses with a current or future date that is not cancelled, or a rolling start."""
+        from measures.models.dates import CourseDate
+
+        return self.filter(
+            Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk")))
+        )
+
+    def out_of_date(self, day=None):
+        from measures.models.dates import CourseDate
+
+        return self.exclude(
+            Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk")))
+        )
+
+    def public(self, day=None):
+        return self.published().current(day)
+
+
+class Course(models.Model):
+    """A course offer (Bildungsangebot, Maßnahme) of one provider."""
+
+    class Kind(models.TextChoices):
+        COURSE = "course", _("Kurs")
+        SEMINAR = "seminar", _("Seminar / Workshop")
+        RETRAINING = "retraining", _("Umschulung / Nachqualifizierung")
+        STUDY = "study", _("Studiengang")
+        COUNSELLING = "counselling", _("Beratung")
+        EVENT = "event", _("Veranstaltung")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Entwurf")
+        SUBMITTED = "submitted", _("eingereicht")
+        PUBLISHED = "published", _("veröffentlicht")
+        RETURNED = "returned", _("zurückgegeben")
+        ARCHIVED = "archived", _("archiviert")
+
+    class PriceKind(models.TextChoices):
+        FIXED = "fixed", _("Festpreis")
+        FREE = "free", _("kostenfrei")
+        REDUCED = "reduced", _("ermäßigt möglich")
+        ON_REQUEST = "on_request", _("auf Anfrage")
+
+    class Language(models.TextChoices):
+        GERMAN = "de", _("Deutsch")
+        ENGLISH = "en", _("Englisch")
+        EASY_GERMAN = "de-easy", _("Deutsch in Leichter Sprache")
+        ARABIC = "ar", _("Arabisch")
+        TURKISH = "tr", _("Türkisch")
+        RUSSIAN = "ru", _("Russisch")
+        UKRAINIAN = "uk", _("Ukrainisch")
+        POLISH = "pl", _("Polnisch")
+        FRENCH = "fr", _("Französisch")
+        SPANISH = "es", _("Spanisch")
+        MULTILINGUAL = "mul", _("mehrsprachig")
+
+    provider = models.ForeignKey(
+        "network.Organisation",
+        verbose_name=_("Anbieter"),
+        on_delete=models.PROTECT,
+        related_name="courses",
+    )
+    title = models.CharField(_("Titel"), max_length=250)
+    slug = models.SlugField(_("Kurzadresse"), max_length=150, unique=True)
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.COURSE)
+    summary = models.TextField(_("Kurzbeschreibung"), max_length=600, blank=True)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    objectives = models.TextField(_("Lernziele"), blank=True)
+    contents = models.TextField(_("Inhalte"), blank=True)
+    prerequisites = models.TextField(_("Voraussetzungen"), blank=True)
+    subjects = models.ManyToManyField(
+        "measures.Subject", verbose_name=_("Fachgebiete"), blank=True, related_name="courses"
+    )
+    keywords = TaggableManager(
+        verbose_name=_("Schlagwörter"), blank=True, help_text=_("Durch Kommas getrennt.")
+    )
+    target_groups = models.ManyToManyField(
+        "measures.TargetGroup", verbose_name=_("Zielgruppen"), blank=True, related_name="courses"
+    )
+    language = models.CharField(
+        _("Unterrichtssprache"), max_length=10, choices=Language.choices, default=Language.GERMAN
+    )
+    certificate_kind = models.ForeignKey(
+        "measures.CertificateKind",
+        verbose_name=_("Abschluss"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="courses",
+    )
+    certificate_details = models.CharField(
+        _("Abschluss (Einzelheiten)"), max_length=300, blank=True
+    )
+    funding = models.ManyToManyField(
+        "measures.FundingType", verbose_name=_("Förderung"), blank=True, related_name="courses"
+    )
+    hours = models.DecimalField(
+        _("Zeitstunden"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    teaching_units = models.PositiveIntegerField(
+        _("Unterrichtseinheiten (UE à 45 Minuten)"), null=True, blank=True
+    )
+    price = models.DecimalField(
+        _("Preis in Euro"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    price_kind = models.CharField(
+        _("Preisangabe"), max_length=20, choices=PriceKind.choices, default=PriceKind.FIXED
+    )
+    price_notes = models.CharField(_("Hinweise zum Preis"), max_length=300, blank=True)
+    easy_language = models.BooleanField(
+        _("Beschreibung in Leichter Sprache"), default=False
+    )
+    childcare = models.BooleanField(_("Kinderbetreuung möglich"), default=False)
+    contact = models.ForeignKey(
+        "network.Contact",
+        verbose_name=_("Ansprechperson"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+    )
+    registration_url = models.URLField(_("Anmeldung (Link)"), blank=True)
+    registration_notes = models.CharField(_("Hinweise zur Anmeldung"), max_length=300, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    external_id = models.CharField(
+        _("externe Kennung"),
+        max_length=100,
+        blank=True,
+        help_text=_("Die Kennung im System des Anbieters, für Importe."),
+    )
+    created_at = models.DateTimeField(_("angelegt"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("zuletzt aktualisiert"), auto_now=True)
+    last_confirmed_at = models.DateTimeField(_("zuletzt bestätigt"), null=True, blank=True)
+    published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Kurs")
+        verbose_name_plural = _("Kurse")
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+                name="course_price_not_negative",
+                violation_error_message=_("Der Preis darf nicht negativ sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gte=0),
+                name="course_hours_not_negative",
+                violation_error_message=_("Die Stunden dürfen nicht negativ sein."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(price_kind="free") | Q(price__isnull=True) | Q(price=0),
+                name="course_free_has_no_price",
+                violation_error_message=_("Ein kostenfreies Angebot hat keinen Preis."),
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="course_external_id_unique_per_provider",
+                violation_error_message=_(
+                    "Diese externe Kennung ist bei diesem Anbieter schon vergeben."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "status"], name="course_provider_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("measures:course_detail", kwargs={"slug": self.slug})
+
+    @property
+    def module_units(self) -> int:
+        return sum(module.teaching_units or 0 for module in self.modules.all())
+
+
+class Module(models.Model):
+    """A unit of a course's curriculum."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("Kurs"), on_delete=models.CASCADE, related_name="modules"
+    )
+    position = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    title = models.CharField(_("Titel"), max_length=250)
+    contents = models.TextField(_("Inhalte"), blank=True)
+    teaching_units = models.PositiveIntegerField(_("Unterrichtseinheiten"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Modul")
+        verbose_name_plural = _("Module")
+        ordering = ["course", "position", "pk"]
+
+    def __str__(self):
+        return self.title

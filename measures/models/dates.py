@@ -1,0 +1,144 @@
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+WEEKDAYS = [
+    (0, _("Montag")),
+    (1, _("Dienstag")),
+    (2, _("Mittwoch")),
+    (3, _("Donnerstag")),
+    (4, _("Freitag")),
+    (5, _("Samstag")),
+    (6, _("Sonntag")),
+]
+
+
+class CourseDateQuerySet(models.QuerySet):
+    def current(self, day=None):
+        """Dates that are not cancelled and not over: running, upcoming, or a rolling start."""
+        day = day or timezone.localdate()
+        return self.exclude(booking_status=CourseDate.BookingStatus.CANCELLED).filter(
+            Q(rolling_start=True)
+            | Q(end_date__gte=day)
+            | Q(end_date__isnull=True, start_date__gte=day)
+        )
+
+
+class CourseDate(models.Model):
+    """One run of a course (Termin, Durchführung)."""
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("in Präsenz")
+        ONLINE = "online", _("online")
+        BLENDED = "blended", _("Präsenz und online")
+
+    class BookingStatus(models.TextChoices):
+        OPEN = "open", _("Plätze frei")
+        FEW = "few", _("wenige Plätze frei")
+        FULL = "full", _("ausgebucht")
+        CANCELLED = "cancelled", _("abgesagt")
+
+    course = models.ForeignKey(
+        "measures.Course", verbose_name=_("Kurs"), on_delete=models.CASCADE, related_name="dates"
+    )
+    start_date = models.DateField(_("Beginn"), null=True, blank=True)
+    end_date = models.DateField(_("Ende"), null=True, blank=True)
+    rolling_start = models.BooleanField(
+        _("Einstieg jederzeit"), default=False, help_text=_("Beginn nach Vereinbarung.")
+    )
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(
+            choices=WEEKDAYS, validators=[MinValueValidator(0), MaxValueValidator(6)]
+        ),
+        verbose_name=_("Wochentage"),
+        blank=True,
+        default=list,
+        help_text=_("0 = Montag … 6 = Sonntag, durch Kommas getrennt."),
+    )
+    start_time = models.TimeField(_("Uhrzeit von"), null=True, blank=True)
+    end_time = models.TimeField(_("Uhrzeit bis"), null=True, blank=True)
+    schedule_notes = models.CharField(_("Hinweise zu den Zeiten"), max_length=300, blank=True)
+    mode = models.CharField(
+        _("Form"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON
+    )
+    venue = models.ForeignKey(
+        "network.Venue",
+        verbose_name=_("Veranstaltungsort"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dates",
+    )
+    seats = models.PositiveIntegerField(_("Plätze"), null=True, blank=True)
+    booking_status = models.CharField(
+        _("Buchungsstand"),
+        max_length=20,
+        choices=BookingStatus.choices,
+        default=BookingStatus.OPEN,
+    )
+    registration_deadline = models.DateField(_("Anmeldeschluss"), null=True, blank=True)
+    price = models.DecimalField(
+        _("abweichender Preis in Euro"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    external_id = models.CharField(_("externe Kennung"), max_length=100, blank=True)
+
+    objects = CourseDateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Termin")
+        verbose_name_plural = _("Termine")
+        ordering = ["course", "rolling_start", "start_date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="coursedate_end_after_start",
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rolling_start=True) | Q(start_date__isnull=False),
+                name="coursedate_start_or_rolling",
+                violation_error_message=_(
+                    "Bitte einen Beginn angeben oder „Einstieg jederzeit“ wählen."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True)
+                | Q(start_time__isnull=True)
+                | Q(end_time__gt=F("start_time")),
+                name="coursedate_end_time_after_start_time",
+                violation_error_message=_("Die Endzeit muss nach der Anfangszeit liegen."),
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+                name="coursedate_price_not_negative",
+                violation_error_message=_("Der Preis darf nicht negativ sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__contained_by=[0, 1, 2, 3, 4, 5, 6]),
+                name="coursedate_weekdays_valid",
+                violation_error_message=_("Wochentage sind 0 (Montag) bis 6 (Sonntag)."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["course", "start_date"], name="coursedate_course_start_idx"),
+            models.Index(fields=["start_date"], name="coursedate_start_idx"),
+            models.Index(fields=["end_date"], name="coursedate_end_idx"),
+        ]
+
+    def __str__(self):
+        if self.rolling_start:
+            return f"{self.course} – {_('Einstieg jederzeit')}"
+        return f"{self.course} – {self.start_date:%d.%m.%Y}"
+
+    @property
+    def effective_price(self):
+        return self.price if self.price is not None else self.course.price
+
+    def weekday_names(self) -> list[str]:
+        names = dict(WEEKDAYS)
+        return [str(names[day]) for day in sorted(self.weekdays)]

@@ -1,0 +1,193 @@
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from network.models.common import AccessibilityFields, AddressFields
+
+
+class Organisation(AddressFields, AccessibilityFields):
+    """Any institution in or around a network; one that offers courses is a provider."""
+
+    class Kind(models.TextChoices):
+        ADULT_EDUCATION_CENTRE = "vhs", _("Volkshochschule")
+        CHAMBER = "chamber", _("Kammer")
+        UNIVERSITY = "university", _("Hochschule")
+        SCHOOL = "school", _("Schule")
+        LIBRARY = "library", _("Bibliothek")
+        MUSEUM = "museum", _("Museum")
+        PRIVATE_PROVIDER = "private_provider", _("privater Bildungsträger")
+        NON_PROFIT_PROVIDER = "non_profit_provider", _("gemeinnütziger Bildungsträger")
+        ASSOCIATION = "association", _("Verein, Verband oder NGO")
+        CHURCH = "church", _("kirchliche Einrichtung")
+        ADMINISTRATION = "administration", _("öffentliche Verwaltung")
+        EMPLOYMENT_AGENCY = "employment_agency", _("Arbeitsagentur / Jobcenter")
+        SOCIAL_PARTNER = "social_partner", _("Sozialpartner")
+        COMPANY = "company", _("Unternehmen")
+        REGIONAL_DEVELOPMENT = "regional_development", _("Regionalentwicklung")
+        MEDIA = "media", _("Medien")
+        OTHER = "other", _("Sonstige")
+
+    name = models.CharField(_("Name"), max_length=250)
+    short_name = models.CharField(_("Kurzname"), max_length=80, blank=True)
+    slug = models.SlugField(_("Kurzadresse"), max_length=120, unique=True)
+    kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    core_competencies = ArrayField(
+        models.CharField(max_length=200),
+        verbose_name=_("Kernkompetenzen"),
+        blank=True,
+        default=list,
+        help_text=_("Durch Kommas getrennt."),
+    )
+    email = models.EmailField(_("E-Mail"), blank=True)
+    phone = models.CharField(_("Telefon"), max_length=50, blank=True)
+    website = models.URLField(_("Website"), blank=True)
+    is_provider = models.BooleanField(
+        _("Bildungsanbieter"),
+        default=False,
+        help_text=_("Bietet selbst Kurse an und erscheint in der Anbietersuche."),
+    )
+    certifications = models.ManyToManyField(
+        "network.Certification",
+        through="network.OrganisationCertification",
+        verbose_name=_("Zertifizierungen"),
+        blank=True,
+        related_name="organisations",
+    )
+    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Organisation")
+        verbose_name_plural = _("Organisationen")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["is_provider", "name"], name="org_provider_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("network:provider_detail", kwargs={"slug": self.slug})
+
+
+class Contact(models.Model):
+    """A person to contact at an organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Organisation"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    name = models.CharField(_("Name"), max_length=200)
+    role = models.CharField(_("Funktion"), max_length=200, blank=True)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    phone = models.CharField(_("Telefon"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("Ansprechperson")
+        verbose_name_plural = _("Ansprechpersonen")
+        ordering = ["organisation__name", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+
+class Venue(AddressFields, AccessibilityFields):
+    """A place where an organisation holds its courses."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Organisation"),
+        on_delete=models.CASCADE,
+        related_name="venues",
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    room_notes = models.CharField(_("Raum, Anfahrt"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Veranstaltungsort")
+        verbose_name_plural = _("Veranstaltungsorte")
+        ordering = ["organisation__name", "name"]
+
+    def __str__(self):
+        return f"{self.name}, {self.city}" if self.city else self.name
+
+
+class Certification(models.Model):
+    """A quality certification (AZAV, ISO 9001, LQW, a regional seal …)."""
+
+    name = models.CharField(_("Name"), max_length=200, unique=True)
+    slug = models.SlugField(_("Kurzadresse"), max_length=80, unique=True)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    website = models.URLField(_("Website"), blank=True)
+
+    class Meta:
+        verbose_name = _("Zertifizierung")
+        verbose_name_plural = _("Zertifizierungen")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationCertificationQuerySet(models.QuerySet):
+    def valid_on(self, day=None):
+        day = day or timezone.localdate()
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+        )
+
+
+class OrganisationCertification(models.Model):
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Organisation"),
+        on_delete=models.CASCADE,
+        related_name="certificates",
+    )
+    certification = models.ForeignKey(
+        Certification,
+        verbose_name=_("Zertifizierung"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    valid_from = models.DateField(_("gültig ab"), null=True, blank=True)
+    valid_until = models.DateField(_("gültig bis"), null=True, blank=True)
+    certificate_number = models.CharField(_("Zertifikatsnummer"), max_length=100, blank=True)
+
+    objects = OrganisationCertificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Zertifikat")
+        verbose_name_plural = _("Zertifikate")
+        ordering = ["certification__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="orgcert_valid_until_after_from",
+                violation_error_message=_("„Gültig bis“ darf nicht vor „gültig ab“ liegen."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "certification", "valid_from"],
+                name="orgcert_unique_per_start",
+                violation_error_message=_(
+                    "Diese Zertifizierung mit diesem Beginn ist bereits eingetragen."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.certification} – {self.organisation}"
+
+    def is_valid_on(self, day=None) -> bool:
+        day = day or timezone.localdate()
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or self.valid_until >= day
+        )

@@ -1,0 +1,117 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionQuerySet(models.QuerySet):
+    def within(self, region: "Region") -> "RegionQuerySet":
+        """The region itself and every region below it (by official-key prefix)."""
+        if region.kind == Region.Kind.COUNTRY:
+            return self.filter(country=region.country)
+        return self.filter(country=region.country, key__startswith=region.key)
+
+    def states(self) -> "RegionQuerySet":
+        return self.filter(kind=Region.Kind.STATE)
+
+    def districts(self) -> "RegionQuerySet":
+        return self.filter(kind=Region.Kind.DISTRICT)
+
+
+class Region(models.Model):
+    """An official administrative area, keyed by its official key (Germany: the ARS).
+
+    The key is hierarchical: a district's key starts with its state's key, so a region's
+    descendants are the regions of the same country whose key starts with its own. A country's
+    key is its ISO code.
+    """
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Staat")
+        STATE = "state", _("Bundesland")
+        GOVERNMENT_REGION = "government_region", _("Regierungsbezirk")
+        DISTRICT = "district", _("Kreis / kreisfreie Stadt")
+        MUNICIPALITY = "municipality", _("Gemeinde")
+
+    key = models.CharField(_("amtlicher Schlüssel"), max_length=12, unique=True)
+    name = models.CharField(_("Name"), max_length=200)
+    kind = models.CharField(_("Ebene"), max_length=20, choices=Kind.choices)
+    official_kind = models.CharField(
+        _("Bezeichnung"),
+        max_length=100,
+        blank=True,
+        help_text=_("Die amtliche Bezeichnung, z. B. „Landkreis“ oder „Kreisfreie Stadt“."),
+    )
+    country = models.CharField(_("Staat (ISO-Code)"), max_length=2, default="DE")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("übergeordnete Region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    latitude = models.FloatField(_("Breitengrad (Mitte)"), null=True, blank=True)
+    longitude = models.FloatField(_("Längengrad (Mitte)"), null=True, blank=True)
+    boundary = models.JSONField(
+        _("Grenze (GeoJSON, vereinfacht)"), null=True, blank=True, editable=False
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Region")
+        verbose_name_plural = _("Regionen")
+        ordering = ["key"]
+        indexes = [
+            models.Index(
+                fields=["key"], name="region_key_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["kind", "name"], name="region_kind_name_idx"),
+        ]
+
+    def __str__(self):
+        if self.official_kind and self.kind == self.Kind.DISTRICT:
+            return f"{self.name} ({self.official_kind})"
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("network:region_detail", kwargs={"key": self.key})
+
+    def ancestors(self) -> list["Region"]:
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class PostalCode(models.Model):
+    """A German postal code with its place and centre. A code can appear several times."""
+
+    code = models.CharField(_("Postleitzahl"), max_length=5, db_index=True)
+    place = models.CharField(_("Ort"), max_length=200)
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("Kreis"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="postal_codes",
+    )
+    latitude = models.FloatField(_("Breitengrad"))
+    longitude = models.FloatField(_("Längengrad"))
+
+    class Meta:
+        verbose_name = _("Postleitzahl")
+        verbose_name_plural = _("Postleitzahlen")
+        ordering = ["code", "place"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "place", "latitude", "longitude"], name="postalcode_unique_row"
+            ),
+        ]
+        indexes = [models.Index(fields=["place"], name="postalcode_place_idx")]
+
+    def __str__(self):
+        return f"{self.code} {self.place}"

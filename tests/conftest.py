@@ -1,0 +1,22 @@
+"""Shared fixtures.
+
+The test database is created once per worker with the reference data (regions, postal codes,
+vocabularies) and the demo data loaded and committed, so every test sees the real picture.
+Tests run in transactions that are rolled back; do not use ``transaction=True`` (it would flush
+the shared data): browser tests use the session-wide ``site_url`` server instead.
+"""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_reference", verbosity=0)
+        call_command("load_demo", verbosity=0)
