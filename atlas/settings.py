@@ -8,6 +8,8 @@ Environment variables:
     DATABASE_URL            postgresql://user:password@host:5432/name; unset: embedded PostgreSQL
     BILDUNGSATLAS_DATA_DIR  where the embedded server keeps its data (default: user data dir)
     SECURE_SSL_REDIRECT     "false" when a proxy in front already redirects (default: on in production)
+    SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
+    EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
 """
 
 import os
@@ -161,7 +163,10 @@ if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+    # Preloading is the default; an operator who opts out has decided, so the check is silenced.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The Content-Security-Policy (atlas.middleware): no inline scripts or styles, nothing from
