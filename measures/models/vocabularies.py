@@ -36,7 +36,7 @@ class Subject(Vocabulary):
         verbose_name_plural = _("Fachgebiete")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(parent=F("id")),
+                condition=~Q(parent=F("pk")),
                 name="subject_not_own_parent",
                 violation_error_message=_("Ein Fachgebiet kann nicht sein eigenes Obergebiet sein."),
             ),

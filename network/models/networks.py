@@ -141,7 +141,7 @@ class Membership(models.Model):
                 fields=["network"],
                 condition=Q(role="lead"),
                 name="membership_one_lead_per_network",
-                violation_error_message=_("Ein Netzwerk hat genau einen Lead-Partner."),
+                violation_error_message=_("Ein Netzwerk hat nur einen Lead-Partner."),
             ),
         ]
 
@@ -197,7 +197,7 @@ class WorkingGroup(models.Model):
                 violation_error_message=_("Diese Kurzadresse ist im Netzwerk schon vergeben."),
             ),
             models.CheckConstraint(
-                condition=~Q(parent=F("id")),
+                condition=~Q(parent=F("pk")),
                 name="workinggroup_not_own_parent",
                 violation_error_message=_("Eine Gruppe kann nicht ihre eigene Untergruppe sein."),
             ),

@@ -177,6 +177,7 @@ class OrganisationCertification(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "certification", "valid_from"],
                 name="orgcert_unique_per_start",
+                nulls_distinct=False,
                 violation_error_message=_(
                     "Diese Zertifizierung mit diesem Beginn ist bereits eingetragen."
                 ),

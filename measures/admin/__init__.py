@@ -1,0 +1,3 @@
+"""Admin for the measures app, one module per topic (as in measures.models)."""
+
+from measures.admin import courses, vocabularies  # noqa: F401
