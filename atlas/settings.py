@@ -7,7 +7,7 @@ Environment variables:
     CSRF_TRUSTED_ORIGINS    comma-separated origins (https://example.org)
     DATABASE_URL            postgresql://user:password@host:5432/name; unset: embedded PostgreSQL
     BILDUNGSATLAS_DATA_DIR  where the embedded server keeps its data (default: user data dir)
-    SECURE_SSL_REDIRECT     "false" when a proxy in front already redirects (default: on in production)
+    SECURE_SSL_REDIRECT     "false" when a proxy in front already redirects (on in production)
     SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
     EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
 """
@@ -145,6 +145,10 @@ STORAGES = {
         )
     },
 }
+
+# Development and tests serve static files straight from the apps and static/ (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 FIXTURES_DIR = BASE_DIR / "fixtures"
 

@@ -8,9 +8,7 @@ app_name = "atlas"
 urlpatterns = [
     path("", views.home, name="home"),
     path("impressum/", TemplateView.as_view(template_name="atlas/imprint.html"), name="imprint"),
-    path(
-        "datenschutz/", TemplateView.as_view(template_name="atlas/privacy.html"), name="privacy"
-    ),
+    path("datenschutz/", TemplateView.as_view(template_name="atlas/privacy.html"), name="privacy"),
     path(
         "barrierefreiheit/",
         TemplateView.as_view(template_name="atlas/accessibility.html"),

@@ -12,19 +12,25 @@ def public_courses():
 
 
 def current_dates():
-    return CourseDate.objects.current().select_related("venue").order_by(
-        "rolling_start", "start_date", "start_time"
+    return (
+        CourseDate.objects.current()
+        .select_related("venue")
+        .order_by("rolling_start", "start_date", "start_time")
     )
 
 
 def with_card_data(queryset):
     """What a course card shows: provider, next date, the current dates with their venues."""
-    return queryset.select_related("provider").annotate(
-        next_start=Min(
-            "dates__start_date",
-            filter=Q(dates__in=CourseDate.objects.current()),
+    return (
+        queryset.select_related("provider")
+        .annotate(
+            next_start=Min(
+                "dates__start_date",
+                filter=Q(dates__in=CourseDate.objects.current()),
+            )
         )
-    ).prefetch_related(Prefetch("dates", queryset=current_dates(), to_attr="current_dates"))
+        .prefetch_related(Prefetch("dates", queryset=current_dates(), to_attr="current_dates"))
+    )
 
 
 def latest_courses(*, limit: int):
@@ -50,7 +56,48 @@ def subject_areas_with_counts():
 def search_text(queryset, query: str):
     """Plain containment search over title, summary and provider (replaced by full text later)."""
     return queryset.filter(
-        Q(title__icontains=query)
-        | Q(summary__icontains=query)
-        | Q(provider__name__icontains=query)
+        Q(title__icontains=query) | Q(summary__icontains=query) | Q(provider__name__icontains=query)
+    )
+
+
+def course_for_page():
+    """Published courses (current or not) with everything the course page shows."""
+    from network.models import OrganisationCertification
+
+    return (
+        Course.objects.published()
+        .select_related("provider", "provider__region", "certificate_kind", "contact")
+        .prefetch_related(
+            "subjects",
+            "target_groups",
+            "funding",
+            "modules",
+            "keywords",
+            Prefetch(
+                "provider__certificates",
+                queryset=OrganisationCertification.objects.valid_on().select_related(
+                    "certification"
+                ),
+                to_attr="valid_certificates",
+            ),
+            Prefetch(
+                "dates",
+                queryset=current_dates().select_related("venue", "venue__region"),
+                to_attr="current_dates",
+            ),
+        )
+    )
+
+
+def similar_courses(course, *, limit: int):
+    """Current courses sharing the most subjects with the given one, nearest region first."""
+    subject_ids = [subject.pk for subject in course.subjects.all()]
+    if not subject_ids:
+        return []
+    shared = Count("subjects", filter=Q(subjects__in=subject_ids), distinct=True)
+    return list(
+        with_card_data(public_courses().exclude(pk=course.pk).filter(subjects__in=subject_ids))
+        .annotate(shared=shared)
+        .order_by("-shared", "next_start", "title")
+        .distinct()[:limit]
     )

@@ -1,5 +1,6 @@
 from measures.models.courses import Course, Module
 from measures.models.dates import CourseDate
+from measures.models.search import SearchWord, Synonym
 from measures.models.vocabularies import CertificateKind, FundingType, Subject, TargetGroup
 
 __all__ = [
@@ -8,6 +9,8 @@ __all__ = [
     "CourseDate",
     "FundingType",
     "Module",
+    "SearchWord",
     "Subject",
+    "Synonym",
     "TargetGroup",
 ]

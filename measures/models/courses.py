@@ -1,3 +1,5 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -14,16 +16,12 @@ class CourseQuerySet(models.QuerySet):
         """Courses with a current or future date that is not cancelled, or a rolling start."""
         from measures.models.dates import CourseDate
 
-        return self.filter(
-            Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk")))
-        )
+        return self.filter(Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk"))))
 
     def out_of_date(self, day=None):
         from measures.models.dates import CourseDate
 
-        return self.exclude(
-            Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk")))
-        )
+        return self.exclude(Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk"))))
 
     def public(self, day=None):
         return self.published().current(day)
@@ -119,9 +117,7 @@ class Course(models.Model):
         _("Preisangabe"), max_length=20, choices=PriceKind.choices, default=PriceKind.FIXED
     )
     price_notes = models.CharField(_("Hinweise zum Preis"), max_length=300, blank=True)
-    easy_language = models.BooleanField(
-        _("Beschreibung in Leichter Sprache"), default=False
-    )
+    easy_language = models.BooleanField(_("Beschreibung in Leichter Sprache"), default=False)
     childcare = models.BooleanField(_("Kinderbetreuung möglich"), default=False)
     contact = models.ForeignKey(
         "network.Contact",
@@ -146,6 +142,7 @@ class Course(models.Model):
     updated_at = models.DateTimeField(_("zuletzt aktualisiert"), auto_now=True)
     last_confirmed_at = models.DateTimeField(_("zuletzt bestätigt"), null=True, blank=True)
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = CourseQuerySet.as_manager()
 
@@ -180,6 +177,7 @@ class Course(models.Model):
         ]
         indexes = [
             models.Index(fields=["provider", "status"], name="course_provider_status_idx"),
+            GinIndex(fields=["search_vector"], name="course_search_vector_idx"),
         ]
 
     def __str__(self):

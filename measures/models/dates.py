@@ -61,9 +61,7 @@ class CourseDate(models.Model):
     start_time = models.TimeField(_("Uhrzeit von"), null=True, blank=True)
     end_time = models.TimeField(_("Uhrzeit bis"), null=True, blank=True)
     schedule_notes = models.CharField(_("Hinweise zu den Zeiten"), max_length=300, blank=True)
-    mode = models.CharField(
-        _("Form"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON
-    )
+    mode = models.CharField(_("Form"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
     venue = models.ForeignKey(
         "network.Venue",
         verbose_name=_("Veranstaltungsort"),

@@ -38,7 +38,9 @@ class Subject(Vocabulary):
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")),
                 name="subject_not_own_parent",
-                violation_error_message=_("Ein Fachgebiet kann nicht sein eigenes Obergebiet sein."),
+                violation_error_message=_(
+                    "Ein Fachgebiet kann nicht sein eigenes Obergebiet sein."
+                ),
             ),
         ]
 

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_database_url_is_parsed_into_django_settings():
-    settings = parse_database_url("postgresql://atlas:s%40cret@db.example.org:5433/atlas?sslmode=require")
+    settings = parse_database_url(
+        "postgresql://atlas:s%40cret@db.example.org:5433/atlas?sslmode=require"
+    )
     assert settings["ENGINE"] == "django.db.backends.postgresql"
     assert settings["NAME"] == "atlas"
     assert settings["USER"] == "atlas"

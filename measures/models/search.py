@@ -1,0 +1,55 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Synonym(models.Model):
+    """A search term and what it also means; applied to every search at once.
+
+    "EDV" → "Computer" makes a search for "EDV" also find courses about computers.
+    """
+
+    term = models.CharField(
+        _("Suchbegriff"),
+        max_length=100,
+        unique=True,
+        help_text=_("Ein Wort oder eine Wortgruppe, wie Suchende es eingeben, z. B. „EDV“."),
+    )
+    alternatives = models.CharField(
+        _("gleichbedeutend mit"),
+        max_length=300,
+        help_text=_(
+            "Durch Kommas getrennt; jede Angabe ist ein Wort oder eine Wortgruppe, "
+            "z. B. „Computer, PC“ oder „Pflege älterer Menschen“."
+        ),
+    )
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Synonym")
+        verbose_name_plural = _("Synonyme")
+        ordering = ["term"]
+
+    def __str__(self):
+        return f"{self.term} → {self.alternatives}"
+
+    def alternative_list(self) -> list[str]:
+        return [item.strip() for item in self.alternatives.split(",") if item.strip()]
+
+
+class SearchWord(models.Model):
+    """A word of the indexed vocabulary (titles, keywords, subjects), for "Meinten Sie …?"."""
+
+    word = models.CharField(max_length=100, unique=True, help_text=_("kleingeschrieben"))
+    frequency = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Suchwort")
+        verbose_name_plural = _("Suchwörter")
+        indexes = [
+            GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="searchword_trgm_idx"),
+        ]
+
+    def __str__(self):
+        return self.word

@@ -1,0 +1,216 @@
+"""The course page: everything about a course, out-of-date notice, JSON-LD, iCalendar, print."""
+
+import json
+from datetime import date as Date
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from bs4 import BeautifulSoup
+from icalendar import Calendar
+
+from measures.models import Course, CourseDate, Module, Subject
+from tests.factories import make_course, make_provider, make_venue, today
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def course():
+    provider = make_provider("Bildungswerk Rheinhessen", email="info@example.org")
+    venue = make_venue(
+        provider, "55116", name="Bildungszentrum", street="Große Bleiche 10", step_free_access=True
+    )
+    subject = Subject.objects.filter(parent__isnull=False).first()
+    course = make_course(
+        provider,
+        "Interkulturelle Kompetenz in der Pflege",
+        summary="Für Pflegekräfte, die mit Menschen aus vielen Kulturen arbeiten.",
+        description="Beschreibung des Kurses.",
+        objectives="Kulturelle Unterschiede erkennen.",
+        contents="Kommunikation, Religion, Ernährung.",
+        prerequisites="Erfahrung in der Pflege.",
+        teaching_units=40,
+        price=Decimal("240.00"),
+        price_notes="Ermäßigung für Auszubildende",
+        registration_url="https://example.org/anmeldung",
+        subjects=[subject],
+        dates=[
+            {
+                "venue": venue,
+                "start_date": today() + timedelta(days=10),
+                "end_date": today() + timedelta(days=38),
+                "weekdays": [0, 2],
+                "start_time": time(17, 30),
+                "end_time": time(20, 0),
+                "seats": 16,
+                "booking_status": CourseDate.BookingStatus.FEW,
+                "registration_deadline": today() + timedelta(days=7),
+            },
+            {
+                "mode": CourseDate.Mode.ONLINE,
+                "start_date": today() + timedelta(days=60),
+                "end_date": today() + timedelta(days=61),
+                "weekdays": [],
+                "start_time": None,
+                "end_time": None,
+            },
+            {"rolling_start": True, "venue": venue, "weekdays": []},
+        ],
+    )
+    Module.objects.create(course=course, position=1, title="Grundlagen", teaching_units=16)
+    Module.objects.create(course=course, position=2, title="Praxis", teaching_units=24)
+    return course
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "lxml")
+
+
+def test_course_page_shows_everything(client, course):
+    html = page(client, course.get_absolute_url())
+    text = html.get_text(" ", strip=True)
+    assert html.find("h1").get_text() == course.title
+    for expected in (
+        course.summary,
+        "Beschreibung des Kurses.",
+        "Kulturelle Unterschiede erkennen.",
+        "Kommunikation, Religion, Ernährung.",
+        "Erfahrung in der Pflege.",
+        "240,00 €",
+        "Ermäßigung für Auszubildende",
+        "40 Unterrichtseinheiten",
+        "Montag, Mittwoch",
+        "17:30–20:00 Uhr",
+        "Große Bleiche 10",
+        "wenige Plätze frei",
+        "16 Plätze insgesamt",
+        "Anmeldeschluss",
+        "Einstieg jederzeit",
+        "online",
+        "Zuletzt aktualisiert",
+        "stufenloser Zugang",
+    ):
+        assert expected in text, expected
+    modules = html.select("table tbody tr")
+    assert [row.find("th").get_text() for row in modules] == ["Grundlagen", "Praxis"]
+    assert html.select_one("table tfoot td").get_text() == "40"
+    assert html.find("a", href=course.provider.get_absolute_url())
+    assert html.find("a", href="https://example.org/anmeldung")
+
+
+def test_out_of_date_course_keeps_its_page_and_points_to_similar_ones(client, course):
+    similar = make_course(
+        course.provider, "Pflege interkulturell", subjects=list(course.subjects.all())
+    )
+    course.dates.update(
+        start_date=today() - timedelta(days=90),
+        end_date=today() - timedelta(days=60),
+        rolling_start=False,
+    )
+    html = page(client, course.get_absolute_url())
+    notice = html.select_one(".notice").get_text(" ", strip=True)
+    assert "nicht mehr aktuell" in notice
+    assert html.select_one(".notice").find("a", href=similar.get_absolute_url())
+    assert html.find("meta", attrs={"name": "robots", "content": "noindex"})
+
+
+def test_unpublished_and_unknown_courses_are_404(client, course):
+    course.status = Course.Status.DRAFT
+    course.save()
+    assert client.get(course.get_absolute_url()).status_code == 404
+    assert client.get("/kurse/gibt-es-nicht/").status_code == 404
+
+
+def test_json_ld_describes_course_provider_offers_and_instances(client, course):
+    html = page(client, course.get_absolute_url())
+    data = json.loads(html.find("script", type="application/ld+json").string)
+    assert data["@type"] == "Course" and data["name"] == course.title
+    assert data["provider"]["@type"] == "EducationalOrganization"
+    assert data["provider"]["name"] == "Bildungswerk Rheinhessen"
+    assert data["offers"]["price"] == "240.00" and data["offers"]["priceCurrency"] == "EUR"
+    instances = data["hasCourseInstance"]
+    assert len(instances) == 3
+    first = instances[0]
+    assert first["courseMode"] == "onsite"
+    start = datetime.fromisoformat(first["startDate"])
+    assert start.date() == today() + timedelta(days=10) and start.hour == 17 and start.minute == 30
+    assert first["location"]["address"]["postalCode"] == "55116"
+    assert first["courseSchedule"]["byDay"] == [
+        "https://schema.org/Monday",
+        "https://schema.org/Wednesday",
+    ]
+    assert first["offers"]["availability"] == "https://schema.org/LimitedAvailability"
+    online = next(item for item in instances if item["courseMode"] == "online")
+    assert online["location"]["@type"] == "VirtualLocation"
+    assert "courseWorkload" in online or "courseSchedule" in online
+
+
+def test_json_ld_cannot_break_out_of_its_script(client, course):
+    course.title = "</script><script>alert(1)</script>"
+    course.save()
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "</script><script>alert(1)" not in html
+
+
+def _calendar(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    return Calendar.from_ical(response.content)
+
+
+def test_ics_for_all_dates_is_valid_and_recurs_weekly(client, course):
+    calendar = _calendar(client, f"{course.get_absolute_url()}termine.ics")
+    assert str(calendar["VERSION"]) == "2.0" and calendar["PRODID"]
+    events = calendar.walk("VEVENT")
+    assert len(events) == 2  # the rolling start has no date to put in a calendar
+    timezones = calendar.walk("VTIMEZONE")
+    assert [str(tz["TZID"]) for tz in timezones] == ["Europe/Berlin"]
+    weekly = next(event for event in events if "RRULE" in event)
+    start = weekly.decoded("DTSTART")
+    assert start.tzinfo is not None and str(start.tzinfo) in ("Europe/Berlin",)
+    assert start.weekday() in (0, 2) and start.time() == time(17, 30)
+    rule = weekly["RRULE"]
+    assert rule["FREQ"] == ["WEEKLY"] and sorted(rule["BYDAY"]) == ["MO", "WE"]
+    assert rule["UNTIL"][0].tzinfo is not None  # UTC, as RFC 5545 requires with a zoned start
+    all_day = next(event for event in events if "RRULE" not in event)
+    assert isinstance(all_day.decoded("DTSTART"), Date)
+    assert all_day.decoded("DTEND") == today() + timedelta(days=62)
+
+
+def test_ics_uids_are_stable(client, course):
+    url = f"{course.get_absolute_url()}termine.ics"
+    first = [str(e["UID"]) for e in _calendar(client, url).walk("VEVENT")]
+    course.title = "Neuer Titel"
+    course.save()
+    assert [str(e["UID"]) for e in _calendar(client, url).walk("VEVENT")] == first
+
+
+def test_ics_for_one_date(client, course):
+    date = course.dates.filter(rolling_start=False, venue__isnull=False).get()
+    calendar = _calendar(client, f"{course.get_absolute_url()}termine/{date.pk}.ics")
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]).startswith(f"coursedate-{date.pk}@")
+    assert "Große Bleiche 10" in str(event["LOCATION"])
+
+
+def test_ics_for_unknown_past_or_rolling_dates_is_404(client, course):
+    rolling = course.dates.get(rolling_start=True)
+    assert client.get(f"{course.get_absolute_url()}termine/{rolling.pk}.ics").status_code == 404
+    assert client.get(f"{course.get_absolute_url()}termine/999999999.ics").status_code == 404
+    other = make_course(course.provider, "Anderer Kurs")
+    other_date = other.dates.get()
+    assert client.get(f"{course.get_absolute_url()}termine/{other_date.pk}.ics").status_code == 404
+
+
+def test_print_view_has_the_facts_and_no_navigation(client, course):
+    html = page(client, f"{course.get_absolute_url()}druckansicht/")
+    assert html.find("h1").get_text() == course.title
+    assert not html.find("nav", class_="site-nav")
+    text = html.get_text(" ", strip=True)
+    assert "Große Bleiche 10" in text and "240,00 €" in text

@@ -1,0 +1,531 @@
+"""The course search: free text, synonyms, suggestions, every filter, facets, sorting, paging."""
+
+from datetime import time, timedelta
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.http import QueryDict
+
+from measures.course_search import MAX_PAGE, PAGE_SIZE, course_search
+from measures.models import (
+    CertificateKind,
+    Course,
+    CourseDate,
+    FundingType,
+    Subject,
+    Synonym,
+    TargetGroup,
+)
+from tests.factories import make_course, make_provider, make_venue, refresh_words, today
+
+pytestmark = pytest.mark.django_db
+
+
+def run(provider=None, **params):
+    query = QueryDict(mutable=True)
+    for key, value in params.items():
+        if isinstance(value, list | tuple):
+            query.setlist(key, [str(item) for item in value])
+        else:
+            query[key] = str(value)
+    if provider is not None:
+        query["provider"] = provider.slug
+    return course_search(params=query)
+
+
+def titles(result):
+    return [course.title for course in result.page.object_list]
+
+
+@pytest.fixture
+def provider():
+    return make_provider("Volkshochschule Testdorf")
+
+
+@pytest.fixture
+def mainz(provider):
+    return make_venue(provider, "55116", step_free_access=True)
+
+
+@pytest.fixture
+def bingen(provider):
+    return make_venue(provider, "55411")
+
+
+# Free text ------------------------------------------------------------------------------------
+
+
+def test_umlauts_and_their_spelt_out_forms_find_each_other(provider, mainz):
+    make_course(provider, "Führerschein-Theorie für Pflegekräfte", dates=[{"venue": mainz}])
+    assert titles(run(provider, q="Fuehrerschein")) == ["Führerschein-Theorie für Pflegekräfte"]
+    assert titles(run(provider, q="führerschein")) == ["Führerschein-Theorie für Pflegekräfte"]
+
+
+def test_inflected_forms_match(provider, mainz):
+    make_course(provider, "Weiterbildung in der Altenhilfe", dates=[{"venue": mainz}])
+    assert titles(run(provider, q="Weiterbildungen")) == ["Weiterbildung in der Altenhilfe"]
+
+
+def test_last_word_is_matched_as_prefix(provider, mainz):
+    make_course(provider, "Mechatroniker – Nachqualifizierung", dates=[{"venue": mainz}])
+    assert titles(run(provider, q="Nachqualifizierung Mechatr")) == [
+        "Mechatroniker – Nachqualifizierung"
+    ]
+    # Only the last word is a prefix.
+    assert titles(run(provider, q="Mechatr Nachqualifizierung")) == []
+
+
+def test_title_match_ranks_above_keyword_above_description(provider, mainz):
+    make_course(
+        provider, "Kochen", description="Mit Gewürzen aus aller Welt.", dates=[{"venue": mainz}]
+    )
+    make_course(provider, "Kulinarik", keywords=["Gewürze"], dates=[{"venue": mainz}])
+    make_course(provider, "Gewürze der Welt", dates=[{"venue": mainz}])
+    assert titles(run(provider, q="Gewürze")) == ["Gewürze der Welt", "Kulinarik", "Kochen"]
+
+
+def test_provider_name_and_place_are_searchable(provider, bingen):
+    make_course(provider, "Yoga am Morgen", dates=[{"venue": bingen}])
+    assert titles(run(provider, q="Testdorf Yoga")) == ["Yoga am Morgen"]
+    assert titles(run(provider, q="Bingen")) == ["Yoga am Morgen"]
+
+
+def test_matches_are_highlighted_and_text_is_escaped(provider, mainz):
+    make_course(
+        provider,
+        "Englisch <b>für</b> den Beruf",
+        summary="Englisch im Büro: E-Mails, Telefonate und Besprechungen.",
+        dates=[{"venue": mainz}],
+    )
+    course = run(provider, q="Englisch").page.object_list[0]
+    assert "<mark>Englisch</mark>" in course.title_html
+    assert "&lt;b&gt;" in course.title_html
+    assert "<mark>Englisch</mark> im Büro" in course.snippet_html
+
+
+def test_search_page_shows_highlighted_results(client, provider, mainz):
+    make_course(provider, "Spanisch für die Reise", dates=[{"venue": mainz}])
+    response = client.get("/kurse/", {"q": "Spanisch", "provider": provider.slug})
+    page = BeautifulSoup(response.content, "lxml")
+    assert page.select_one(".cards .card h3 a mark").get_text() == "Spanisch"
+
+
+# Synonyms and suggestions -------------------------------------------------------------------------
+
+
+def test_synonyms_from_admin_apply_at_once(provider, mainz):
+    make_course(provider, "Computer für Einsteiger", dates=[{"venue": mainz}])
+    assert titles(run(provider, q="EDV")) == []
+    Synonym.objects.create(term="EDV", alternatives="Computer, PC")
+    assert titles(run(provider, q="EDV")) == ["Computer für Einsteiger"]
+
+
+def test_multi_word_synonyms_match_the_phrase(provider, mainz):
+    make_course(provider, "Pflege älterer Menschen zu Hause", dates=[{"venue": mainz}])
+    make_course(provider, "Menschen und Pflanzen: ältere Sorten pflegen", dates=[{"venue": mainz}])
+    Synonym.objects.create(term="Altenpflege", alternatives="Pflege älterer Menschen")
+    assert titles(run(provider, q="Altenpflege")) == ["Pflege älterer Menschen zu Hause"]
+
+
+def test_inactive_synonyms_are_ignored(provider, mainz):
+    make_course(provider, "Computer für Einsteiger", dates=[{"venue": mainz}])
+    Synonym.objects.create(term="EDV", alternatives="Computer", is_active=False)
+    assert titles(run(provider, q="EDV")) == []
+
+
+def test_typo_gets_did_you_mean_from_the_indexed_vocabulary(provider, mainz):
+    make_course(provider, "Mechatroniker kompakt", dates=[{"venue": mainz}])
+    refresh_words()
+    result = run(provider, q="Mechatronicker")
+    assert result.count == 0
+    assert "mechatroniker" in result.suggestions
+
+
+def test_did_you_mean_is_shown_and_links_to_the_suggestion(client, provider, mainz):
+    make_course(provider, "Buchhaltung mit DATEV", dates=[{"venue": mainz}])
+    refresh_words()
+    page = BeautifulSoup(client.get("/kurse/", {"q": "Buchhaltnug"}).content, "lxml")
+    link = page.select_one(".suggestions a")
+    assert link.get_text() == "buchhaltung"
+    assert link["href"] == "?q=buchhaltung"
+
+
+# Filters ---------------------------------------------------------------------------------------
+
+
+def test_region_includes_everything_below_it(provider, mainz, bingen):
+    make_course(provider, "Kurs in Mainz", dates=[{"venue": mainz}])
+    make_course(provider, "Kurs in Bingen", dates=[{"venue": bingen}])
+    assert sorted(titles(run(provider, region="07"))) == ["Kurs in Bingen", "Kurs in Mainz"]
+    assert titles(run(provider, region="07339")) == ["Kurs in Bingen"]
+    assert titles(run(provider, region="02")) == []
+
+
+def test_radius_search_uses_the_distance_from_the_postal_code_centre(provider, mainz, bingen):
+    make_course(provider, "Kurs in Mainz", dates=[{"venue": mainz}])
+    make_course(provider, "Kurs in Bingen", dates=[{"venue": bingen}])
+    # Bingen am Rhein lies about 27 km from the centre of Mainz.
+    assert titles(run(provider, place="55116", radius=10)) == ["Kurs in Mainz"]
+    result = run(provider, place="55116", radius=50, sort="distance")
+    assert titles(result) == ["Kurs in Mainz", "Kurs in Bingen"]
+    distances = [course.distance for course in result.page.object_list]
+    assert distances[0] < 3 and 24 < distances[1] < 31
+
+
+def test_place_name_works_like_its_postal_code(provider, mainz, bingen):
+    make_course(provider, "Kurs in Bingen", dates=[{"venue": bingen}])
+    assert titles(run(provider, place="Bingen am Rhein", radius=5)) == ["Kurs in Bingen"]
+
+
+def test_unknown_postal_code_says_so_instead_of_guessing(provider, mainz):
+    make_course(provider, "Kurs in Mainz", dates=[{"venue": mainz}])
+    result = run(provider, place="00000")
+    assert any("00000" in error and "kennen wir nicht" in error for error in result.errors)
+    # The rest of the search still runs, without a place.
+    assert titles(result) == ["Kurs in Mainz"]
+
+
+def test_ambiguous_place_name_offers_a_choice(client):
+    response = client.get("/kurse/", {"place": "Neuenkirchen"})
+    page = BeautifulSoup(response.content, "lxml")
+    choices = page.select("[role=alert] li a")
+    assert len(choices) >= 2
+    assert all("place=" in link["href"] for link in choices)
+
+
+def test_place_with_namesakes_is_used_and_the_others_are_offered(client):
+    response = client.get("/kurse/", {"place": "Bingen"})
+    page = BeautifulSoup(response.content, "lxml")
+    assert not page.select("[role=alert]")
+    others = page.select(".place-alternatives a")
+    assert any("Bingen am Rhein" in link.get_text() for link in others)
+
+
+def test_start_date_range_and_rolling_start(provider, mainz):
+    soon = today() + timedelta(days=5)
+    later = today() + timedelta(days=60)
+    make_course(provider, "Bald", dates=[{"venue": mainz, "start_date": soon}])
+    make_course(provider, "Später", dates=[{"venue": mainz, "start_date": later}])
+    make_course(provider, "Jederzeit", dates=[{"venue": mainz, "rolling_start": True}])
+    until = (today() + timedelta(days=30)).isoformat()
+    assert sorted(titles(run(provider, date_to=until))) == ["Bald", "Jederzeit"]
+    after = (today() + timedelta(days=30)).isoformat()
+    assert sorted(titles(run(provider, date_from=after))) == ["Jederzeit", "Später"]
+    assert titles(run(provider, rolling="true")) == ["Jederzeit"]
+
+
+def test_date_filters_hold_for_the_same_date(provider, mainz, bingen):
+    soon = today() + timedelta(days=5)
+    later = today() + timedelta(days=60)
+    make_course(
+        provider,
+        "Zwei Termine",
+        dates=[{"venue": mainz, "start_date": later}, {"venue": bingen, "start_date": soon}],
+    )
+    until = (today() + timedelta(days=30)).isoformat()
+    assert titles(run(provider, date_to=until, region="07339")) == ["Zwei Termine"]
+    assert titles(run(provider, date_to=until, region="07315")) == []
+
+
+def test_weekdays_and_time_of_day(provider, mainz):
+    make_course(
+        provider, "Montagabend", dates=[{"venue": mainz, "weekdays": [0], "start_time": time(18)}]
+    )
+    make_course(
+        provider,
+        "Dienstagvormittag",
+        dates=[{"venue": mainz, "weekdays": [1], "start_time": time(9), "end_time": time(12)}],
+    )
+    make_course(
+        provider,
+        "Samstag",
+        dates=[{"venue": mainz, "weekdays": [5], "start_time": time(10), "end_time": time(16)}],
+    )
+    assert titles(run(provider, weekday=[0])) == ["Montagabend"]
+    assert sorted(titles(run(provider, weekday=[1, 5]))) == ["Dienstagvormittag", "Samstag"]
+    assert titles(run(provider, time="evening")) == ["Montagabend"]
+    assert sorted(titles(run(provider, time="morning"))) == ["Dienstagvormittag", "Samstag"]
+    assert titles(run(provider, time="weekend")) == ["Samstag"]
+    assert titles(run(provider, time="morning", weekday=[5])) == ["Samstag"]
+
+
+def test_mode(provider, mainz):
+    make_course(provider, "Vor Ort", dates=[{"venue": mainz}])
+    make_course(provider, "Im Netz", dates=[{"mode": CourseDate.Mode.ONLINE}])
+    assert titles(run(provider, mode="online")) == ["Im Netz"]
+    assert sorted(titles(run(provider, mode=["online", "in_person"]))) == ["Im Netz", "Vor Ort"]
+
+
+def test_maximum_price_and_free_of_charge(provider, mainz):
+    make_course(provider, "Teuer", price=Decimal("500"), dates=[{"venue": mainz}])
+    make_course(provider, "Günstig", price=Decimal("40"), dates=[{"venue": mainz}])
+    make_course(
+        provider, "Frei", price=None, price_kind=Course.PriceKind.FREE, dates=[{"venue": mainz}]
+    )
+    make_course(
+        provider,
+        "Termin frei",
+        price=Decimal("90"),
+        dates=[{"venue": mainz, "price": Decimal("0")}],
+    )
+    make_course(
+        provider,
+        "Auf Anfrage",
+        price=None,
+        price_kind=Course.PriceKind.ON_REQUEST,
+        dates=[{"venue": mainz}],
+    )
+    assert sorted(titles(run(provider, max_price=50))) == ["Frei", "Günstig", "Termin frei"]
+    assert sorted(titles(run(provider, free="true"))) == ["Frei", "Termin frei"]
+
+
+def test_funding_certificate_target_group_language_kind(provider, mainz):
+    voucher = FundingType.objects.filter(kind=FundingType.Kind.EDUCATION_VOUCHER).first()
+    leave_rlp = FundingType.objects.get(kind=FundingType.Kind.EDUCATIONAL_LEAVE, state__key="07")
+    certificate = CertificateKind.objects.first()
+    group = TargetGroup.objects.first()
+    make_course(provider, "Mit Gutschein", funding=[voucher], dates=[{"venue": mainz}])
+    make_course(provider, "Bildungsurlaub", funding=[leave_rlp], dates=[{"venue": mainz}])
+    make_course(provider, "Mit Abschluss", certificate_kind=certificate, dates=[{"venue": mainz}])
+    make_course(provider, "Für Gruppe", target_groups=[group], dates=[{"venue": mainz}])
+    make_course(
+        provider,
+        "English course",
+        language="en",
+        kind=Course.Kind.SEMINAR,
+        dates=[{"venue": mainz}],
+    )
+    assert titles(run(provider, funding=voucher.slug)) == ["Mit Gutschein"]
+    assert titles(run(provider, funding=leave_rlp.slug)) == ["Bildungsurlaub"]
+    assert sorted(titles(run(provider, funding=[voucher.slug, leave_rlp.slug]))) == [
+        "Bildungsurlaub",
+        "Mit Gutschein",
+    ]
+    assert titles(run(provider, certificate=certificate.slug)) == ["Mit Abschluss"]
+    assert titles(run(provider, target_group=group.slug)) == ["Für Gruppe"]
+    assert titles(run(provider, language="en")) == ["English course"]
+    assert titles(run(provider, kind="seminar")) == ["English course"]
+
+
+def test_subject_parent_includes_its_children(provider, mainz):
+    parent = Subject.objects.filter(parent__isnull=True, children__isnull=False).first()
+    child = parent.children.first()
+    make_course(provider, "Im Untergebiet", subjects=[child], dates=[{"venue": mainz}])
+    make_course(provider, "Im Obergebiet", subjects=[parent], dates=[{"venue": mainz}])
+    assert sorted(titles(run(provider, subject=parent.slug))) == ["Im Obergebiet", "Im Untergebiet"]
+    assert titles(run(provider, subject=child.slug)) == ["Im Untergebiet"]
+
+
+def test_accessibility_of_the_venue_and_of_the_course(provider, mainz, bingen):
+    make_course(provider, "Stufenlos", dates=[{"venue": mainz}])
+    make_course(provider, "Mit Stufen", dates=[{"venue": bingen}])
+    make_course(provider, "Mit Kinderbetreuung", childcare=True, dates=[{"venue": bingen}])
+    assert titles(run(provider, access="step_free")) == ["Stufenlos"]
+    assert titles(run(provider, access="childcare")) == ["Mit Kinderbetreuung"]
+    assert titles(run(provider, access=["childcare", "step_free"])) == []
+
+
+def test_filters_combine(provider, mainz, bingen):
+    make_course(provider, "Englisch am Abend", dates=[{"venue": mainz, "start_time": time(18)}])
+    make_course(
+        provider,
+        "Englisch am Morgen",
+        dates=[{"venue": mainz, "start_time": time(8), "end_time": time(10)}],
+    )
+    make_course(provider, "Englisch in Bingen", dates=[{"venue": bingen, "start_time": time(18)}])
+    make_course(provider, "Französisch am Abend", dates=[{"venue": mainz, "start_time": time(18)}])
+    result = run(provider, q="Englisch", time="evening", place="55116", radius=10)
+    assert titles(result) == ["Englisch am Abend"]
+
+
+# The freshness rule --------------------------------------------------------------------------
+
+
+def test_only_published_current_courses_appear(provider, mainz):
+    past = today() - timedelta(days=30)
+    make_course(provider, "Aktuell", dates=[{"venue": mainz}])
+    make_course(
+        provider,
+        "Läuft noch",
+        dates=[{"venue": mainz, "start_date": past, "end_date": today() + timedelta(days=3)}],
+    )
+    make_course(provider, "Vorbei", dates=[{"venue": mainz, "start_date": past, "end_date": past}])
+    make_course(
+        provider,
+        "Abgesagt",
+        dates=[{"venue": mainz, "booking_status": CourseDate.BookingStatus.CANCELLED}],
+    )
+    make_course(provider, "Entwurf", status=Course.Status.DRAFT, dates=[{"venue": mainz}])
+    make_course(provider, "Ohne Termin", dates=[])
+    assert sorted(titles(run(provider))) == ["Aktuell", "Läuft noch"]
+
+
+def test_a_course_leaves_the_search_when_its_last_date_passes(provider, mainz):
+    course = make_course(provider, "Bald vorbei", dates=[{"venue": mainz, "start_date": today()}])
+    assert titles(run(provider)) == ["Bald vorbei"]
+    course.dates.update(start_date=today() - timedelta(days=1))
+    assert titles(run(provider)) == []
+
+
+# Facets --------------------------------------------------------------------------------------
+
+
+def test_each_facet_count_is_what_choosing_it_gives(provider, mainz, bingen):
+    subjects = list(Subject.objects.filter(parent__isnull=True)[:2])
+    make_course(provider, "A", subjects=[subjects[0]], dates=[{"venue": mainz}])
+    make_course(provider, "B", subjects=[subjects[0]], dates=[{"venue": bingen, "mode": "blended"}])
+    make_course(provider, "C", subjects=[subjects[1]], kind="seminar", dates=[{"mode": "online"}])
+    make_course(provider, "D", subjects=[subjects[1]], dates=[{"venue": mainz}, {"mode": "online"}])
+    for params in ({}, {"mode": "online"}, {"subject": subjects[0].slug}, {"region": "07"}):
+        result = run(provider, **params)
+        for facet in result.facets:
+            for option in facet.options:
+                chosen = dict(params)
+                if facet.multiple:
+                    chosen[facet.name] = [option.value]
+                else:
+                    chosen[facet.name] = option.value
+                assert run(provider, **chosen).count == option.count, (params, facet.name, option)
+
+
+def test_facets_list_the_options_with_counts(provider, mainz):
+    make_course(provider, "A", dates=[{"venue": mainz}, {"mode": "online"}])
+    make_course(provider, "B", dates=[{"mode": "online"}])
+    facets = {facet.name: facet for facet in run(provider).facets}
+    modes = {option.value: option.count for option in facets["mode"].options}
+    assert modes == {"in_person": 1, "online": 2}
+    regions = {option.value: option.count for option in facets["region"].options}
+    assert regions == {"07": 1}
+    districts = {
+        option.value: option.count
+        for option in {f.name: f for f in run(provider, region="07").facets}["region"].options
+    }
+    assert districts == {"07315": 1}
+
+
+# Sorting, paging, robustness -------------------------------------------------------------------
+
+
+def test_sort_by_date_and_price(provider, mainz):
+    make_course(
+        provider,
+        "Später teuer",
+        price=Decimal("300"),
+        dates=[{"venue": mainz, "start_date": today() + timedelta(days=40)}],
+    )
+    make_course(
+        provider,
+        "Bald günstig",
+        price=Decimal("30"),
+        dates=[{"venue": mainz, "start_date": today() + timedelta(days=2)}],
+    )
+    make_course(
+        provider,
+        "Mittel",
+        price=Decimal("100"),
+        dates=[{"venue": mainz, "start_date": today() + timedelta(days=20)}],
+    )
+    assert titles(run(provider, sort="date")) == ["Bald günstig", "Mittel", "Später teuer"]
+    assert titles(run(provider, sort="price")) == ["Bald günstig", "Mittel", "Später teuer"]
+
+
+def test_unknown_sort_key_falls_back_to_default(provider, mainz):
+    make_course(provider, "Kurs", dates=[{"venue": mainz}])
+    result = run(provider, sort="title; DROP TABLE measures_course")
+    assert result.sort == "date" and titles(result) == ["Kurs"]
+
+
+def test_pagination_page_size_and_cap(provider, mainz):
+    for number in range(PAGE_SIZE + 3):
+        make_course(provider, f"Kurs {number:02d}", dates=[{"venue": mainz}])
+    assert len(run(provider).page.object_list) == PAGE_SIZE
+    assert len(run(provider, page=2).page.object_list) == 3
+    assert run(provider, page=10**30).page.number == 2
+    assert run(provider, page="abc").page.number == 1
+    assert MAX_PAGE <= 1000
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"radius": "abc"}, "Umkreis"),
+        ({"radius": "1000"}, "Umkreis"),
+        ({"date_from": "2026-13-45"}, "Beginn ab"),
+        ({"subject": "does-not-exist"}, "Thema"),
+        ({"region": "99"}, "Region"),
+        ({"max_price": "-5"}, "Preis"),
+        ({"weekday": "9"}, "Wochentage"),
+    ],
+)
+def test_bad_parameters_give_a_message_and_results_for_the_rest(
+    client, provider, mainz, params, message
+):
+    make_course(provider, "Kurs", dates=[{"venue": mainz}])
+    response = client.get("/kurse/", {**params, "provider": provider.slug})
+    assert response.status_code == 200
+    page = BeautifulSoup(response.content, "lxml")
+    alert = page.select_one("[role=alert]").get_text(" ", strip=True)
+    assert message in alert
+    assert [a.get_text(strip=True) for a in page.select(".cards .card h3 a")] == ["Kurs"]
+
+
+def test_oversized_and_garbage_parameters_do_not_fail(client):
+    response = client.get("/kurse/", {"q": "x" * 10000, "place": "\x00" * 10, "page": "-1"})
+    assert response.status_code == 200
+
+
+def help_text(client, params):
+    page = BeautifulSoup(client.get("/kurse/", params).content, "lxml")
+    return page.select_one(".help").get_text(" ", strip=True).replace(" :", ":")
+
+
+def test_empty_search_says_which_filter_to_drop(client, provider, mainz):
+    make_course(provider, "Englisch am Abend", dates=[{"venue": mainz, "start_time": time(18)}])
+    text = help_text(client, {"q": "Englisch", "time": "morning", "provider": provider.slug})
+    assert "ohne „Tageszeit“: 1 Kurs" in text
+
+
+def test_empty_search_offers_a_wider_radius(client, provider, bingen):
+    make_course(provider, "Englisch in Bingen", dates=[{"venue": bingen}])
+    text = help_text(client, {"place": "55116", "radius": "10", "provider": provider.slug})
+    assert "im Umkreis von 50 km: 1 Kurs" in text
+
+
+def test_empty_search_offers_the_text_alone_when_several_filters_block(client, provider, bingen):
+    make_course(provider, "Englisch in Bingen", dates=[{"venue": bingen, "start_time": time(18)}])
+    params = {"q": "Englisch", "place": "55116", "radius": "10", "time": "morning"}
+    assert "nur mit dem Suchbegriff, ohne Filter" in help_text(client, params)
+
+
+def test_online_courses_are_found_from_any_place(provider, bingen):
+    make_course(provider, "Englisch online", dates=[{"mode": "online"}])
+    make_course(provider, "Englisch in Bingen", dates=[{"venue": bingen}])
+    assert titles(run(provider, place="19053", radius=10)) == ["Englisch online"]
+    assert titles(run(provider, place="19053", mode="in_person")) == []
+
+
+def test_active_filters_are_removable_chips(client, provider, mainz):
+    make_course(provider, "Kurs", dates=[{"venue": mainz}])
+    response = client.get("/kurse/", {"mode": ["online", "in_person"], "provider": provider.slug})
+    chips = BeautifulSoup(response.content, "lxml").select(".chips a.chip")
+    labels = [chip.get_text(" ", strip=True) for chip in chips]
+    assert any("online" in label for label in labels)
+    online_chip = next(chip for chip in chips if "online" in chip.get_text())
+    assert "mode=in_person" in online_chip["href"] and "mode=online" not in online_chip["href"]
+
+
+def test_search_page_query_count_is_constant(
+    client, provider, mainz, django_assert_max_num_queries
+):
+    for number in range(5):
+        make_course(provider, f"Englisch {number}", dates=[{"venue": mainz}, {"mode": "online"}])
+    params = {"q": "Englisch", "place": "55116", "mode": "in_person", "time": "evening"}
+    with django_assert_max_num_queries(10):
+        client.get("/kurse/", params)
+    for number in range(20):
+        make_course(provider, f"Englisch mehr {number}", dates=[{"venue": mainz}])
+    with django_assert_max_num_queries(10):
+        client.get("/kurse/", params)
+    with django_assert_max_num_queries(10):
+        client.get("/kurse/")
