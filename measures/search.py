@@ -222,3 +222,17 @@ def suggestions(text: str, *, limit: int = 3) -> list[str]:
         if phrase != " ".join(query_words) and phrase not in results:
             results.append(phrase)
     return results
+
+
+def refresh_courses_of(*, providers=(), subjects=(), venues=()) -> None:
+    """Refresh the courses whose indexed text changes with these providers, subjects, venues."""
+    from django.db.models import Q
+
+    condition = Q(pk__in=[])
+    if providers:
+        condition |= Q(provider__in=providers)
+    if subjects:
+        condition |= Q(subjects__in=subjects) | Q(subjects__parent__in=subjects)
+    if venues:
+        condition |= Q(dates__venue__in=venues)
+    refresh_search_vectors(Course.objects.filter(condition).values_list("pk", flat=True).distinct())

@@ -21,6 +21,7 @@ from atlas.admin_base import (
 )
 from measures.models import Course, CourseDate, Module
 from measures.models.dates import WEEKDAYS
+from measures.search import refresh_search_vectors
 from network.models import Membership, Network, Organisation
 
 WHAT = _("Was")
@@ -252,6 +253,11 @@ class CourseAdmin(AtlasModelAdmin):
     ]
     inlines = [ModuleInline, CourseDateInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Keywords, subjects and the dates' places are part of the indexed text.
+        refresh_search_vectors([form.instance.pk])
+
     def get_queryset(self, request):
         today = timezone.localdate()
         current_dates = CourseDate.objects.current(today).filter(course=OuterRef("pk"))
@@ -326,6 +332,10 @@ class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     autocomplete_fields = ["course", "venue"]
     fieldsets = [(None, {"fields": ["course"]}), (WHEN_WHERE, {"fields": DATE_FIELDS})]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_search_vectors([obj.course_id])
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("course__provider", "venue")

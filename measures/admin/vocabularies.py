@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from atlas.admin_base import AtlasModelAdmin, StaffViewableMixin
 from measures.models import CertificateKind, FundingType, Subject, TargetGroup
+from measures.search import refresh_courses_of
 
 
 class VocabularyAdmin(StaffViewableMixin, AtlasModelAdmin):
@@ -43,6 +44,11 @@ class SubjectAdmin(VocabularyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            refresh_courses_of(subjects=[obj])
 
 
 @admin.register(TargetGroup)

@@ -16,6 +16,7 @@ from atlas.admin_base import (
     state_filter,
 )
 from measures.models import Course
+from measures.search import refresh_courses_of
 from network.models import (
     Certification,
     Contact,
@@ -116,6 +117,11 @@ class OrganisationAdmin(AtlasModelAdmin):
     ]
     inlines = [ContactInline, VenueInline, OrganisationCertificationInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:  # the name and places are part of its courses' indexed text
+            refresh_courses_of(providers=[form.instance])
+
     def get_queryset(self, request):
         return (
             super()
@@ -161,6 +167,11 @@ class VenueAdmin(AtlasModelAdmin):
         (_("Wo"), {"fields": ADDRESS_FIELDS}),
         (_("Barrierefreiheit"), {"fields": ACCESSIBILITY_FIELDS}),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:  # the name and places are part of its courses' indexed text
+            refresh_courses_of(venues=[form.instance])
 
     def get_queryset(self, request):
         return (

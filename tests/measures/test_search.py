@@ -529,3 +529,42 @@ def test_search_page_query_count_is_constant(
         client.get("/kurse/", params)
     with django_assert_max_num_queries(10):
         client.get("/kurse/")
+
+
+# The index stays current when data changes in admin ------------------------------------------
+
+
+def test_renaming_a_subject_in_admin_updates_the_search_at_once(admin_client, provider, mainz):
+    subject = Subject.objects.filter(parent__isnull=False).first()
+    make_course(provider, "Ein Kurs", subjects=[subject], dates=[{"venue": mainz}])
+    assert titles(run(provider, q="Zauberkunde")) == []
+    response = admin_client.post(
+        f"/admin/measures/subject/{subject.pk}/change/",
+        {
+            "name": "Zauberkunde",
+            "slug": subject.slug,
+            "parent": subject.parent_id,
+            "description": "",
+            "position": subject.position,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert titles(run(provider, q="Zauberkunde")) == ["Ein Kurs"]
+
+
+def test_renaming_a_venue_city_in_admin_updates_the_search(admin_client, provider, mainz):
+    make_course(provider, "Ein Kurs", dates=[{"venue": mainz}])
+    response = admin_client.get(f"/admin/network/venue/{mainz.pk}/change/")
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {key: ("" if value is None else value) for key, value in data.items()}
+    data["city"] = "Gonsenheim"
+    for key, value in list(data.items()):
+        if value is True:
+            data[key] = "on"
+        elif value is False:
+            del data[key]
+    response = admin_client.post(f"/admin/network/venue/{mainz.pk}/change/", data)
+    assert response.status_code == 302, response.content[:3000]
+    assert titles(run(provider, q="Gonsenheim")) == ["Ein Kurs"]

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from measures.search import refresh_search_vectors, refresh_search_words
+
+
+class Command(BaseCommand):
+    help = "Baut den Suchindex aller Kurse und das Vokabular für „Meinten Sie …?“ neu auf."
+
+    def handle(self, *args, **options):
+        refresh_search_vectors()
+        refresh_search_words()
+        if options["verbosity"]:
+            self.stdout.write("Suchindex neu aufgebaut.")
