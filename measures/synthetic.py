@@ -137,7 +137,8 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
     existing = Organisation.objects.filter(slug__startswith=PREFIX).count()
     organisations = []
     for index in range(existing, existing + provider_count):
-        district_id, _key, district_name = districts[index % len(districts)]
+        # A prime stride spreads even a few providers over many states.
+        district_id, _key, district_name = districts[(index * 7919) % len(districts)]
         rows = postal_rows.get(district_id)
         if not rows:
             continue

@@ -1,3 +1,5 @@
+import re
+
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +10,7 @@ from measures import selectors as course_selectors
 from network import selectors
 from network.models import Network, Organisation, OrganisationCertification, Region
 
-REGION_KEY_MAX_LENGTH = 12
+REGION_KEY = re.compile(r"^[0-9A-Z]{1,12}$")
 
 
 @require_GET
@@ -64,8 +66,8 @@ def provider_detail(request, slug):
 
 @require_GET
 def region_detail(request, key):
-    if len(key) > REGION_KEY_MAX_LENGTH:
-        raise Http404
+    if not REGION_KEY.match(key):
+        raise Http404("Not a region key")
     region = get_object_or_404(Region.objects.select_related("parent"), key=key)
     within = Region.objects.within(region)
     courses = course_selectors.public_courses().filter(dates__venue__region__in=within).distinct()

@@ -41,7 +41,15 @@ def _manage(*args, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PYTEST_XDIST_WORKER"}
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "PYTEST_XDIST_WORKER",
+            # set for the browser tests only; never in a deployment
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     environment.update(env)
     return subprocess.run(

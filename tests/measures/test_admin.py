@@ -28,6 +28,7 @@ from measures.models import (
     FundingType,
     Module,
     Subject,
+    Synonym,
     TargetGroup,
 )
 from network.models import Contact, Organisation, Region, Venue
@@ -86,7 +87,9 @@ class World:
         self.module = Module.objects.create(
             course=self.course, title=f"{t}-Grundlagen", teaching_units=16
         )
+        self.synonym = Synonym.objects.create(term=f"{t}-EDV", alternatives="Computer")
         self.objects = {
+            Synonym: self.synonym,
             Subject: self.child_subject,
             TargetGroup: self.target_group,
             FundingType: self.funding,
@@ -152,6 +155,8 @@ class World:
                 )
             elif model is Module:
                 Module.objects.create(course=self.course, title=f"{t} Modul {i}", position=i)
+            elif model is Synonym:
+                Synonym.objects.create(term=f"{t} Begriff {i}", alternatives="Wort")
             else:  # pragma: no cover - a new model needs its rows here
                 raise AssertionError(f"no rows for {model.__name__}")
 
