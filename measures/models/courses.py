@@ -1,7 +1,7 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,15 +13,16 @@ class CourseQuerySet(models.QuerySet):
         return self.filter(status=Course.Status.PUBLISHED)
 
     def current(self, day=None):
-        """Courses with a current or future date that is not cancelled, or a rolling start."""
-        from measures.models.dates import CourseDate
+        """Courses with a current or future date that is not cancelled, or a rolling start.
 
-        return self.filter(Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk"))))
+        ``current_until`` is kept by the database (trigger ``coursedate_current_until``) as the
+        last day any of the course's dates is current, so this is one indexed comparison.
+        """
+        return self.filter(current_until__gte=day or timezone.localdate())
 
     def out_of_date(self, day=None):
-        from measures.models.dates import CourseDate
-
-        return self.exclude(Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk"))))
+        day = day or timezone.localdate()
+        return self.filter(Q(current_until__isnull=True) | Q(current_until__lt=day))
 
     def public(self, day=None):
         return self.published().current(day)
@@ -143,6 +144,15 @@ class Course(models.Model):
     last_confirmed_at = models.DateTimeField(_("zuletzt bestätigt"), null=True, blank=True)
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    current_until = models.DateField(
+        _("aktuell bis"),
+        null=True,
+        editable=False,
+        help_text=_(
+            "Der letzte Tag, an dem ein Termin läuft oder beginnt (ohne abgesagte); "
+            "bei Einstieg jederzeit unbegrenzt. Von der Datenbank gepflegt."
+        ),
+    )
 
     objects = CourseQuerySet.as_manager()
 
@@ -178,6 +188,11 @@ class Course(models.Model):
         indexes = [
             models.Index(fields=["provider", "status"], name="course_provider_status_idx"),
             GinIndex(fields=["search_vector"], name="course_search_vector_idx"),
+            models.Index(
+                fields=["current_until"],
+                condition=Q(status="published"),
+                name="course_public_current_idx",
+            ),
         ]
 
     def __str__(self):
