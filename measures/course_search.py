@@ -90,8 +90,17 @@ class CourseSearch:
     def count(self) -> int:
         return self.page.paginator.count
 
-    @cached_property
+    @property
+    def filter_count(self) -> int:
+        """Active filters besides the search term, for the folded filter panel's label."""
+        return sum(1 for label, _url, name in self._chips if name != "q")
+
+    @property
     def chips(self) -> list[tuple[str, str]]:
+        return [(label, url) for label, url, _name in self._chips]
+
+    @cached_property
+    def _chips(self) -> list[tuple[str, str, str]]:
         """Active filters as (label, URL without it)."""
         return active_filter_chips(self.params, self.filterset)
 
@@ -464,8 +473,8 @@ def _count_all(querysets) -> list[int]:
         return list(cursor.fetchone())
 
 
-def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tuple[str, str]]:
-    """Each active filter value as a chip: its label and the URL without it."""
+def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tuple[str, str, str]]:
+    """Each active filter value as a chip: its label, the URL without it, the filter's name."""
     form = filterset.form
     chips = []
     for name in RELAXABLE:
@@ -481,7 +490,7 @@ def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tupl
             if name == "place":
                 remaining.pop("radius", None)
             shown = choices.get(value, value)
-            chips.append((f"{field_.label}: {shown}", "?" + remaining.urlencode()))
+            chips.append((f"{field_.label}: {shown}", "?" + remaining.urlencode(), name))
     return chips
 
 

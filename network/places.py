@@ -46,8 +46,9 @@ def _by_postal_code(code: str) -> PlaceLookup:
         return PlaceLookup(
             error=_("„%(code)s“ ist keine Postleitzahl: Sie hat fünf Ziffern.") % {"code": code}
         )
-    rows = PostalCode.objects.filter(code=code)
-    centre = rows.aggregate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"))
+    centre = PostalCode.objects.filter(code=code).aggregate(
+        lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"), place=Min("place")
+    )
     if not centre["n"]:
         return PlaceLookup(
             error=_(
@@ -56,8 +57,7 @@ def _by_postal_code(code: str) -> PlaceLookup:
             )
             % {"code": code}
         )
-    place = rows.values_list("place", flat=True).order_by("place").first()
-    return PlaceLookup(place=Place(f"{code} {place}", centre["lat"], centre["lon"]))
+    return PlaceLookup(place=Place(f"{code} {centre['place']}", centre["lat"], centre["lon"]))
 
 
 def _by_name(name: str) -> PlaceLookup:
