@@ -1,5 +1,8 @@
 """The course search: scope → filter (django-filter) → full text → order → paginate → facets.
 
+The facet statement is assembled from Django-compiled SQL and fixed fragments of this module;
+every value is a parameter (hence the per-file exception from ruff's S608 in pyproject.toml).
+
 ``course_search(params=request.GET)`` returns everything the search page shows. The number of
 SQL queries does not depend on the number of results.
 """
@@ -15,8 +18,6 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Case,
-    CharField,
-    Count,
     DecimalField,
     F,
     Min,
@@ -25,7 +26,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Substr
 from django.http import QueryDict
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -123,10 +123,11 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     query = search.parse(cleaned.get("q") or "")
     sort = _sort(cleaned.get("sort"), query, place_lookup)
 
+    facet_list, total = facets_and_total(filterset, query)
     courses = _text_filtered(filterset.qs, query)
     ordered = _ordered(courses, sort, query, place_lookup)
     paginator = Paginator(_with_page_data(ordered, query, place_lookup), PAGE_SIZE)
-    paginator.count = ordered.order_by().count()  # the count without the page's annotations
+    paginator.count = total  # counted with the facets, in the same statement
     page = paginator.get_page(_page_number(params.get("page")))
     page.object_list = _decorate(list(page.object_list))
 
@@ -139,7 +140,7 @@ def course_search(*, params: QueryDict) -> CourseSearch:
         page=page,
         errors=errors,
     )
-    result.facets = facets(filterset, query)
+    result.facets = facet_list
     if result.count < FEW_RESULTS:
         _help_with_few_results(result)
     return result
@@ -252,82 +253,127 @@ def _without(filterset: CourseFilter, query, *names: str):
     return _text_filtered(courses, query), list(filterset.date_conditions)
 
 
-def _dates_of(courses, conditions):
-    """The current dates of the given courses that meet the search's date conditions."""
-    dates = CourseDate.objects.current().filter(course__in=courses.values("pk"))
+FACETS = ("subject", "region", "mode", "funding", "target_group", "kind", "certificate")
+DATE_FACETS = ("mode", "region")
+
+
+def facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]:
+    """The number of results and, per facet, the count per option with every *other* active
+    filter applied — all in one statement.
+
+    Each distinct set of filters is computed once, as a materialised CTE (``b0`` is the search
+    itself; a facet whose own filter is active gets its own base without that filter), and the
+    facets group over those bases.
+    """
+    cleaned = filterset.form.cleaned_data
+    bases: list[tuple[str, list]] = []  # (sql, params) of each base
+    base_for: dict[str, int] = {}
+    date_sql_for: dict[str, tuple[str, list]] = {}
+    for name in ("", *FACETS):
+        if name and not _active(cleaned.get(name)):
+            base_for[name] = 0
+            if name in DATE_FACETS:
+                date_sql_for[name] = date_sql_for[""]  # "" (the search itself) comes first
+            continue
+        courses, conditions = _without(filterset, query, *([name] if name else []))
+        sql, params = (
+            courses.order_by().values("id", "kind", "certificate_kind_id").query.sql_with_params()
+        )
+        base_for[name] = len(bases)
+        bases.append((sql, list(params)))
+        if not name or name in DATE_FACETS:
+            date_sql_for[name] = _dates_sql(conditions)
+    ctes, params = [], []
+    for index, (sql, base_params) in enumerate(bases):
+        ctes.append(f"b{index} AS MATERIALIZED ({sql})")
+        params.extend(base_params)
+
+    parts: list[str] = ["SELECT 'total', '', '', count(*) FROM b0"]
+    chosen_subject = cleaned.get("subject")
+    if chosen_subject is not None and chosen_subject.parent_id is None:
+        subject_key, subject_label, subject_where = "s.slug", "s.name", "AND s.parent_id = %s"
+        subject_params = [chosen_subject.pk]
+    else:
+        subject_key = "CASE WHEN s.parent_id IS NULL THEN s.slug ELSE p.slug END"
+        subject_label = "CASE WHEN s.parent_id IS NULL THEN s.name ELSE p.name END"
+        subject_where, subject_params = "", []
+    parts.append(
+        f"SELECT 'subject', {subject_key}, {subject_label}, count(DISTINCT cs.course_id) "
+        f"FROM measures_course_subjects cs JOIN b{base_for['subject']} b ON b.id = cs.course_id "
+        "JOIN measures_subject s ON s.id = cs.subject_id "
+        "LEFT JOIN measures_subject p ON p.id = s.parent_id "
+        f"WHERE true {subject_where} GROUP BY 2, 3"
+    )
+    for name, table, column, vocabulary in (
+        ("funding", "measures_course_funding", "fundingtype_id", "measures_fundingtype"),
+        ("target_group", "measures_course_target_groups", "targetgroup_id", "measures_targetgroup"),
+    ):
+        parts.append(
+            f"SELECT '{name}', v.slug, v.name, count(DISTINCT l.course_id) FROM {table} l "
+            f"JOIN b{base_for[name]} b ON b.id = l.course_id "
+            f"JOIN {vocabulary} v ON v.id = l.{column} GROUP BY 2, 3"
+        )
+    parts.append(f"SELECT 'kind', b.kind, b.kind, count(*) FROM b{base_for['kind']} b GROUP BY 2")
+    parts.append(
+        "SELECT 'certificate', v.slug, v.name, count(*) "
+        f"FROM b{base_for['certificate']} b JOIN measures_certificatekind v "
+        "ON v.id = b.certificate_kind_id GROUP BY 2, 3"
+    )
+    date_params: list = []
+    mode_sql, mode_params = date_sql_for["mode"]
+    parts.append(
+        f"SELECT 'mode', d.mode, d.mode, count(DISTINCT d.course_id) FROM ({mode_sql}) d "
+        f"JOIN b{base_for['mode']} b ON b.id = d.course_id GROUP BY 2"
+    )
+    date_params.extend(mode_params)
+    chosen_region = cleaned.get("region")
+    region_sql, region_params = date_sql_for["region"]
+    if chosen_region is not None and chosen_region.kind != Region.Kind.COUNTRY:
+        region_part = (
+            "SELECT 'region', r.key, r.name, count(DISTINCT d.course_id) "
+            f"FROM ({region_sql}) d JOIN b{base_for['region']} b ON b.id = d.course_id "
+            "JOIN network_venue v ON v.id = d.venue_id JOIN network_region r ON r.id = v.region_id "
+            "WHERE r.key LIKE %s GROUP BY 2, 3"
+        )
+        region_params = [*region_params, chosen_region.key[:2] + "%"]
+    else:
+        region_part = (
+            "SELECT 'region', st.key, st.name, count(DISTINCT d.course_id) "
+            f"FROM ({region_sql}) d JOIN b{base_for['region']} b ON b.id = d.course_id "
+            "JOIN network_venue v ON v.id = d.venue_id JOIN network_region r ON r.id = v.region_id "
+            "JOIN network_region st ON st.key = left(r.key, 2) AND st.country = r.country "
+            "GROUP BY 2, 3"
+        )
+    parts.append(region_part)
+
+    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
+    all_params = [*params, *subject_params, *mode_params, *region_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
+        rows = cursor.fetchall()
+    total = 0
+    grouped: dict[str, list[tuple[str, str, int]]] = {}
+    for facet_name, value, label, count in rows:
+        if facet_name == "total":
+            total = count
+        else:
+            grouped.setdefault(facet_name, []).append((value, label, count))
+    return _facet_list(grouped, cleaned), total
+
+
+def _active(value) -> bool:
+    from measures.filters import _is_empty
+
+    return not _is_empty(value)
+
+
+def _dates_sql(conditions) -> tuple[str, list]:
+    """SQL of the current dates meeting the search's date conditions (course, mode, venue)."""
+    dates = CourseDate.objects.current()
     for condition in conditions:
         dates = dates.filter(condition)
-    return dates
-
-
-def facets(filterset: CourseFilter, query) -> list[Facet]:
-    """Counts per option, each with every other active filter applied; one query for all."""
-    cleaned = filterset.form.cleaned_data
-    rows: list = []
-
-    # Subjects: the top level, or the children of the chosen subject (a two-level tree).
-    base, _conditions = _without(filterset, query, "subject")
-    chosen_subject = cleaned.get("subject")
-    through = Course.subjects.through.objects.filter(course__in=base.values("pk"))
-    if chosen_subject is not None and chosen_subject.parent_id is None:
-        through = through.filter(subject__parent=chosen_subject)
-        key, label = F("subject__slug"), F("subject__name")
-    else:
-        key = Case(
-            When(subject__parent__isnull=True, then=F("subject__slug")),
-            default=F("subject__parent__slug"),
-            output_field=CharField(),
-        )
-        label = Case(
-            When(subject__parent__isnull=True, then=F("subject__name")),
-            default=F("subject__parent__name"),
-            output_field=CharField(),
-        )
-    rows.append(_grouped(through, "subject", key, label, "course_id"))
-
-    for name, relation, slug_path, name_path in (
-        ("funding", Course.funding, "fundingtype__slug", "fundingtype__name"),
-        ("target_group", Course.target_groups, "targetgroup__slug", "targetgroup__name"),
-    ):
-        base, _conditions = _without(filterset, query, name)
-        links = relation.through.objects.filter(course__in=base.values("pk"))
-        rows.append(_grouped(links, name, F(slug_path), F(name_path), "course_id"))
-
-    base, _conditions = _without(filterset, query, "kind")
-    rows.append(_grouped(base, "kind", F("kind"), F("kind"), "pk"))
-
-    base, conditions = _without(filterset, query, "mode")
-    rows.append(_grouped(_dates_of(base, conditions), "mode", F("mode"), F("mode"), "course_id"))
-
-    base, conditions = _without(filterset, query, "region")
-    dates = _dates_of(base, conditions).filter(venue__region__isnull=False)
-    chosen_region = cleaned.get("region")
-    if chosen_region is not None and chosen_region.kind != Region.Kind.COUNTRY:
-        dates = dates.filter(venue__region__key__startswith=chosen_region.key[:2])
-        region_key = F("venue__region__key")
-    else:
-        region_key = Substr("venue__region__key", 1, 2)
-    rows.append(_grouped(dates, "region", region_key, region_key, "course_id"))
-
-    union = rows[0].union(*rows[1:], all=True)
-    grouped: dict[str, list[tuple[str, str, int]]] = {}
-    for facet_name, value, label, count in union:
-        grouped.setdefault(facet_name, []).append((value, label, count))
-    return _facet_list(grouped, cleaned)
-
-
-def _grouped(queryset, facet_name: str, key, label, counted: str):
-    return (
-        queryset.annotate(
-            facet=Value(facet_name, output_field=CharField()),
-            facet_value=key,
-            facet_label=label,
-        )
-        .values("facet", "facet_value", "facet_label")
-        .annotate(n=Count(counted, distinct=True))
-        .values_list("facet", "facet_value", "facet_label", "n")
-        .order_by()
-    )
+    sql, params = dates.order_by().values("course_id", "mode", "venue_id").query.sql_with_params()
+    return sql, list(params)
 
 
 def _facet_list(grouped, cleaned) -> list[Facet]:
@@ -345,28 +391,17 @@ def _facet_list(grouped, cleaned) -> list[Facet]:
             return {value}
         return {getattr(item, "slug", item) for item in value}
 
-    region_names = (
-        dict(
-            Region.objects.filter(
-                key__in=[v for v, _l, _c in grouped.get("region", [])]
-            ).values_list("key", "name")
-        )
-        if grouped.get("region")
-        else {}
-    )
     choice_labels = {
         "kind": dict(Course.Kind.choices),
         "mode": dict(CourseDate.Mode.choices),
     }
     result = []
-    for name in ("subject", "region", "mode", "funding", "target_group", "kind"):
+    for name in FACETS:
         selected = selected_values(name)
         options = []
         for value, label, count in grouped.get(name, []):
             if name in choice_labels:
                 label = str(choice_labels[name].get(value, value))
-            elif name == "region":
-                label = region_names.get(value, value)
             options.append(
                 FacetOption(value=value, label=label, count=count, selected=value in selected)
             )
