@@ -9,11 +9,13 @@ SQL queries does not depend on the number of results.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -23,10 +25,12 @@ from django.db.models import (
     Min,
     Prefetch,
     Q,
+    QuerySet,
     Value,
     When,
 )
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -257,7 +261,41 @@ FACETS = ("subject", "region", "mode", "funding", "target_group", "kind", "certi
 DATE_FACETS = ("mode", "region")
 
 
+FACET_CACHE_SECONDS = 60
+
+
 def facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]:
+    """Facets and total, from the cache when the same search ran in the last minute.
+
+    Any change to a course bumps the search generation (``measures.search``), so this
+    process never shows counts older than its last write; other processes at most
+    ``FACET_CACHE_SECONDS`` old ones.
+    """
+    key = _cache_key(filterset.form.cleaned_data, query)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _facets_and_total(filterset, query)
+        cache.set(key, cached, FACET_CACHE_SECONDS)
+    return cached
+
+
+def _cache_key(cleaned, query) -> str:
+    def plain(value):
+        if isinstance(value, QuerySet):
+            return sorted(str(item.pk) for item in value)
+        if hasattr(value, "pk"):
+            return str(value.pk)
+        if isinstance(value, list | tuple):
+            return sorted(str(item) for item in value)
+        return str(value)
+
+    state = sorted((name, plain(value)) for name, value in cleaned.items() if name != "sort")
+    # With the effective text query (synonyms change it at once) and the day.
+    raw = repr((state, query.tsquery(), str(timezone.localdate()), search.generation()))
+    return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]:
     """The number of results and, per facet, the count per option with every *other* active
     filter applied — all in one statement.
 
@@ -556,7 +594,7 @@ class FilterGroup:
 
 
 CHOICE_GROUPS = ("mode", "weekday", "time", "kind", "language", "access")
-FACETED_MODEL_GROUPS = ("funding", "target_group")
+FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 
 
 def filter_groups(result: CourseSearch) -> list[FilterGroup]:
@@ -586,7 +624,7 @@ def filter_groups(result: CourseSearch) -> list[FilterGroup]:
             )
         )
 
-    for name in ("mode", "funding", "target_group", "kind"):
+    for name in ("mode", "funding", "target_group", "certificate", "kind"):
         chosen = set(params.getlist(name))
         counts = {option.value: option.count for option in facets[name].options}
         if name in FACETED_MODEL_GROUPS:
@@ -619,13 +657,4 @@ def filter_groups(result: CourseSearch) -> list[FilterGroup]:
                 ],
             )
         )
-    certificates = form.fields["certificate"].queryset
-    chosen = set(params.getlist("certificate"))
-    groups.append(
-        FilterGroup(
-            "certificate",
-            str(form.fields["certificate"].label),
-            [FilterOption(obj.slug, obj.name, obj.slug in chosen) for obj in certificates],
-        )
-    )
     return groups

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from measures.models import Course, SearchWord, Synonym
@@ -143,8 +144,24 @@ UPDATE measures_course AS c SET search_vector =
 """
 
 
+GENERATION_KEY = "search-generation"
+
+
+def generation() -> int:
+    """A number that changes whenever indexed course data changes (cached search results)."""
+    return cache.get_or_set(GENERATION_KEY, 1, None)
+
+
+def bump_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, None)
+
+
 def refresh_search_vectors(course_ids=None) -> None:
     """Recompute the stored search vector of the given courses (all when None)."""
+    bump_generation()
     params = {"course_type": ContentType.objects.get_for_model(Course).pk}
     sql = _VECTOR_SQL
     if course_ids is not None:

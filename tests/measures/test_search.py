@@ -17,6 +17,7 @@ from measures.models import (
     Synonym,
     TargetGroup,
 )
+from measures.search import bump_generation
 from tests.factories import make_course, make_provider, make_venue, refresh_words, today
 
 pytestmark = pytest.mark.django_db
@@ -365,7 +366,25 @@ def test_a_course_leaves_the_search_when_its_last_date_passes(provider, mainz):
     course = make_course(provider, "Bald vorbei", dates=[{"venue": mainz, "start_date": today()}])
     assert titles(run(provider)) == ["Bald vorbei"]
     course.dates.update(start_date=today() - timedelta(days=1))
-    assert titles(run(provider)) == []
+    bump_generation()  # every write path refreshes the index, which invalidates cached counts
+    result = run(provider)
+    assert titles(result) == [] and result.count == 0
+
+
+def test_facet_counts_are_cached_until_course_data_changes(provider, mainz):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_course(provider, "Erster Kurs", dates=[{"venue": mainz}])
+    with CaptureQueriesContext(connection) as first:
+        assert run(provider).count == 1
+    with CaptureQueriesContext(connection) as second:
+        assert run(provider).count == 1
+    facet_sql = [q["sql"] for q in first.captured_queries if q["sql"].startswith("WITH")]
+    assert len(facet_sql) == 1
+    assert not [q for q in second.captured_queries if q["sql"].startswith("WITH")]
+    make_course(provider, "Zweiter Kurs", dates=[{"venue": mainz}])  # refreshes the index
+    assert run(provider).count == 2
 
 
 # Facets --------------------------------------------------------------------------------------
