@@ -854,7 +854,140 @@ def load_demo(*, today: date | None = None) -> dict[str, int]:
         raise DemoDataError(
             "Die Regionen fehlen. Bitte zuerst „manage.py load_reference“ ausführen."
         )
-    return DemoLoader(today or timezone.localdate(), read_files()).run()
+    counts = DemoLoader(today or timezone.localdate(), read_files()).run()
+    counts["Informationsseiten"] = load_info_pages()
+    return counts
+
+
+# --- information pages ----------------------------------------------------------------------
+
+DEMO_IMPRINT = """Angaben gemäß § 5 Digitale-Dienste-Gesetz (DDG).
+
+**Dies ist eine Demonstrations-Installation des Bildungsatlas.** Die Netzwerke, Partner und
+Vorhaben stammen aus öffentlichen Berichten der Netzwerke; Adressen, Preise, Termine und die
+meisten Kurstexte sind erfunden. Die folgenden Angaben sind Beispiele.
+
+## Anbieter dieses Portals
+
+Netzwerkbüro Lernende Regionen (Beispiel)
+Musterstraße 1
+12345 Musterstadt
+
+## Vertreten durch
+
+Die Netzwerkkoordination (Beispiel)
+
+## Kontakt
+
+E-Mail: [kontakt@bildungsatlas.example](mailto:kontakt@bildungsatlas.example)
+
+## Hinweis zu den Angeboten
+
+Für die Inhalte der Kursangebote sind die jeweiligen Anbieter verantwortlich. Die
+Netzwerkkoordination prüft Angebote nach den Qualitätskriterien des Netzwerks.
+"""
+
+DEMO_PAGES = [
+    {
+        "slug": "ueber-das-netzwerk",
+        "title": "Über die Lernenden Regionen",
+        "summary": "Was eine Lernende Region ist und wie die Netzwerke zusammenarbeiten.",
+        "menu": "footer",
+        "position": 10,
+        "body": """Eine **Lernende Region** ist ein Netzwerk von Einrichtungen, die in einer Region
+gemeinsam für Bildung sorgen: Volkshochschulen, Kammern, Hochschulen, Schulen, Bibliotheken,
+Vereine, Arbeitsagentur und Jobcenter, Unternehmen und die Verwaltung.
+
+## Wie die Netzwerke arbeiten
+
+- Ein **Lead-Partner** führt das Netzwerk und hält die Fäden zusammen.
+- **Verbundpartner** arbeiten in den Vorhaben mit, **strategische Partner** und
+  **Kooperationspartner** unterstützen sie.
+- In **Arbeitsgruppen** entstehen gemeinsame Vorhaben: Bildungsmessen, Beratungs-Hotlines,
+  Leitfäden und Datenbanken wie diese.
+
+## Mehr erfahren
+
+Wer mitarbeitet, steht im [Partnerverzeichnis](/partner/); was die Netzwerke vorhaben, auf den
+[Seiten der Netzwerke](/netzwerk/).
+""",
+    },
+    {
+        "slug": "weiterbildung-finanzieren",
+        "title": "Weiterbildung finanzieren",
+        "summary": "Bildungsgutschein, Bildungsurlaub, Aufstiegs-BAföG und weitere Förderungen.",
+        "menu": "main",
+        "position": 10,
+        "body": """Viele Kurse müssen Sie nicht allein bezahlen. Diese Förderungen gibt es häufig:
+
+## Bildungsgutschein
+
+Die Agentur für Arbeit oder das Jobcenter übernimmt die Kosten einer Weiterbildung, wenn sie
+nötig ist, um Arbeit zu finden oder zu behalten. Der Kurs muss nach **AZAV** zugelassen sein.
+[Kurse mit Bildungsgutschein finden](/kurse/?funding=bildungsgutschein)
+
+## Bildungsurlaub
+
+In den meisten Ländern haben Beschäftigte Anspruch auf bezahlte Freistellung für anerkannte
+Weiterbildung, meist fünf Tage im Jahr.
+
+## Aufstiegs-BAföG
+
+Für Meister-, Techniker- und Fachwirt-Fortbildungen: Zuschuss und günstiges Darlehen,
+unabhängig vom Alter.
+
+## Beratung
+
+Welche Förderung zu Ihnen passt, klärt eine Weiterbildungsberatung – kostenlos und
+unabhängig. Die Anbieter im [Anbieterverzeichnis](/anbieter/) helfen Ihnen weiter.
+""",
+    },
+    {
+        "slug": "beratung",
+        "title": "Weiterbildungsberatung",
+        "summary": "Wo Sie kostenlose und unabhängige Beratung zur Weiterbildung bekommen.",
+        "menu": "footer",
+        "position": 20,
+        "body": """Sie wissen noch nicht, welcher Kurs der richtige ist? Eine Beratung hilft:
+
+1. Sie erzählen, was Sie können und was Sie vorhaben.
+2. Gemeinsam suchen Sie passende Kurse und Förderungen.
+3. Sie bekommen eine Liste, die Sie mitnehmen können.
+
+Beratung bieten die Volkshochschulen, die Kammern, die Agentur für Arbeit und viele Partner
+der Netzwerke. Suchen Sie in der [Kurssuche](/kurse/?kind=counselling) nach
+Beratungsangeboten in Ihrer Nähe.
+""",
+    },
+]
+
+
+def load_info_pages() -> int:
+    """Create the demo's information pages that are missing, and put the demo's imprint in
+    place of the shipped default (never over a text someone has edited). Returns the number of
+    pages created or changed."""
+    from atlas.info_defaults import DEFAULT_PAGES, create_missing
+    from atlas.models import InfoPage
+
+    changed = create_missing(InfoPage)
+    existing = set(InfoPage.objects.values_list("slug", flat=True))
+    missing = [InfoPage(**spec) for spec in DEMO_PAGES if spec["slug"] not in existing]
+    for page in missing:
+        validate(page)
+    InfoPage.objects.bulk_create(missing)
+    changed += len(missing)
+    imprint = InfoPage.objects.filter(purpose=InfoPage.Purpose.IMPRINT).only("body").first()
+    if imprint is not None and imprint.body == DEFAULT_PAGES["imprint"]["body"]:
+        changed += InfoPage.objects.filter(pk=imprint.pk).update(
+            body=DEMO_IMPRINT, updated_at=timezone.now()
+        )
+    if missing:
+        from django.core.cache import cache
+
+        from atlas.models import MENU_CACHE_KEY
+
+        cache.delete(MENU_CACHE_KEY)
+    return changed
 
 
 # --- demo accounts -------------------------------------------------------------------------

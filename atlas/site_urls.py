@@ -1,28 +1,31 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
-from django.views.generic import TemplateView
 
 from atlas import views
+from atlas.sitemaps import SITEMAPS
 
 app_name = "atlas"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("impressum/", TemplateView.as_view(template_name="atlas/imprint.html"), name="imprint"),
-    path("datenschutz/", TemplateView.as_view(template_name="atlas/privacy.html"), name="privacy"),
-    path(
-        "barrierefreiheit/",
-        TemplateView.as_view(template_name="atlas/accessibility.html"),
-        name="accessibility",
-    ),
-    path(
-        "leichte-sprache/",
-        TemplateView.as_view(template_name="atlas/easy_language.html"),
-        name="easy_language",
-    ),
-    path(
-        "datenquellen/",
-        TemplateView.as_view(template_name="atlas/data_sources.html"),
-        name="data_sources",
-    ),
+    path("impressum/", views.legal_page, {"purpose": "imprint"}, name="imprint"),
+    path("datenschutz/", views.legal_page, {"purpose": "privacy"}, name="privacy"),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
+    path("leichte-sprache/", views.legal_page, {"purpose": "easy_language"}, name="easy_language"),
+    path("datenquellen/", views.legal_page, {"purpose": "data_sources"}, name="data_sources"),
+    path("info/", views.info_index, name="info_index"),
+    path("info/<slug:slug>/", views.info_page, name="info_page"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "atlas:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
 ]

@@ -37,8 +37,10 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.db.models import Count
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from django.utils.regex_helper import normalize
 
+from atlas.models import InfoPage
 from measures.models import Course, CourseDate
 from network.models import Event, Network, Organisation, Project, Region, WorkingGroup
 
@@ -101,7 +103,10 @@ REGISTRY: dict[str, PathsFor] = {
         date_id="pk",
     ),
     "network:provider_detail": each(
-        lambda: Organisation.objects.filter(is_provider=True), slug="slug"
+        lambda: Organisation.objects.filter(is_provider=True),
+        # A partner that offers no courses has a profile through its public membership.
+        lambda: Organisation.objects.filter(is_provider=False, memberships__is_public=True),
+        slug="slug",
     ),
     "network:network_detail": each(lambda: Network.objects.all(), slug="slug"),
     "network:working_group_detail": each(
@@ -114,7 +119,26 @@ REGISTRY: dict[str, PathsFor] = {
     "network:project_detail": each(
         lambda: Project.objects.all(), network="network__slug", slug="slug"
     ),
-    "network:event_detail": each(lambda: Event.objects.all(), network="network__slug", slug="slug"),
+    "network:event_detail": each(
+        # An upcoming and a past event.
+        lambda: Event.objects.filter(starts_at__gte=timezone.now()),
+        lambda: Event.objects.filter(starts_at__lt=timezone.now()),
+        limit=1,
+        network="network__slug",
+        slug="slug",
+    ),
+    "network:event_calendar": each(
+        lambda: Event.objects.all(), limit=1, network="network__slug", slug="slug"
+    ),
+    "network:event_list": each(lambda: Network.objects.all(), network="slug"),
+    "network:network_calendar": each(lambda: Network.objects.all(), limit=1, network="slug"),
+    "network:project_list": each(lambda: Network.objects.all(), network="slug"),
+    "atlas:info_page": each(
+        lambda: InfoPage.objects.filter(is_published=True, purpose=""), slug="slug"
+    ),
+    "atlas:sitemap_section": lambda name: [
+        reverse(name, kwargs={"section": section}) for section in ("seiten", "regionen", "kurse")
+    ],
     "network:region_detail": each(
         # A state and a district, those a network covers first.
         lambda: Region.objects.states().annotate(n=Count("networks")).order_by("-n", "key"),

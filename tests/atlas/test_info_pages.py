@@ -1,0 +1,339 @@
+"""Information pages (safe Markdown subset), the legal pages, the feedback form, sitemap.xml and
+robots.txt."""
+
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.forms import modelform_factory
+from django.urls import reverse
+from django.utils import timezone
+
+from atlas import markup
+from atlas.info_defaults import DEFAULT_PAGES
+from atlas.models import AccessibilityFeedback, InfoPage
+from atlas.services import feedback_delete_old
+from measures.models import Course
+from network.models import Membership, Network, Organisation, Region, WorkingGroup
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def soup(response):
+    return BeautifulSoup(response.content, "lxml")
+
+
+@pytest.fixture(autouse=True)
+def fresh_menu_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# The Markdown subset -----------------------------------------------------------------------------
+
+
+def test_markup_escapes_html_and_keeps_only_its_own_tags():
+    html = str(markup.render('<script>alert("x")</script> <b onclick="x">fett</b> & Co.'))
+    assert "<script" not in html and "<b " not in html
+    assert "&lt;script&gt;" in html and "&amp; Co." in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,x",
+        "//evil.example/",
+        "vbscript:x",
+    ],
+)
+def test_markup_drops_unsafe_links(url):
+    html = str(markup.render(f"[klick]({url})"))
+    assert "<a" not in html and "klick" in html
+
+
+def test_markup_renders_headings_lists_links_and_emphasis():
+    source = (
+        "# Oben\n\nEin **fetter** und *schräger* Text mit [Link](https://example.org) "
+        "und [Kurse](/kurse/?q=a&b=c).\nZweite Zeile\n\n- eins\n- zwei\n\n1. erst\n2. dann\n\n"
+        "> Zitat\n\n---\n### Unten"
+    )
+    page = BeautifulSoup(str(markup.render(source)), "lxml")
+    assert not page.find("h1")  # the page title is the only h1
+    assert page.find("h2").get_text() == "Oben" and page.find("h2")["id"] == "abschnitt-oben"
+    assert page.find("h3").get_text() == "Unten"
+    assert page.find("strong").get_text() == "fetter" and page.find("em").get_text() == "schräger"
+    assert [a["href"] for a in page.find_all("a")] == ["https://example.org", "/kurse/?q=a&b=c"]
+    assert page.find("br")
+    assert [li.get_text() for li in page.find("ul").find_all("li")] == ["eins", "zwei"]
+    assert [li.get_text() for li in page.find("ol").find_all("li")] == ["erst", "dann"]
+    assert page.find("blockquote").get_text(strip=True) == "Zitat"
+    assert page.find("hr")
+
+
+def test_markup_survives_hostile_input():
+    for source in ("> " * 50_000, "[" * 10_000, "*" * 10_000, "- \n" * 5000, "\x00\ufeff#"):
+        assert isinstance(str(markup.render(source)), str)
+
+
+# Information pages ------------------------------------------------------------------------------
+
+
+def make_page(**fields):
+    fields.setdefault("title", "Förderung")
+    fields.setdefault("slug", "foerderung-test")
+    fields.setdefault("body", "## Bildungsgutschein\n\nDie **Agentur für Arbeit** hilft.")
+    return InfoPage.objects.create(**fields)
+
+
+def test_info_page_renders_its_body_safely(client):
+    page = make_page(body="Text mit <em>HTML</em> und [Link](javascript:alert(1)).")
+    response = client.get(page.get_absolute_url())
+    assert response.status_code == 200
+    article = soup(response).find("article")
+    assert article.find("h1").get_text() == "Förderung"
+    assert not article.find("em") and "<em>HTML</em>" in article.get_text()
+    assert not article.find("a", href=lambda href: href and "javascript" in href)
+
+
+def test_unpublished_pages_are_404_and_legal_pages_redirect_to_their_address(client):
+    page = make_page(is_published=False)
+    assert client.get(page.get_absolute_url()).status_code == 404
+    response = client.get("/info/impressum/")
+    assert response.status_code == 301 and response["Location"] == "/impressum/"
+    assert client.get("/info/gibt-es-nicht/").status_code == 404
+
+
+def test_menu_pages_appear_in_the_header_and_footer(client):
+    make_page(title="Förderung", slug="foerderung-oben", menu="main", position=1)
+    make_page(title="Über uns", slug="ueber-uns-unten", menu="footer")
+    make_page(title="Versteckt", slug="versteckt", menu="main", is_published=False)
+    page = soup(client.get("/"))
+    header = {a.get_text(strip=True): a["href"] for a in page.find("header").find_all("a")}
+    footer = {a.get_text(strip=True): a["href"] for a in page.find("footer").find_all("a")}
+    assert header["Förderung"] == "/info/foerderung-oben/"
+    assert footer["Über uns"] == "/info/ueber-uns-unten/"
+    assert "Versteckt" not in header
+    index = soup(client.get("/info/"))
+    assert "/info/foerderung-oben/" in {a["href"] for a in index.find("main").find_all("a")}
+
+
+@pytest.mark.parametrize(
+    "purpose, path",
+    [
+        ("imprint", "/impressum/"),
+        ("privacy", "/datenschutz/"),
+        ("accessibility", "/barrierefreiheit/"),
+        ("easy_language", "/leichte-sprache/"),
+        ("data_sources", "/datenquellen/"),
+    ],
+)
+def test_legal_pages_are_editable_info_pages_at_their_addresses(client, purpose, path):
+    page = InfoPage.objects.get(purpose=purpose)
+    assert page.get_absolute_url() == path
+    page.body = "## Geändert\n\nNeuer Text vom Netzwerk."
+    page.save()
+    html = soup(client.get(path))
+    assert html.find("h2", string="Geändert") and "Neuer Text vom Netzwerk." in html.get_text()
+    assert len(html.find_all("h1")) == 1
+
+
+def test_a_deleted_legal_page_falls_back_to_its_default_text(client):
+    InfoPage.objects.filter(purpose="privacy").delete()
+    response = client.get("/datenschutz/")
+    assert response.status_code == 200
+    assert soup(response).find("h1").get_text() == DEFAULT_PAGES["privacy"]["title"]
+
+
+def test_demo_has_the_legal_pages_and_the_demo_imprint():
+    purposes = set(InfoPage.objects.exclude(purpose="").values_list("purpose", flat=True))
+    assert purposes == set(DEFAULT_PAGES)
+    imprint = InfoPage.objects.get(purpose="imprint")
+    assert "§ 5" in imprint.body and "Demonstrations-Installation" in imprint.body
+    assert InfoPage.objects.filter(purpose="", is_published=True).count() >= 3
+
+
+def test_easy_language_page_explains_start_page_search_and_accessibility(client):
+    text = soup(client.get("/leichte-sprache/")).find("main").get_text(" ")
+    for phrase in ("Bildungs-Atlas", "Post-Leit-Zahl", "Barriere-Freiheit", "Anbieter"):
+        assert phrase in text
+    assert "z. B." not in text and "usw." not in text
+
+
+def test_accessibility_statement_names_limits_and_the_arbitration_body(client):
+    text = soup(client.get("/barrierefreiheit/")).find("main").get_text(" ")
+    assert "Was noch nicht barrierefrei ist" in text
+    assert "§ 16" in text and "Schlichtungsstelle" in text
+
+
+def test_only_one_page_per_purpose_form_and_database():
+    form_class = modelform_factory(InfoPage, fields=["title", "slug", "purpose", "body"])
+    form = form_class(
+        data={
+            "title": "Zweites Impressum",
+            "slug": "impressum-2",
+            "purpose": "imprint",
+            "body": "x",
+        }
+    )
+    assert not form.is_valid()
+    assert "Für diese Pflichtseite gibt es schon eine Seite." in str(form.errors)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InfoPage.objects.create(title="Zwei", slug="impressum-2", purpose="imprint", body="x")
+
+
+def test_legal_pages_cannot_be_unpublished_form_and_database():
+    page = InfoPage.objects.get(purpose="imprint")
+    page.is_published = False
+    with pytest.raises(ValidationError):
+        page.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InfoPage.objects.filter(pk=page.pk).update(is_published=False)
+
+
+# The feedback form ------------------------------------------------------------------------------
+
+
+def test_feedback_is_stored_and_confirmed(client):
+    response = client.post(
+        "/barrierefreiheit/",
+        {"message": "Die Karte kann ich mit dem Screenreader nicht lesen.", "page": "/regionen/"},
+        follow=True,
+    )
+    assert response.redirect_chain == [("/barrierefreiheit/", 302)]
+    status = soup(response).find(attrs={"role": "status"})
+    assert status and "Vielen Dank" in status.get_text()
+    feedback = AccessibilityFeedback.objects.get()
+    assert feedback.page == "/regionen/" and feedback.email == "" and not feedback.is_resolved
+    field_names = {field.name for field in AccessibilityFeedback._meta.get_fields()}
+    assert not field_names & {"ip", "ip_address", "user_agent", "user"}
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"message": ""}, "message"),
+        ({"message": "kurz"}, "message"),
+        ({"message": "x" * 5001}, "message"),
+        ({"message": "Eine ausführliche Nachricht.", "email": "keine-adresse"}, "email"),
+    ],
+)
+def test_bad_feedback_is_rejected_with_a_message_and_not_stored(client, data, field):
+    response = client.post("/barrierefreiheit/", data)
+    assert response.status_code == 400
+    page = soup(response)
+    alert = page.find(attrs={"role": "alert"})
+    assert alert and alert.find("a", href=f"#id_{field}")
+    assert page.find(id=f"id_{field}").get("aria-invalid") == "true"
+    assert AccessibilityFeedback.objects.count() == 0
+
+
+def test_bots_filling_the_hidden_field_are_thanked_but_not_stored(client):
+    response = client.post(
+        "/barrierefreiheit/",
+        {"message": "Kaufen Sie jetzt billige Uhren!", "website": "https://spam.example"},
+    )
+    assert response.status_code == 302
+    assert AccessibilityFeedback.objects.count() == 0
+
+
+def test_form_fields_have_labels_and_described_help(client):
+    page = soup(client.get("/barrierefreiheit/"))
+    form = page.find("form", action=lambda action: action and "barrierefreiheit" in action)
+    for name in ("message", "page", "name", "email"):
+        field = form.find(attrs={"name": name})
+        assert form.find("label", attrs={"for": field["id"]})
+    assert "id_message_helptext" in form.find(attrs={"name": "message"})["aria-describedby"]
+
+
+def test_old_and_resolved_feedback_is_deleted():
+    old = AccessibilityFeedback.objects.create(message="Eine alte Rückmeldung.")
+    AccessibilityFeedback.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+    AccessibilityFeedback.objects.create(message="Erledigte Rückmeldung.", is_resolved=True)
+    fresh = AccessibilityFeedback.objects.create(message="Eine neue Rückmeldung.")
+    assert feedback_delete_old() == 2
+    assert list(AccessibilityFeedback.objects.all()) == [fresh]
+    call_command("delete_old_feedback", verbosity=0)
+
+
+# sitemap.xml and robots.txt ---------------------------------------------------------------------
+
+
+def sitemap_locations(client, path) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200 and "xml" in response["Content-Type"]
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own response
+    return [element.text for element in root.iter(f"{SITEMAP}loc")]
+
+
+def test_sitemap_lists_every_kind_of_public_page(client):
+    sections = sitemap_locations(client, "/sitemap.xml")
+    assert len(sections) == 6
+    locations = set()
+    for section in sections:
+        locations.update(sitemap_locations(client, section.removeprefix("http://testserver")))
+    paths = {location.removeprefix("http://testserver") for location in locations}
+    course = Course.objects.public().first()
+    provider = Organisation.objects.filter(is_provider=True).first()
+    network = Network.objects.first()
+    group = WorkingGroup.objects.first()
+    info = InfoPage.objects.filter(purpose="").first()
+    for path in (
+        "/",
+        "/kurse/",
+        "/anbieter/",
+        "/partner/",
+        "/regionen/",
+        "/impressum/",
+        "/barrierefreiheit/",
+        course.get_absolute_url(),
+        provider.get_absolute_url(),
+        network.get_absolute_url(),
+        group.get_absolute_url(),
+        info.get_absolute_url(),
+        "/regionen/07/",
+        "/regionen/07315/",
+    ):
+        assert path in paths, path
+    assert (
+        len([p for p in paths if p.startswith("/regionen/")]) > Region.objects.districts().count()
+    )
+    # An organisation known only through a hidden membership is not advertised.
+    hidden_only = (
+        Organisation.objects.filter(is_provider=False, memberships__is_public=False)
+        .exclude(memberships__is_public=True)
+        .first()
+    )
+    assert hidden_only.get_absolute_url() not in paths
+    assert all(p.startswith("/") for p in paths)
+
+
+def test_unknown_sitemap_section_is_404(client):
+    assert client.get("/sitemap-gibtsnicht.xml").status_code == 404
+
+
+def test_robots_txt_names_the_sitemap(client):
+    text = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in text
+    assert f"Sitemap: http://testserver{reverse('atlas:sitemap')}" in text
+
+
+def test_hidden_membership_is_not_public(client):
+    network = Network.objects.create(name="Netz", slug="netz-hidden")
+    organisation = Organisation.objects.create(name="Verborgen", slug="verborgen-x", kind="company")
+    Membership.objects.create(
+        network=network, organisation=organisation, role="cooperation", is_public=False
+    )
+    assert client.get(organisation.get_absolute_url()).status_code == 404

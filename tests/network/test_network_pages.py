@@ -1,0 +1,309 @@
+"""The partner directory and the network's pages: network, working groups, projects, events."""
+
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.http import QueryDict
+from django.utils import timezone
+from icalendar import Calendar
+
+from network.models import (
+    Event,
+    Membership,
+    Network,
+    Organisation,
+    PostalCode,
+    Project,
+    WorkingGroup,
+)
+from network.partner_directory import partner_directory
+
+pytestmark = pytest.mark.django_db
+
+
+def soup(response):
+    return BeautifulSoup(response.content, "lxml")
+
+
+def links(element):
+    return {a["href"] for a in element.find_all("a", href=True)}
+
+
+def organisation(name, kind="association", postal_code=None, **fields):
+    slug = f"quoll-{Organisation.objects.count()}-{len(name)}"
+    if postal_code:
+        row = PostalCode.objects.filter(code=postal_code).select_related("district").first()
+        fields.update(postal_code=postal_code, city=row.place, region=row.district)
+    return Organisation.objects.create(name=name, slug=slug, kind=kind, **fields)
+
+
+@pytest.fixture
+def network():
+    return Network.objects.create(name="Quoll-Netzwerk", slug="quoll-netzwerk")
+
+
+@pytest.fixture
+def members(network):
+    """A lead, a consortium partner in a working group, and a hidden partner."""
+    lead = organisation("Quoll Volkshochschule", kind="vhs", postal_code="55116", is_provider=True)
+    partner = organisation("Quoll Kammer", kind="chamber", postal_code="20095")
+    hidden = organisation("Quoll Geheim", kind="company", postal_code="55116")
+    Membership.objects.create(network=network, organisation=lead, role="lead")
+    Membership.objects.create(
+        network=network, organisation=partner, role="consortium", since="2020-03-01"
+    )
+    Membership.objects.create(
+        network=network, organisation=hidden, role="cooperation", is_public=False
+    )
+    network.lead_partner = lead
+    network.save()
+    group = WorkingGroup.objects.create(
+        network=network,
+        name="AG Marketing",
+        slug="ag-marketing",
+        lead=lead,
+        goals="Sichtbar werden.",
+    )
+    group.members.add(partner, hidden)
+    sub = WorkingGroup.objects.create(
+        network=network, parent=group, name="AG Medien", slug="ag-medien"
+    )
+    return {"lead": lead, "partner": partner, "hidden": hidden, "group": group, "sub": sub}
+
+
+def directory(**params):
+    query = QueryDict(mutable=True)
+    for key, value in params.items():
+        if isinstance(value, list | tuple):
+            query.setlist(key, value)
+        else:
+            query[key] = value
+    return partner_directory(params=query)
+
+
+# The partner directory -------------------------------------------------------------------------
+
+
+def test_directory_lists_public_memberships_only(network, members):
+    result = directory(network=network.slug)
+    listed = [membership.organisation for membership in result.page.object_list]
+    assert set(listed) == {members["lead"], members["partner"]}
+    assert result.count == 2
+    # Nowhere: not in the counts of the working group either.
+    assert result.facets.counts("working_group")[str(members["group"].pk)] == 1
+
+
+def test_demo_hidden_memberships_do_not_appear(client):
+    hidden = Membership.objects.filter(is_public=False).select_related("organisation")
+    page = soup(client.get("/partner/", {"page": 1}))
+    names = " ".join(a.get_text() for a in page.select("ol.cards h3 a"))
+    total = Membership.objects.filter(is_public=True).count()
+    assert page.find("h2", id="result-count").get_text(strip=True).startswith(f"{total} ")
+    for membership in hidden:
+        assert (
+            membership.organisation.name not in names
+            or Membership.objects.filter(
+                organisation=membership.organisation, is_public=True
+            ).exists()
+        )
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"role": "lead"}, {"lead"}),
+        ({"role": ["lead", "consortium"]}, {"lead", "partner"}),
+        ({"kind": "chamber"}, {"partner"}),
+        ({"region": "02"}, {"partner"}),
+        ({"region": "07315"}, {"lead"}),
+        ({"q": "kammer"}, {"partner"}),
+    ],
+)
+def test_directory_filters(network, members, params, expected):
+    result = directory(network=network.slug, **params)
+    assert {m.organisation for m in result.page.object_list} == {members[k] for k in expected}
+
+
+def test_working_group_filter_and_groups_shown_per_membership(client, network, members):
+    result = directory(network=network.slug, working_group=str(members["group"].pk))
+    assert [m.organisation for m in result.page.object_list] == [members["partner"]]
+    assert result.page.object_list[0].groups == [members["group"]]
+    page = soup(client.get("/partner/", {"network": network.slug, "sort": "role"}))
+    cards = page.select("ol.cards > li")
+    assert cards[0].find("h3").get_text(strip=True) == members["lead"].name  # lead first
+    assert "Lead-Partner" in cards[0].get_text()
+    assert members["group"].get_absolute_url() in links(cards[1])
+    assert "seit März 2020" in cards[1].get_text(" ", strip=True)
+
+
+def test_directory_role_counts_apply_other_filters(network, members):
+    result = directory(network=network.slug, kind="chamber")
+    assert result.facets.counts("role") == {"consortium": 1}
+    assert result.facets.counts("kind") == {"vhs": 1, "chamber": 1}
+
+
+def test_directory_bad_parameters_message_and_results(client, network, members):
+    response = client.get(
+        "/partner/", {"network": network.slug, "working_group": "x", "role": "boss"}
+    )
+    page = soup(response)
+    assert response.status_code == 200
+    assert page.find(attrs={"role": "alert"})
+    assert page.find("h2", id="result-count").get_text(strip=True).startswith("2 ")
+
+
+def test_directory_query_count_is_constant(client, network, members, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12) as few:
+        client.get("/partner/", {"network": network.slug})
+    for number in range(15):
+        org = organisation(f"Quoll Partner {number}")
+        Membership.objects.create(network=network, organisation=org, role="cooperation")
+        members["group"].members.add(org)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/partner/", {"network": network.slug})
+
+
+# The network ------------------------------------------------------------------------------------
+
+
+def test_network_page_links_its_groups_projects_events_and_partners(client, network, members):
+    project = Project.objects.create(
+        network=network,
+        title="Bildungsmesse",
+        slug="messe",
+        working_group=members["group"],
+        status="running",
+    )
+    event = Event.objects.create(
+        network=network,
+        title="Netzwerktreffen",
+        slug="treffen",
+        starts_at=timezone.now() + timedelta(days=5),
+    )
+    Event.objects.create(
+        network=network,
+        title="Alter Auftakt",
+        slug="auftakt",
+        starts_at=timezone.now() - timedelta(days=50),
+    )
+    page = soup(client.get(network.get_absolute_url()))
+    found = links(page.find("main"))
+    for url in (
+        members["group"].get_absolute_url(),
+        members["sub"].get_absolute_url(),
+        project.get_absolute_url(),
+        event.get_absolute_url(),
+        members["lead"].get_absolute_url(),
+        members["partner"].get_absolute_url(),
+        f"/netzwerk/{network.slug}/veranstaltungen/",
+        f"/netzwerk/{network.slug}/veranstaltungen.ics",
+    ):
+        assert url in found, url
+    assert members["hidden"].get_absolute_url() not in found
+    assert "Alter Auftakt" not in page.get_text()  # only upcoming events on the network page
+
+
+def test_working_group_page_shows_lead_members_subgroups_but_not_hidden(client, network, members):
+    group = members["group"]
+    page = soup(client.get(group.get_absolute_url()))
+    found = links(page.find("main"))
+    assert members["lead"].get_absolute_url() in found
+    assert members["partner"].get_absolute_url() in found
+    assert members["sub"].get_absolute_url() in found
+    assert "Quoll Geheim" not in page.get_text()
+    sub_page = soup(client.get(members["sub"].get_absolute_url()))
+    assert group.get_absolute_url() in links(sub_page.find("main"))
+    assert "Untergruppe von AG Marketing" in sub_page.get_text()
+
+
+def test_project_page_links_group_lead_participants(client, network, members):
+    project = Project.objects.create(
+        network=network,
+        title="Beratungs-Hotline",
+        slug="hotline",
+        working_group=members["group"],
+        lead=members["partner"],
+        status="planned",
+        goals="Erreichbar sein.",
+    )
+    project.participants.add(members["lead"], members["hidden"])
+    page = soup(client.get(project.get_absolute_url()))
+    found = links(page.find("main"))
+    assert members["group"].get_absolute_url() in found
+    assert members["partner"].get_absolute_url() in found
+    assert members["lead"].get_absolute_url() in found
+    assert "Quoll Geheim" not in page.get_text()
+    listing = soup(client.get(f"/netzwerk/{network.slug}/vorhaben/"))
+    assert project.get_absolute_url() in links(listing.find("main"))
+
+
+def test_events_upcoming_and_past_each_with_a_calendar(client, network, members):
+    upcoming = Event.objects.create(
+        network=network,
+        title="Messe 2030",
+        slug="messe",
+        kind="fair",
+        starts_at=timezone.now() + timedelta(days=10),
+        ends_at=timezone.now() + timedelta(days=10, hours=6),
+        place="Rathaus",
+        organiser=members["lead"],
+    )
+    past = Event.objects.create(
+        network=network,
+        title="Auftakt",
+        slug="auftakt",
+        starts_at=timezone.now() - timedelta(days=100),
+    )
+    page = soup(client.get(f"/netzwerk/{network.slug}/veranstaltungen/"))
+    headings = [h.get_text(strip=True) for h in page.find_all("h2")]
+    assert headings == ["Kommende Veranstaltungen", "Vergangene Veranstaltungen"]
+    found = links(page.find("main"))
+    assert upcoming.get_absolute_url() in found and past.get_absolute_url() in found
+    detail = soup(client.get(upcoming.get_absolute_url()))
+    ics_link = detail.find("a", href=lambda href: href and href.endswith(".ics"))
+    response = client.get(ics_link["href"])
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    (entry,) = calendar.walk("VEVENT")
+    assert str(entry["SUMMARY"]) == "Messe 2030"
+    assert entry.decoded("DTSTART") == upcoming.starts_at.replace(microsecond=0)
+    assert "Rathaus" in str(entry["LOCATION"])
+    assert members["lead"].get_absolute_url() in links(detail.find("main"))
+    past_detail = soup(client.get(past.get_absolute_url()))
+    assert "vergangen" in past_detail.find("main").get_text()
+    feed = Calendar.from_ical(client.get(f"/netzwerk/{network.slug}/veranstaltungen.ics").content)
+    assert [str(e["SUMMARY"]) for e in feed.walk("VEVENT")] == ["Messe 2030"]
+
+
+def test_objects_of_another_network_or_unknown_slugs_are_404(client, network, members):
+    other = Network.objects.create(name="Anderes Netz", slug="anderes-netz")
+    group = members["group"]
+    assert client.get(f"/netzwerk/{other.slug}/arbeitsgruppen/{group.slug}/").status_code == 404
+    assert client.get(f"/netzwerk/{network.slug}/vorhaben/gibt-es-nicht/").status_code == 404
+    assert client.get("/netzwerk/gibt-es-nicht/veranstaltungen/").status_code == 404
+    assert (
+        client.get(f"/netzwerk/{network.slug}/veranstaltungen/nein/kalender.ics").status_code == 404
+    )
+
+
+def test_network_pages_query_count_is_constant(
+    client, network, members, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12) as few:
+        client.get(network.get_absolute_url())
+    for number in range(10):
+        WorkingGroup.objects.create(network=network, name=f"AG {number}", slug=f"ag-{number}")
+        Project.objects.create(network=network, title=f"Vorhaben {number}", slug=f"v-{number}")
+        Event.objects.create(
+            network=network,
+            title=f"Termin {number}",
+            slug=f"t-{number}",
+            starts_at=timezone.now() + timedelta(days=number + 1),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(network.get_absolute_url())
+    with django_assert_max_num_queries(8):
+        client.get(f"/netzwerk/{network.slug}/veranstaltungen/")
+    with django_assert_max_num_queries(8):
+        client.get(f"/netzwerk/{network.slug}/vorhaben/")
