@@ -129,8 +129,9 @@ def course_search(*, params: QueryDict) -> CourseSearch:
 
     facet_list, total = facets_and_total(filterset, query)
     courses = _text_filtered(filterset.qs, query)
-    ordered = _ordered(courses, sort, query, place_lookup)
-    paginator = Paginator(_with_page_data(ordered, query, place_lookup), PAGE_SIZE)
+    radius = filterset.radius_km
+    ordered = _ordered(courses, sort, query, place_lookup, radius)
+    paginator = Paginator(_with_page_data(ordered, query, place_lookup, radius), PAGE_SIZE)
     paginator.count = total  # counted with the facets, in the same statement
     page = paginator.get_page(_page_number(params.get("page")))
     page.object_list = _decorate(list(page.object_list))
@@ -191,12 +192,13 @@ def _next_start():
     return Min("dates__start_date", filter=Q(dates__in=CourseDate.objects.current()))
 
 
-def _ordered(courses, sort: str, query, place_lookup):
+def _ordered(courses, sort: str, query, place_lookup, radius_km: int):
     if sort == "relevance":
         rank = SearchRank(F("search_vector"), query.search_query(), weights=[0.1, 0.3, 0.6, 1.0])
         return courses.annotate(rank=rank).order_by("-rank", "title", "pk")
     if sort == "distance":
-        return courses.annotate(distance=distance_km_expression(place_lookup.place)).order_by(
+        distance = distance_km_expression(place_lookup.place, radius_km)
+        return courses.annotate(distance=distance).order_by(
             F("distance").asc(nulls_last=True), "title", "pk"
         )
     if sort == "price":
@@ -213,7 +215,7 @@ def _ordered(courses, sort: str, query, place_lookup):
     )
 
 
-def _with_page_data(courses, query, place_lookup):
+def _with_page_data(courses, query, place_lookup, radius_km: int):
     """What a result shows: provider, current dates, distance and highlighted snippets.
 
     Annotations in the select list are computed only for the rows of the page (PostgreSQL
@@ -223,7 +225,8 @@ def _with_page_data(courses, query, place_lookup):
         Prefetch("dates", queryset=current_dates(), to_attr="current_dates")
     )
     if place_lookup.place is not None and "distance" not in courses.query.annotations:
-        courses = courses.annotate(distance=distance_km_expression(place_lookup.place))
+        distance = distance_km_expression(place_lookup.place, radius_km)
+        courses = courses.annotate(distance=distance)
     search_query = query.search_query()
     if search_query is not None:
         marks = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": search.CONFIG}

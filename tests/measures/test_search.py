@@ -517,11 +517,13 @@ def test_empty_search_offers_the_text_alone_when_several_filters_block(client, p
     assert "nur mit dem Suchbegriff, ohne Filter" in help_text(client, params)
 
 
-def test_online_courses_are_found_from_any_place(provider, bingen):
+def test_a_place_search_finds_courses_held_there_and_offers_online_ones(client, provider, bingen):
     make_course(provider, "Englisch online", dates=[{"mode": "online"}])
     make_course(provider, "Englisch in Bingen", dates=[{"venue": bingen}])
-    assert titles(run(provider, place="19053", radius=10)) == ["Englisch online"]
-    assert titles(run(provider, place="19053", mode="in_person")) == []
+    assert titles(run(provider, place="55411", radius=10)) == ["Englisch in Bingen"]
+    assert titles(run(provider, place="19053", radius=10)) == []
+    text = help_text(client, {"place": "19053", "radius": "10", "provider": provider.slug})
+    assert "ohne „Postleitzahl oder Ort“: 2 Kurse" in text
 
 
 def test_active_filters_are_removable_chips(client, provider, mainz):
