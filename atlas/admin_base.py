@@ -12,31 +12,81 @@ Every admin reads the database through two overridable places only:
   filters). By default it is the target model's own admin ``get_queryset``: scoping a model's
   admin per user therefore scopes every field, filter and autocomplete that points to it.
 
-A later change scopes both per user (provider staff: their organisation; coordinators: their
-network) by overriding these methods.
+Both are scoped per user: ``get_queryset`` starts from the model's selector in
+``workspace.scopes`` (``courses_for_user(user)`` …: provider staff see their organisations,
+coordinators their networks, superusers everything, and a model without a selector is for
+superusers only), so every list, detail, change, delete, history, bulk action, export,
+autocomplete, relation filter and choice follows from that one function per model. An object
+outside the scope is a 404 (``_get_obj_does_not_exist_redirect``), never a redirect or a 403.
+
+What a role may do with a model (view, add, change, delete) is declared next to each admin in
+``role_permissions``, e.g. ``{"coordinator": "vacd", "provider_staff": "vc"}``; superusers may do
+everything, Django's per-user model permissions grant nothing beyond that.
 """
 
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from workspace.access import access_for
+from workspace.scopes import scope_queryset
+
 EMPTY = "–"
+VIEW, ADD, CHANGE, DELETE = "v", "a", "c", "d"
+
+
+def role_allows(request, role_permissions: dict[str, str], action: str) -> bool:
+    """Whether one of the user's roles grants ``action`` (superusers: always)."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    access = access_for(user)
+    if access.is_superuser:
+        return True
+    return any(action in role_permissions.get(role, "") for role in access.roles)
 
 
 class AtlasAdminMixin:
-    """Single places for querysets and relation choices; used by model admins and inlines."""
+    """Single places for querysets, relation choices and permissions; used by model admins
+    and inlines."""
 
     list_select_related = ()
     # Links typed without a scheme are https (Django 6's default, without its warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # role -> the letters of what it may do: v(iew), a(dd), c(hange), d(elete).
+    role_permissions: dict[str, str] = {}
+
+    def role_allows(self, request, action: str) -> bool:
+        return role_allows(request, self.role_permissions, action)
+
+    def has_view_permission(self, request, obj=None):
+        return self.role_allows(request, VIEW) or self.role_allows(request, CHANGE)
+
+    def has_add_permission(self, request, *args):
+        return self.role_allows(request, ADD)
+
+    def has_change_permission(self, request, obj=None):
+        return self.role_allows(request, CHANGE)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.role_allows(request, DELETE)
+
+    def get_queryset(self, request):
+        return scope_queryset(self.model, request.user, super().get_queryset(request))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another tenant's object (or none): a 404 that does not confirm it exists.
+        raise Http404(_("Dieser Eintrag existiert nicht."))
 
     def related_queryset(self, request, model):
-        """The rows of ``model`` this request may see: its admin's queryset when registered."""
+        """The rows of ``model`` this request may see: its admin's queryset when registered,
+        else the model's scope."""
         try:
             related_admin = self.admin_site.get_model_admin(model)
         except NotRegistered:
-            return model._default_manager.all()
+            return scope_queryset(model, request.user, model._default_manager.all())
         return related_admin.get_queryset(request)
 
     def choice_queryset(self, request, db_field):
@@ -64,6 +114,9 @@ class AtlasModelAdmin(AtlasAdminMixin, admin.ModelAdmin):
 
     list_per_page = 50
     empty_value_display = EMPTY
+
+    def has_module_permission(self, request):
+        return any(self.role_allows(request, action) for action in (VIEW, ADD, CHANGE, DELETE))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         adminform = context.get("adminform")
@@ -116,18 +169,14 @@ class StaffViewableMixin:
         user = request.user
         return (user.is_active and user.is_staff) or super().has_view_permission(request, obj)
 
+    def has_module_permission(self, request):
+        # Looked up through the fields that point to it; listed for superusers only.
+        return request.user.is_active and request.user.is_superuser
+
 
 class ReferenceDataAdmin(StaffViewableMixin, AtlasModelAdmin):
-    """Official reference data (regions, postal codes), loaded by a command: view-mostly."""
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+    """Official reference data (regions, postal codes), loaded by a command: view-mostly
+    (superusers may change it)."""
 
 
 # List filters ------------------------------------------------------------------------------

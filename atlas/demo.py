@@ -1016,9 +1016,68 @@ def create_superuser() -> list[Account]:
     return [Account("admin", password, "Superuser")]
 
 
-# One function per role, each returning the accounts it created or reset. Coordinator and
-# provider-staff accounts go here when their permissions exist.
-ACCOUNT_FACTORIES = [create_superuser]
+def _demo_user(username: str, *, email_domain: str = "bildungsatlas.example"):
+    """A fresh password for a demo user that holds only the roles given afterwards."""
+    from workspace.models import RoleAssignment
+
+    user, _ = get_user_model().objects.get_or_create(
+        username=username, defaults={"email": f"{username}@{email_domain}"}
+    )
+    password = new_password()
+    user.is_active = True
+    user.is_superuser = False
+    user.set_password(password)
+    user.save()
+    RoleAssignment.objects.filter(user=user).delete()
+    return user, password
+
+
+def create_coordinators() -> list[Account]:
+    """``koordination-<network>``: the coordinator of each demo network."""
+    from workspace.models import RoleAssignment
+    from workspace.services import assign_role
+
+    accounts = []
+    for spec in read_files():
+        network = Network.objects.filter(slug=spec.get("network", {}).get("slug")).first()
+        if network is None:
+            continue
+        user, password = _demo_user(f"koordination-{network.slug}"[:150])
+        assign_role(user=user, kind=RoleAssignment.Kind.COORDINATOR, network=network)
+        accounts.append(Account(user.username, password, f"Netzwerkkoordination: {network.name}"))
+    return accounts
+
+
+STAFF_PER_NETWORK = 2
+
+
+def create_provider_staff() -> list[Account]:
+    """``redaktion-<provider>``: staff of the first providers (with courses) of each network."""
+    from workspace.models import RoleAssignment
+    from workspace.services import assign_role
+
+    accounts, done = [], set()
+    for spec in read_files():
+        network = Network.objects.filter(slug=spec.get("network", {}).get("slug")).first()
+        if network is None:
+            continue
+        providers = (
+            Organisation.objects.filter(memberships__network=network, courses__isnull=False)
+            .exclude(pk__in=done)
+            .distinct()
+            .order_by("name")[:STAFF_PER_NETWORK]
+        )
+        for provider in providers:
+            done.add(provider.pk)
+            user, password = _demo_user(f"redaktion-{provider.slug}"[:150])
+            assign_role(user=user, kind=RoleAssignment.Kind.PROVIDER_STAFF, organisation=provider)
+            role = f"Anbieter-Redaktion: {provider.name} (Netzwerk {network})"
+            accounts.append(Account(user.username, password, role))
+    return accounts
+
+
+# One function per role, each returning the accounts it created or reset.
+ACCOUNT_FACTORIES = [create_superuser, create_coordinators, create_provider_staff]
 
 
 def create_accounts() -> list[Account]:

@@ -199,3 +199,30 @@ LOGGING = {
 }
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# --- Workspace (issue 6): roles, admin site, accounts and security ---------------------------
+# The admin runs on the workspace's admin site (scoping, dashboard, 2FA); TOTP through
+# django-otp. Environment: REQUIRE_2FA ("true" by default when DEBUG is off),
+# LOGIN_FAILURES_PER_USERNAME, LOGIN_FAILURES_PER_CLIENT, LOGIN_LOCK_SECONDS.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "workspace.apps.WorkspaceAdminConfig"
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "workspace"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+LOGIN_URL = "admin:login"
+# Coordinators and superusers must log in with a second factor in production.
+WORKSPACE_REQUIRE_2FA = env_bool("REQUIRE_2FA", not (DEBUG or TESTING))
+OTP_TOTP_ISSUER = "Bildungsatlas"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Lock a user name after 5 failed log-ins (a client after 20) for 15 minutes.
+LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5"))
+LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "20"))
+LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", str(15 * 60)))
+# Sessions: end with the browser and after 8 hours at most; reset links are valid for 2 hours.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+if not DEBUG and not TESTING:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# --- end of workspace block ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from measures.models import Synonym
 
 @admin.register(Synonym)
 class SynonymAdmin(AtlasModelAdmin):
+    role_permissions = {"coordinator": "vacd"}
     list_display = ["term", "alternatives", "is_active", "created_at"]
     list_editable = ["is_active"]
     list_filter = ["is_active"]

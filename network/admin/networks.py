@@ -1,5 +1,6 @@
 """Networks with their phases and memberships; working groups, projects and events."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch
@@ -23,14 +24,19 @@ from network.models import (
     Region,
     WorkingGroup,
 )
+from workspace.models import QualityCriterion
 
 
 def _constraint_message(model, name):
     return next(c for c in model._meta.constraints if c.name == name).violation_error_message
 
 
+COORDINATOR_ALL = {"coordinator": "vacd"}
+
+
 class NetworkPhaseInline(AtlasTabularInline):
     model = NetworkPhase
+    role_permissions = COORDINATOR_ALL
     fields = ["kind", "name", "start", "end", "notes"]
     after_fieldset = _("Netzwerk")
 
@@ -74,6 +80,7 @@ class MembershipInlineFormSet(BaseInlineFormSet):
 
 class MembershipInline(AtlasTabularInline):
     model = Membership
+    role_permissions = COORDINATOR_ALL
     formset = MembershipInlineFormSet
     fields = ["organisation", "role", "since", "declaration", "declaration_date", "is_public"]
     autocomplete_fields = ["organisation"]
@@ -84,8 +91,24 @@ class MembershipInline(AtlasTabularInline):
         return super().get_queryset(request).select_related("organisation", "network")
 
 
+class QualityCriterionInline(AtlasTabularInline):
+    """The checklist coordinators review offers against (where the network reviews)."""
+
+    model = QualityCriterion
+    role_permissions = COORDINATOR_ALL
+    fields = ["position", "title", "description", "is_active"]
+    after_fieldset = _("Gebiet & Leitung")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "description":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 50})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(Network)
 class NetworkAdmin(AtlasModelAdmin):
+    # Coordinators keep their networks; creating or removing one is for superusers.
+    role_permissions = {"coordinator": "vc"}
     change_form_template = GROUPED_CHANGE_FORM
     list_display = [
         "name",
@@ -112,7 +135,7 @@ class NetworkAdmin(AtlasModelAdmin):
         ),
         (_("Kontakt"), {"fields": ["contact_name", "email", "phone", "website"]}),
     ]
-    inlines = [NetworkPhaseInline, MembershipInline]
+    inlines = [NetworkPhaseInline, MembershipInline, QualityCriterionInline]
 
     def get_queryset(self, request):
         return (
@@ -136,6 +159,7 @@ class NetworkAdmin(AtlasModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AtlasModelAdmin):
+    role_permissions = COORDINATOR_ALL
     list_display = [
         "organisation",
         "network",
@@ -167,6 +191,7 @@ class MembershipAdmin(AtlasModelAdmin):
 
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(AtlasModelAdmin):
+    role_permissions = COORDINATOR_ALL
     list_display = ["name", "network", "parent", "lead", "member_count"]
     list_filter = [("network", ScopedRelatedFieldListFilter)]
     search_fields = ["name", "topic", "network__name", "network__short_name"]
@@ -200,6 +225,7 @@ class WorkingGroupAdmin(AtlasModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(AtlasModelAdmin):
+    role_permissions = COORDINATOR_ALL
     list_display = ["title", "network", "working_group", "status", "start", "end", "lead"]
     list_filter = [
         "status",
@@ -236,6 +262,7 @@ class ProjectAdmin(AtlasModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(AtlasModelAdmin):
+    role_permissions = COORDINATOR_ALL
     list_display = ["title", "network", "kind", "starts_at", "ends_at", "place", "organiser"]
     list_filter = [
         "kind",

@@ -1,8 +1,10 @@
 """Organisations (partners and providers) with their contacts, venues and certificates."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from atlas.admin_base import (
     GROUPED_CHANGE_FORM,
@@ -20,10 +22,14 @@ from measures.search import refresh_courses_of
 from network.models import (
     Certification,
     Contact,
+    Network,
     Organisation,
     OrganisationCertification,
     Venue,
 )
+from workspace import services
+from workspace.access import access_for
+from workspace.scopes import networks_for_user
 
 ADDRESS_FIELDS = ["street", ("postal_code", "city"), "region", ("latitude", "longitude")]
 ACCESSIBILITY_FIELDS = [
@@ -32,8 +38,13 @@ ACCESSIBILITY_FIELDS = [
 ]
 
 
+# Provider staff keep their organisation's profile; coordinators their network's members.
+ORGANISATION_PARTS = {"coordinator": "vacd", "provider_staff": "vacd"}
+
+
 class ContactInline(AtlasTabularInline):
     model = Contact
+    role_permissions = ORGANISATION_PARTS
     after_fieldset = _("Kontakt")
     fields = ["name", "role", "email", "phone"]
 
@@ -44,6 +55,7 @@ class ContactInline(AtlasTabularInline):
 
 class VenueInline(AtlasStackedInline):
     model = Venue
+    role_permissions = ORGANISATION_PARTS
     after_fieldset = _("Barrierefreiheit")
     fields = ["name", "room_notes", *ADDRESS_FIELDS, *ACCESSIBILITY_FIELDS]
     autocomplete_fields = ["region"]
@@ -54,6 +66,7 @@ class VenueInline(AtlasStackedInline):
 
 class OrganisationCertificationInline(AtlasTabularInline):
     model = OrganisationCertification
+    role_permissions = ORGANISATION_PARTS
     after_fieldset = _("Was")
     fields = ["certification", "valid_from", "valid_until", "certificate_number"]
     autocomplete_fields = ["certification"]
@@ -77,8 +90,23 @@ class ValidCertificateFilter(YesNoFilter):
         )
 
 
+class OrganisationForm(forms.ModelForm):
+    join_network = forms.ModelChoiceField(
+        queryset=Network.objects.none(),
+        label=_("Partner im Netzwerk"),
+        required=False,
+        help_text=_("Die neue Organisation wird Kooperationspartner dieses Netzwerks."),
+    )
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AtlasModelAdmin):
+    # Coordinators add organisations to their network; provider staff keep their profile.
+    role_permissions = {"coordinator": "vac", "provider_staff": "vc"}
+    form = OrganisationForm
+    actions = ["send_reminders"]
+    # What only coordinators and superusers set.
+    staff_readonly_fields = ["slug", "is_provider"]
     change_form_template = GROUPED_CHANGE_FORM
     list_display = ["name", "kind", "city", "region", "is_provider", "course_count", "updated_at"]
     list_filter = [
@@ -117,10 +145,74 @@ class OrganisationAdmin(AtlasModelAdmin):
     ]
     inlines = [ContactInline, VenueInline, OrganisationCertificationInline]
 
+    def _is_staff_only(self, request):
+        access = access_for(request.user)
+        return not (access.is_superuser or access.is_coordinator)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self._is_staff_only(request):
+            fields += self.staff_readonly_fields
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if self._is_staff_only(request) else super().get_prepopulated_fields(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None and not access_for(request.user).is_superuser:
+            # A coordinator's new organisation joins their network (else it is out of reach).
+            fieldsets = [(_("Netzwerk"), {"fields": ["join_network"]}), *fieldsets]
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        required = obj is None and not access_for(request.user).is_superuser
+        networks = networks_for_user(request.user) if required else Network.objects.none()
+
+        class ScopedForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["join_network"].queryset = networks
+                self.fields["join_network"].required = required
+
+        return ScopedForm
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self._is_staff_only(request):
+            actions.pop("send_reminders", None)
+        return actions
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        network = form.cleaned_data.get("join_network")
+        if not change and network is not None:
+            services.organisation_join_network(
+                organisation=form.instance, network=network, user=request.user
+            )
         if change:  # the name and places are part of its courses' indexed text
             refresh_courses_of(providers=[form.instance])
+
+    @admin.action(description=_("An veraltete Angebote erinnern (E-Mail)"))
+    def send_reminders(self, request, queryset):
+        sent, skipped = services.send_outdated_reminders(
+            user=request.user,
+            organisation_ids=list(queryset.values_list("pk", flat=True)),
+            request=request,
+        )
+        if sent:
+            messages.success(
+                request,
+                ngettext("%(count)d Erinnerung gesendet.", "%(count)d Erinnerungen gesendet.", sent)
+                % {"count": sent},
+            )
+        if skipped:
+            messages.warning(
+                request,
+                _("Nicht erinnert (nichts veraltet oder keine E-Mail-Adresse): %(names)s")
+                % {"names": ", ".join(skipped)},
+            )
 
     def get_queryset(self, request):
         return (
@@ -138,6 +230,7 @@ class OrganisationAdmin(AtlasModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AtlasModelAdmin):
+    role_permissions = ORGANISATION_PARTS
     list_display = ["name", "role", "organisation", "email", "phone"]
     list_filter = [("organisation__memberships__network", ScopedRelatedFieldListFilter)]
     search_fields = ["name", "role", "email", "organisation__name", "organisation__short_name"]
@@ -151,6 +244,7 @@ class ContactAdmin(AtlasModelAdmin):
 
 @admin.register(Venue)
 class VenueAdmin(AtlasModelAdmin):
+    role_permissions = ORGANISATION_PARTS
     list_display = ["name", "organisation", "street", "postal_code", "city", "region"]
     list_filter = [
         state_filter("region"),

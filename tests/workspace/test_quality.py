@@ -1,0 +1,233 @@
+"""Completeness score, "zuletzt bestätigt", the dashboard lists and the reminder email."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from measures.models import Course, CourseDate, FundingType, Subject, TargetGroup
+from network.models import OrganisationCertification
+from workspace import services
+from workspace.completeness import INCOMPLETE_BELOW, PARTS, completeness_of
+from workspace.models import Reminder, Review
+
+pytestmark = pytest.mark.django_db
+
+
+def soup_of(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+# Completeness --------------------------------------------------------------------------------
+
+
+def complete(course, world):
+    course.summary = "Kurz."
+    course.description = "Lang."
+    course.objectives = "Ziele."
+    course.prerequisites = "keine"
+    course.certificate_details = "Teilnahmebescheinigung"
+    course.hours = Decimal("10")
+    course.price = Decimal("50")
+    course.registration_url = "https://example.org"
+    course.save()
+    course.subjects.add(Subject.objects.first())
+    course.target_groups.add(TargetGroup.objects.first())
+    course.funding.add(FundingType.objects.first())
+    course.keywords.add("Deutsch")
+
+
+def test_core_half_and_other_half_make_one_hundred():
+    assert sum(part.points for part in PARTS if part.core) == 50
+    assert sum(part.points for part in PARTS) == 100
+
+
+def test_bare_course_scores_its_date_venue_and_contact_only(world):
+    report = completeness_of(world.a.course)
+    # A current date with a venue (when 10, where 10) and a contact (6).
+    assert report.score == 26
+    assert report.is_incomplete
+    hints = [str(part.hint) for part in report.missing]
+    assert "Lernziele angeben." in hints
+    assert "Preis angeben (oder „kostenfrei“, „auf Anfrage“)." in hints
+    assert not any("Termin" in hint for hint in hints)
+
+
+def test_complete_course_scores_one_hundred(world):
+    complete(world.a.course, world)
+    report = completeness_of(world.a.course)
+    assert (report.score, report.missing) == (100, [])
+
+
+def test_free_or_on_request_counts_as_a_price_and_online_as_a_place(world):
+    course = world.a.course
+    course.price_kind = Course.PriceKind.ON_REQUEST
+    course.save()
+    CourseDate.objects.filter(course=course).update(venue=None, mode=CourseDate.Mode.ONLINE)
+    keys = {part.key for part in completeness_of(course).missing}
+    assert "price" not in keys and "where" not in keys
+
+
+def test_score_and_hints_in_list_and_form(client, world):
+    client.force_login(world.staff)
+    response = client.get(reverse("admin:measures_course_changelist"), {"q": world.token})
+    cells = [
+        cell.get_text(strip=True) for cell in soup_of(response).select("td.field-completeness")
+    ]
+    assert "26 %" in cells
+    response = client.get(reverse("admin:measures_course_change", args=[world.a.course.pk]))
+    report = soup_of(response).find(class_="field-completeness_report")
+    assert "26 %" in report.get_text()
+    assert "Lernziele angeben." in [li.get_text() for li in report.select("li")]
+    incomplete = client.get(
+        reverse("admin:measures_course_changelist"), {"q": world.token, "vollstaendig": "no"}
+    )
+    assert world.a.course.title in incomplete.content.decode()
+
+
+# Confirmation ---------------------------------------------------------------------------------
+
+
+def test_one_click_confirmation_shows_on_the_public_page(client, world):
+    Course.objects.filter(pk=world.a.course.pk).update(status=Course.Status.PUBLISHED)
+    client.force_login(world.staff)
+    response = client.post(reverse("admin:measures_course_confirm", args=[world.a.course.pk]))
+    assert response.status_code == 302
+    world.a.course.refresh_from_db()
+    assert world.a.course.last_confirmed_at is not None
+    page = client.get(world.a.course.get_absolute_url())
+    day = timezone.localtime(world.a.course.last_confirmed_at).strftime("%d.%m.%Y")
+    assert f"vom Anbieter bestätigt am {day}" in page.content.decode()
+    assert world.a.course.changes.first().action == "confirmed"
+
+
+def test_bulk_confirmation_skips_archived_offers(world):
+    Course.objects.filter(pk=world.a.submitted.pk).update(status=Course.Status.ARCHIVED)
+    count = services.courses_confirm(
+        user=world.staff, course_ids=[world.a.course.pk, world.a.submitted.pk]
+    )
+    assert count == 1
+
+
+# Dashboard -----------------------------------------------------------------------------------
+
+
+def panels(client):
+    soup = soup_of(client.get(reverse("admin:index")))
+    return {
+        section["id"].removeprefix("panel-"): [
+            li.get_text(" ", strip=True) for li in section.select("li")
+        ]
+        for section in soup.select("section.dashboard-panel")
+    }
+
+
+def test_provider_dashboard_lists(client, world):
+    today = timezone.localdate()
+    a = world.a
+    past = Course.objects.create(
+        provider=a.provider,
+        title=f"Vorbei {world.token}",
+        slug=f"{world.slug}-vorbei",
+        status=Course.Status.PUBLISHED,
+    )
+    CourseDate.objects.create(course=past, start_date=today - dt.timedelta(days=30))
+    Course.objects.filter(pk=a.submitted.pk).update(status=Course.Status.RETURNED)
+    Review.objects.create(
+        course=a.submitted, network=a.network, decision="returned", reason="Preis fehlt."
+    )
+    CourseDate.objects.filter(pk=a.date.pk).update(booking_status=CourseDate.BookingStatus.FEW)
+    # The other tenant's offers never show.
+    Course.objects.filter(pk=world.b.course.pk).update(status=Course.Status.RETURNED)
+
+    client.force_login(world.staff)
+    found = panels(client)
+    assert set(found) == {"out_of_date", "incomplete", "returned", "few_places"}
+    assert any(past.title in item for item in found["out_of_date"])
+    assert any(a.course.title in item for item in found["incomplete"])
+    assert [item for item in found["returned"] if "Preis fehlt." in item]
+    assert any(a.course.title in item for item in found["few_places"])
+    everything = " ".join(" ".join(items) for items in found.values())
+    assert "Kurs B" not in everything
+
+
+def test_coordinator_dashboard_lists(client, world):
+    today = timezone.localdate()
+    a = world.a
+    OrganisationCertification.objects.filter(pk=a.certificate.pk).update(
+        valid_until=today + dt.timedelta(days=20)
+    )
+    Course.objects.create(
+        provider=a.provider, title=f"Kurs A {world.token}!", slug=f"{world.slug}-kurs-a2"
+    )
+    twin = Course.objects.create(
+        provider=a.provider, title=f"Zwilling {world.token}", slug=f"{world.slug}-zw1"
+    )
+    twin2 = Course.objects.create(
+        provider=world.a.provider, title=f"zwilling {world.token}", slug=f"{world.slug}-zw2"
+    )
+    for course in (twin, twin2):
+        CourseDate.objects.create(course=course, start_date=today + dt.timedelta(days=5))
+    old = timezone.now() - dt.timedelta(days=120)
+    Course.objects.filter(provider=a.provider).update(updated_at=old)
+    type(a.provider).objects.filter(pk=a.provider.pk).update(updated_at=old)
+
+    client.force_login(world.coordinator)
+    found = panels(client)
+    assert set(found) == {
+        "awaiting_review",
+        "stale_providers",
+        "expiring_certificates",
+        "duplicates",
+    }
+    assert any(a.submitted.title in item for item in found["awaiting_review"])
+    assert any(a.provider.name in item for item in found["stale_providers"])
+    assert any(a.provider.name in item for item in found["expiring_certificates"])
+    assert any("ähnliche Titel" in item for item in found["duplicates"])
+    assert any("gleicher Titel am" in item for item in found["duplicates"])
+    everything = " ".join(" ".join(items) for items in found.values())
+    assert world.b.provider.name not in everything and "Kurs B" not in everything
+
+
+def test_incomplete_threshold_is_seventy():
+    assert INCOMPLETE_BELOW == 70
+
+
+# Reminder ------------------------------------------------------------------------------------
+
+
+def test_coordinator_reminds_a_provider_of_out_of_date_offers(client, world):
+    today = timezone.localdate()
+    past = Course.objects.create(
+        provider=world.a.provider,
+        title=f"Vorbei {world.token}",
+        slug=f"{world.slug}-vorbei",
+        status=Course.Status.PUBLISHED,
+    )
+    CourseDate.objects.create(course=past, start_date=today - dt.timedelta(days=30))
+    client.force_login(world.coordinator)
+    response = client.post(
+        reverse("admin:network_organisation_changelist"),
+        {
+            "action": "send_reminders",
+            "_selected_action": [world.a.provider.pk, world.b.provider.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [world.a.provider.email]
+    assert past.title in message.body
+    assert "/admin/measures/course/?aktuell=no" in message.body
+    assert Reminder.objects.get().organisation == world.a.provider
+
+
+def test_staff_have_no_reminder_action(client, world):
+    client.force_login(world.staff)
+    response = client.get(reverse("admin:network_organisation_changelist"))
+    options = [o["value"] for o in soup_of(response).select("select[name=action] option")]
+    assert "send_reminders" not in options

@@ -1,0 +1,209 @@
+"""Log-in lock, two-factor log-in, password reset, and the settings that secure sessions."""
+
+import re
+import secrets
+
+import pytest
+from bs4 import BeautifulSoup
+from django.conf import settings as django_settings
+from django.core import mail
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.atlas.test_settings import _manage
+from workspace.models import LoginFailure
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "Lernende-Region-2031"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def member(world):
+    world.coordinator.set_password(PASSWORD)
+    world.coordinator.email = "koordination@example.org"
+    world.coordinator.save()
+    return world.coordinator
+
+
+def soup_of(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def log_in(client, username, password=PASSWORD, **extra):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": "/admin/", **extra},
+    )
+
+
+def alert_text(response):
+    return " ".join(e.get_text(" ", strip=True) for e in soup_of(response).select("[role=alert]"))
+
+
+def code_for(device):
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+# Lock ------------------------------------------------------------------------------------------
+
+
+def test_repeated_failures_lock_the_user_name_with_a_clear_message(client, member, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 3
+    for _ in range(3):
+        response = log_in(client, member.username, "falsch")
+        assert response.status_code == 200
+        assert "Lock" not in alert_text(response)
+    response = log_in(client, member.username.upper())  # the right password, during the lock
+    assert response.status_code == 200
+    message = alert_text(response)
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in message
+    assert "15 Minuten" in message
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_log_in_clears_the_failures(client, member, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 3
+    log_in(client, member.username, "falsch")
+    log_in(client, member.username, "falsch")
+    assert log_in(client, member.username).status_code == 302
+    client.logout()
+    log_in(client, member.username, "falsch")
+    log_in(client, member.username, "falsch")
+    assert log_in(client, member.username).status_code == 302
+
+
+def test_many_failures_from_one_client_lock_every_user_name(client, member, settings):
+    settings.LOGIN_FAILURES_PER_CLIENT = 4
+    for i in range(4):
+        log_in(client, f"gibt-es-nicht-{i}", "falsch")
+    response = log_in(client, member.username)
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in alert_text(response)
+    # No address is stored, only keyed hashes.
+    assert not LoginFailure.objects.filter(key__contains="127.0.0.1").exists()
+
+
+def test_the_lock_ends(client, member, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 2
+    log_in(client, member.username, "falsch")
+    log_in(client, member.username, "falsch")
+    assert "Zu viele" in alert_text(log_in(client, member.username))
+    settings.LOGIN_LOCK_SECONDS = 0
+    assert log_in(client, member.username).status_code == 302
+
+
+def test_login_form_is_labelled_and_describes_the_code_field(client):
+    soup = soup_of(client.get(reverse("admin:login")))
+    form = soup.find("form", id="login-form")
+    for field in form.select("input[type=text], input[type=password]"):
+        assert form.find("label", attrs={"for": field["id"]}), field["name"]
+    code = form.find("input", attrs={"name": "otp_token"})
+    assert code["autocomplete"] == "one-time-code"
+    assert soup.find(id=code["aria-describedby"]) is not None
+    assert form.find("a", href=reverse("admin:password_reset"))
+
+
+# Two-factor log-in -----------------------------------------------------------------------------
+
+
+def test_a_set_up_second_factor_is_asked_for_and_checked(client, member):
+    device = TOTPDevice.objects.create(user=member, name="App", confirmed=True)
+    response = log_in(client, member.username)
+    assert "Bitte den Bestätigungscode" in alert_text(response)
+    response = log_in(
+        client, member.username, otp_token="000000" if code_for(device) != "000000" else "111111"
+    )
+    assert "Bestätigungscode ist falsch" in alert_text(response)
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp slows down guessing after a wrong code
+    response = log_in(client, member.username, otp_token=code_for(device))
+    assert response.status_code == 302
+    assert client.session["otp_device_id"] == device.persistent_id
+
+
+def test_coordinators_must_set_up_two_factor_where_required(client, member, settings):
+    settings.WORKSPACE_REQUIRE_2FA = True
+    assert log_in(client, member.username).status_code == 302
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:two_factor")
+    assert client.get(reverse("admin:measures_course_changelist")).status_code == 302
+    page = soup_of(response)
+    assert page.find("img", alt=True)["src"].startswith("data:image/svg+xml")
+    device = TOTPDevice.objects.get(user=member, confirmed=False)
+    response = client.post(reverse("admin:two_factor"), {"token": "12345x"})
+    assert "Code passt nicht" in soup_of(response).get_text()
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp slows down guessing after a wrong code
+    response = client.post(reverse("admin:two_factor"), {"token": code_for(device)})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_session_without_the_code_is_logged_out_where_required(client, member, settings):
+    settings.WORKSPACE_REQUIRE_2FA = True
+    TOTPDevice.objects.create(user=member, name="App", confirmed=True)
+    client.force_login(member)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("admin:login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_provider_staff_need_no_second_factor(client, world, settings):
+    settings.WORKSPACE_REQUIRE_2FA = True
+    client.force_login(world.staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_superuser_resets_a_lost_second_factor(client, world):
+    TOTPDevice.objects.create(user=world.staff, name="App", confirmed=True)
+    client.force_login(world.superuser)
+    client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [world.staff.pk]},
+    )
+    assert not TOTPDevice.objects.filter(user=world.staff).exists()
+
+
+# Password reset ------------------------------------------------------------------------------
+
+
+def test_password_reset_by_email(client, member):
+    response = client.post(reverse("admin:password_reset"), {"email": member.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/\s]+(/admin/passwort-neu/\S+/)", mail.outbox[0].body).group(1)
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    new = "Neues-Passwort-" + secrets.token_hex(4)
+    response = client.post(
+        response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.check_password(new)
+
+
+def test_weak_passwords_are_refused():
+    names = [item["NAME"].rsplit(".", 1)[1] for item in django_settings.AUTH_PASSWORD_VALIDATORS]
+    assert "MinimumLengthValidator" in names and "CommonPasswordValidator" in names
+
+
+def test_production_requires_two_factor_and_secure_sessions():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.WORKSPACE_REQUIRE_2FA, "
+        "s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_NAME)",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="bildungsatlas.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == ["True", "True", "True", "__Host-sessionid"]

@@ -1,0 +1,150 @@
+"""How complete a course's description is: the IWWB rule (as WISY applies it).
+
+What (content, goals, prerequisites, qualification), when, where and price make up half of the
+score; the other half comes from the remaining descriptive fields. Each part is a condition the
+database evaluates (``with_completeness`` annotates a queryset: one boolean per part and the
+score), so a list shows and sorts the score without a query per row; ``completeness_of`` reads
+the annotations back as the score and the hints on what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.utils.translation import gettext_lazy as _
+from taggit.models import TaggedItem
+
+from measures.models import Course, CourseDate
+
+INCOMPLETE_BELOW = 70  # a course below this score counts as incomplete (dashboard, filter)
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    points: int
+    core: bool  # part of the core half (what, when, where, price)
+    label: str
+    hint: str
+
+
+PARTS = [
+    # The core half: what (20), when (10), where (10), price (10).
+    Part("content", 5, True, _("Inhalte"), _("Beschreibung oder Inhalte ergänzen.")),
+    Part("objectives", 5, True, _("Lernziele"), _("Lernziele angeben.")),
+    Part(
+        "prerequisites",
+        5,
+        True,
+        _("Voraussetzungen"),
+        _("Voraussetzungen nennen (auch „keine“)."),
+    ),
+    Part("qualification", 5, True, _("Abschluss"), _("Abschluss oder Zertifikat angeben.")),
+    Part(
+        "when",
+        10,
+        True,
+        _("Termin"),
+        _("Einen aktuellen Termin oder „Einstieg jederzeit“ eintragen."),
+    ),
+    Part(
+        "where", 10, True, _("Ort"), _("Bei den Terminen einen Ort wählen oder „online“ angeben.")
+    ),
+    Part("price", 10, True, _("Preis"), _("Preis angeben (oder „kostenfrei“, „auf Anfrage“).")),
+    # The other half: the remaining descriptive fields.
+    Part("summary", 7, False, _("Kurzbeschreibung"), _("Eine Kurzbeschreibung schreiben.")),
+    Part("subjects", 7, False, _("Fachgebiete"), _("Mindestens ein Fachgebiet wählen.")),
+    Part("keywords", 6, False, _("Schlagwörter"), _("Schlagwörter ergänzen.")),
+    Part("target_groups", 6, False, _("Zielgruppen"), _("Zielgruppen wählen.")),
+    Part("duration", 6, False, _("Dauer"), _("Stunden oder Unterrichtseinheiten angeben.")),
+    Part("contact", 6, False, _("Ansprechperson"), _("Eine Ansprechperson wählen.")),
+    Part(
+        "registration",
+        6,
+        False,
+        _("Anmeldung"),
+        _("Anmeldelink oder Hinweise zur Anmeldung ergänzen."),
+    ),
+    Part("funding", 6, False, _("Förderung"), _("Förderarten angeben, falls förderfähig.")),
+]
+assert sum(part.points for part in PARTS) == 100
+assert sum(part.points for part in PARTS if part.core) == 50
+
+
+def _conditions(day=None):
+    dates = CourseDate.objects.filter(course=OuterRef("pk"))
+    through = Course.subjects.through
+    return {
+        "content": ~Q(description="") | ~Q(contents=""),
+        "objectives": ~Q(objectives=""),
+        "prerequisites": ~Q(prerequisites=""),
+        "qualification": Q(certificate_kind__isnull=False) | ~Q(certificate_details=""),
+        "when": Q(Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk")))),
+        "where": Q(Exists(dates.filter(Q(venue__isnull=False) | Q(mode=CourseDate.Mode.ONLINE)))),
+        "price": Q(price__isnull=False)
+        | Q(price_kind__in=[Course.PriceKind.FREE, Course.PriceKind.ON_REQUEST]),
+        "summary": ~Q(summary=""),
+        "subjects": Q(Exists(through.objects.filter(course=OuterRef("pk")))),
+        "keywords": Q(
+            Exists(
+                TaggedItem.objects.filter(
+                    content_type=ContentType.objects.get_for_model(Course),
+                    object_id=OuterRef("pk"),
+                )
+            )
+        ),
+        "target_groups": Q(
+            Exists(Course.target_groups.through.objects.filter(course=OuterRef("pk")))
+        ),
+        "duration": Q(hours__isnull=False) | Q(teaching_units__isnull=False),
+        "contact": Q(contact__isnull=False),
+        "registration": ~Q(registration_url="") | ~Q(registration_notes=""),
+        "funding": Q(Exists(Course.funding.through.objects.filter(course=OuterRef("pk")))),
+    }
+
+
+def with_completeness(queryset, day=None):
+    """Annotate ``has_<part>`` for every part and ``completeness`` (0–100)."""
+    conditions = _conditions(day)
+    flags = {
+        f"has_{part.key}": ExpressionWrapper(conditions[part.key], output_field=BooleanField())
+        for part in PARTS
+    }
+    total = Value(0)
+    for part in PARTS:
+        total = total + Case(
+            When(**{f"has_{part.key}": True}, then=Value(part.points)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return queryset.annotate(**flags).annotate(completeness=total)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    score: int
+    missing: list[Part]
+
+    @property
+    def is_incomplete(self) -> bool:
+        return self.score < INCOMPLETE_BELOW
+
+
+def completeness_of(course) -> Completeness:
+    """The score and the missing parts, from the annotations (or one query when absent)."""
+    if not hasattr(course, "has_content"):
+        course = with_completeness(Course.objects.filter(pk=course.pk)).get()
+    missing = [part for part in PARTS if not getattr(course, f"has_{part.key}")]
+    return Completeness(score=100 - sum(part.points for part in missing), missing=missing)

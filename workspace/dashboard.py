@@ -1,0 +1,336 @@
+"""The lists on the admin index, per role.
+
+Provider staff: their offers that are out of date, incomplete, returned, or starting soon with
+few places. Coordinators (and superusers, over everything): offers awaiting their review,
+providers who have not updated for 90 days, certifications that expire soon, and possible
+duplicates. Every list starts from the user's scope and shows at most ``LIMIT`` rows, each list
+a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Greatest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from measures.models import Course, CourseDate
+from workspace.access import access_for
+from workspace.completeness import INCOMPLETE_BELOW, with_completeness
+from workspace.scopes import (
+    course_dates_for_user,
+    courses_for_user,
+    organisation_certificates_for_user,
+    organisations_for_user,
+)
+
+LIMIT = 10
+STALE_AFTER_DAYS = 90
+SOON_DAYS = 21
+FEW_SEATS = 3
+CERTIFICATE_WARNING_DAYS = 90
+SIMILAR_TITLE = 0.6
+
+
+@dataclass
+class Item:
+    text: str
+    url: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    empty: str
+    items: list[Item] = field(default_factory=list)
+    more_url: str = ""
+
+
+def _course_url(course_id) -> str:
+    return reverse("admin:measures_course_change", args=[course_id])
+
+
+def _changelist(query: str) -> str:
+    return reverse("admin:measures_course_changelist") + query
+
+
+def dashboard_for(request) -> list[Panel]:
+    user = request.user
+    access = access_for(user)
+    panels: list[Panel] = []
+    if access.is_provider_staff:
+        panels += provider_panels(user)
+    if access.is_coordinator or access.is_superuser:
+        panels += coordinator_panels(user)
+    return panels
+
+
+# Provider staff ------------------------------------------------------------------------------
+
+
+def provider_panels(user) -> list[Panel]:
+    access = access_for(user)
+    own = courses_for_user(user).filter(provider__in=access.organisation_ids)
+    return [
+        out_of_date_panel(own),
+        incomplete_panel(own),
+        returned_panel(own),
+        few_places_panel(user, access.organisation_ids),
+    ]
+
+
+def out_of_date_panel(courses) -> Panel:
+    rows = courses.published().out_of_date().order_by("title").values("pk", "title")[:LIMIT]
+    return Panel(
+        "out_of_date",
+        _("Veraltete Angebote (kein aktueller Termin)"),
+        _("Keine veralteten Angebote."),
+        [Item(row["title"], _course_url(row["pk"])) for row in rows],
+        _changelist("?status__exact=published&aktuell=no"),
+    )
+
+
+def incomplete_panel(courses) -> Panel:
+    rows = (
+        with_completeness(courses.exclude(status=Course.Status.ARCHIVED))
+        .filter(completeness__lt=INCOMPLETE_BELOW)
+        .order_by("completeness", "title")
+        .values("pk", "title", "completeness")[:LIMIT]
+    )
+    return Panel(
+        "incomplete",
+        _("Unvollständige Angebote"),
+        _("Alle Angebote sind vollständig genug."),
+        [Item(row["title"], _course_url(row["pk"]), f"{row['completeness']} %") for row in rows],
+        _changelist("?vollstaendig=no"),
+    )
+
+
+def returned_panel(courses) -> Panel:
+    from workspace.models import Review
+
+    latest_reason = Review.objects.filter(course=OuterRef("pk")).order_by("-created_at")
+    rows = (
+        courses.filter(status=Course.Status.RETURNED)
+        .annotate(reason=Subquery(latest_reason.values("reason")[:1]))
+        .order_by("title")
+        .values("pk", "title", "reason")[:LIMIT]
+    )
+    return Panel(
+        "returned",
+        _("Zurückgegebene Angebote"),
+        _("Keine zurückgegebenen Angebote."),
+        [Item(row["title"], _course_url(row["pk"]), row["reason"] or "") for row in rows],
+        _changelist("?status__exact=returned"),
+    )
+
+
+def few_places_panel(user, organisation_ids) -> Panel:
+    today = timezone.localdate()
+    rows = (
+        course_dates_for_user(user)
+        .current(today)
+        .filter(
+            course__provider__in=organisation_ids,
+            start_date__gte=today,
+            start_date__lte=today + timedelta(days=SOON_DAYS),
+        )
+        .filter(Q(booking_status=CourseDate.BookingStatus.FEW) | Q(seats__lte=FEW_SEATS))
+        .exclude(course__status=Course.Status.ARCHIVED)
+        .order_by("start_date", "pk")
+        .values("course_id", "course__title", "start_date", "seats")[:LIMIT]
+    )
+    items = []
+    for row in rows:
+        detail = row["start_date"].strftime("%d.%m.%Y")
+        if row["seats"] is not None:
+            detail += " · " + str(_("%(seats)s Plätze") % {"seats": row["seats"]})
+        items.append(Item(row["course__title"], _course_url(row["course_id"]), detail))
+    return Panel(
+        "few_places",
+        _("Bald beginnend, wenige Plätze"),
+        _("Keine Termine in den nächsten drei Wochen mit wenigen Plätzen."),
+        items,
+    )
+
+
+# Coordinators --------------------------------------------------------------------------------
+
+
+def coordinator_panels(user) -> list[Panel]:
+    return [
+        awaiting_review_panel(user),
+        stale_providers_panel(user),
+        expiring_certificates_panel(user),
+        duplicates_panel(user),
+    ]
+
+
+def awaiting_review_panel(user) -> Panel:
+    access = access_for(user)
+    courses = courses_for_user(user).filter(status=Course.Status.SUBMITTED)
+    if not access.is_superuser:
+        from network.models import Membership, Network
+
+        reviewing = Network.objects.filter(reviews_offers=True, pk__in=access.network_ids)
+        courses = courses.filter(
+            Q(provider__in=Membership.objects.filter(network__in=reviewing).values("organisation"))
+            | Q(provider__in=reviewing.values("lead_partner"))
+        )
+    rows = courses.order_by("updated_at", "pk").values("pk", "title", "provider__name")[:LIMIT]
+    return Panel(
+        "awaiting_review",
+        _("Angebote, die auf Prüfung warten"),
+        _("Keine Angebote warten auf Prüfung."),
+        [
+            Item(
+                row["title"],
+                reverse("admin:measures_course_review", args=[row["pk"]]),
+                row["provider__name"],
+            )
+            for row in rows
+        ],
+        _changelist("?status__exact=submitted"),
+    )
+
+
+def stale_providers_panel(user) -> Panel:
+    cutoff = timezone.now() - timedelta(days=STALE_AFTER_DAYS)
+    providers = (
+        organisations_for_user(user)
+        .filter(Q(is_provider=True) | Q(courses__isnull=False))
+        .annotate(
+            last_activity=Greatest(
+                F("updated_at"),
+                Max("courses__updated_at"),
+                Max("courses__last_confirmed_at"),
+            )
+        )
+        .filter(last_activity__lt=cutoff)
+        .order_by("last_activity", "name")
+        .values("pk", "name", "last_activity")[:LIMIT]
+    )
+    return Panel(
+        "stale_providers",
+        _("Anbieter ohne Aktualisierung seit 90 Tagen"),
+        _("Alle Anbieter haben in den letzten 90 Tagen aktualisiert."),
+        [
+            Item(
+                row["name"],
+                reverse("admin:network_organisation_change", args=[row["pk"]]),
+                str(_("zuletzt %(date)s") % {"date": row["last_activity"].strftime("%d.%m.%Y")}),
+            )
+            for row in providers
+        ],
+    )
+
+
+def expiring_certificates_panel(user) -> Panel:
+    today = timezone.localdate()
+    rows = (
+        organisation_certificates_for_user(user)
+        .filter(
+            valid_until__gte=today,
+            valid_until__lte=today + timedelta(days=CERTIFICATE_WARNING_DAYS),
+        )
+        .order_by("valid_until")
+        .values("organisation_id", "organisation__name", "certification__name", "valid_until")[
+            :LIMIT
+        ]
+    )
+    return Panel(
+        "expiring_certificates",
+        _("Zertifizierungen, die bald ablaufen"),
+        _("Keine Zertifizierung läuft in den nächsten 90 Tagen ab."),
+        [
+            Item(
+                f"{row['organisation__name']}: {row['certification__name']}",
+                reverse("admin:network_organisation_change", args=[row["organisation_id"]]),
+                str(_("gültig bis %(date)s") % {"date": row["valid_until"].strftime("%d.%m.%Y")}),
+            )
+            for row in rows
+        ],
+    )
+
+
+def duplicates_panel(user) -> Panel:
+    """Similar titles from the same provider, and the same title on the same day (both
+    courses within the user's scope, so no other network's offer is revealed)."""
+    courses = courses_for_user(user).exclude(status=Course.Status.ARCHIVED)
+    similar = (
+        courses_for_user(user)
+        .exclude(status=Course.Status.ARCHIVED)
+        .filter(provider=OuterRef("provider"), pk__gt=OuterRef("pk"))
+        .annotate(similarity=TrigramSimilarity("title", OuterRef("title")))
+        .filter(similarity__gte=SIMILAR_TITLE)
+        .order_by("-similarity", "pk")
+    )
+    pairs = (
+        courses.annotate(
+            twin_id=Subquery(similar.values("pk")[:1]),
+            twin_title=Subquery(similar.values("title")[:1]),
+        )
+        .filter(twin_id__isnull=False)
+        .order_by("title", "pk")
+        .values("pk", "title", "twin_id", "twin_title", "provider__name")[:LIMIT]
+    )
+    items = [
+        Item(
+            f"{row['title']} / {row['twin_title']}",
+            _course_url(row["pk"]),
+            str(_("ähnliche Titel, %(provider)s") % {"provider": row["provider__name"]}),
+        )
+        for row in pairs
+    ]
+    today = timezone.localdate()
+    twin_dates = (
+        course_dates_for_user(user)
+        .exclude(course__status=Course.Status.ARCHIVED)
+        .filter(
+            start_date=OuterRef("start_date"),
+            course__title__iexact=OuterRef("course__title"),
+            course_id__gt=OuterRef("course_id"),
+        )
+    )
+    same_day = (
+        course_dates_for_user(user)
+        .exclude(course__status=Course.Status.ARCHIVED)
+        .filter(start_date__gte=today)
+        .annotate(
+            twin_course=Subquery(twin_dates.values("course_id")[:1]),
+            twin_provider=Subquery(twin_dates.values("course__provider__name")[:1]),
+        )
+        .filter(twin_course__isnull=False)
+        .order_by("start_date", "pk")
+        .values(
+            "course_id", "course__title", "start_date", "course__provider__name", "twin_provider"
+        )[:LIMIT]
+    )
+    for row in same_day:
+        items.append(
+            Item(
+                row["course__title"],
+                _course_url(row["course_id"]),
+                str(
+                    _("gleicher Titel am %(date)s: %(a)s und %(b)s")
+                    % {
+                        "date": row["start_date"].strftime("%d.%m.%Y"),
+                        "a": row["course__provider__name"],
+                        "b": row["twin_provider"],
+                    }
+                ),
+            )
+        )
+    return Panel(
+        "duplicates",
+        _("Mögliche Dubletten"),
+        _("Keine möglichen Dubletten gefunden."),
+        items[:LIMIT],
+    )

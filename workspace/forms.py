@@ -1,0 +1,146 @@
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from workspace import security
+
+LOCKED = _(
+    "Zu viele fehlgeschlagene Anmeldeversuche. Die Anmeldung ist für %(minutes)s Minuten "
+    "gesperrt; bitte versuchen Sie es danach erneut oder setzen Sie Ihr Passwort zurück."
+)
+
+
+class LoginForm(AdminAuthenticationForm):
+    """The admin log-in: user name, password and — once set up — the code of the
+    authenticator app; locked after repeated failures."""
+
+    otp_token = forms.CharField(
+        label=_("Bestätigungscode"),
+        required=False,
+        max_length=8,
+        help_text=_(
+            "Nur wenn die Zwei-Faktor-Anmeldung eingerichtet ist: der sechsstellige Code aus "
+            "Ihrer Authenticator-App."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "otp_required": _("Bitte den Bestätigungscode aus Ihrer Authenticator-App eingeben."),
+        "otp_invalid": _("Der Bestätigungscode ist falsch oder abgelaufen."),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if self.request is not None and security.is_locked(self.request, username):
+            raise ValidationError(
+                LOCKED, code="locked", params={"minutes": security.lock_minutes()}
+            )
+        try:
+            cleaned = super().clean()
+            self._check_second_factor()
+        except ValidationError:
+            if self.request is not None:
+                security.record_failure(self.request, username)
+            raise
+        security.clear_failures(username)
+        return cleaned
+
+    def _check_second_factor(self):
+        user = self.user_cache
+        if user is None:
+            return
+        devices = list(security.confirmed_devices(user))
+        if not devices:
+            return
+        token = (self.cleaned_data.get("otp_token") or "").replace(" ", "")
+        if not token:
+            raise ValidationError(self.error_messages["otp_required"], code="otp_required")
+        for device in devices:
+            if device.verify_token(token):
+                # django_otp marks the session as verified when the user is logged in.
+                user.otp_device = device
+                return
+        raise ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
+
+
+class TwoFactorSetupForm(forms.Form):
+    token = forms.CharField(
+        label=_("Bestätigungscode"),
+        max_length=8,
+        help_text=_("Der sechsstellige Code, den die App nach dem Einrichten anzeigt."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+
+    def __init__(self, *args, device, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not self.device.verify_token(token):
+            raise ValidationError(
+                _("Der Code passt nicht. Bitte prüfen Sie die Uhrzeit Ihres Geräts."),
+                code="invalid",
+            )
+        return token
+
+
+class CriterionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} ({obj.network})" if self.show_network else obj.title
+
+
+class ReviewForm(forms.Form):
+    """A coordinator's decision on a submitted course, against the network's checklist."""
+
+    APPROVE, RETURN = "approve", "return"
+
+    network = forms.ModelChoiceField(
+        queryset=None, label=_("Prüfung für das Netzwerk"), empty_label=None
+    )
+    criteria = CriterionChoiceField(
+        queryset=None,
+        label=_("Erfüllte Qualitätskriterien"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Zur Freigabe müssen alle Kriterien des Netzwerks erfüllt sein."),
+    )
+    reason = forms.CharField(
+        label=_("Begründung für den Anbieter"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Pflicht bei einer Rückgabe: was zu ändern ist."),
+    )
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, _("Freigeben")), (RETURN, _("Zurückgeben"))],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, networks, **kwargs):
+        from workspace.models import QualityCriterion
+
+        super().__init__(*args, **kwargs)
+        self.fields["network"].queryset = networks
+        criteria = QualityCriterion.objects.filter(network__in=networks, is_active=True)
+        self.fields["criteria"].queryset = criteria.select_related("network")
+        self.fields["criteria"].show_network = networks.count() > 1
+
+    def clean(self):
+        cleaned = super().clean()
+        network, criteria = cleaned.get("network"), cleaned.get("criteria") or []
+        if network is not None:
+            other = [c for c in criteria if c.network_id != network.pk]
+            if other:
+                self.add_error(
+                    "criteria", _("Bitte nur Kriterien des gewählten Netzwerks ankreuzen.")
+                )
+        if cleaned.get("decision") == self.RETURN and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Bitte begründen Sie die Rückgabe."))
+        return cleaned

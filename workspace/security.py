@@ -1,0 +1,100 @@
+"""Log-in protection: a lock after repeated failures, and who needs two-factor log-in.
+
+Failures are counted per user name (case-insensitive) and per client; the client is kept only
+as a keyed hash of its address, never the address itself. A locked user name or client gets the
+same clear message whether or not the password was right, so guessing goes nowhere during the
+lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from workspace.access import access_for
+from workspace.models import LoginFailure
+
+
+def _hash(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def username_key(username: str) -> str:
+    return _hash("user:" + (username or "").strip().casefold())
+
+
+def client_key(request) -> str:
+    return _hash("client:" + (request.META.get("REMOTE_ADDR") or "unknown"))
+
+
+def _window():
+    return timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
+
+
+def _recent(scope: str, key: str):
+    return LoginFailure.objects.filter(scope=scope, key=key, at__gte=timezone.now() - _window())
+
+
+def is_locked(request, username: str) -> bool:
+    """Too many recent failures for this user name or from this client."""
+    return (
+        _recent(LoginFailure.Scope.USERNAME, username_key(username)).count()
+        >= settings.LOGIN_FAILURES_PER_USERNAME
+        or _recent(LoginFailure.Scope.CLIENT, client_key(request)).count()
+        >= settings.LOGIN_FAILURES_PER_CLIENT
+    )
+
+
+def record_failure(request, username: str) -> None:
+    LoginFailure.objects.filter(at__lt=timezone.now() - _window()).delete()
+    LoginFailure.objects.bulk_create(
+        [
+            LoginFailure(scope=LoginFailure.Scope.USERNAME, key=username_key(username)),
+            LoginFailure(scope=LoginFailure.Scope.CLIENT, key=client_key(request)),
+        ]
+    )
+
+
+def clear_failures(username: str) -> None:
+    LoginFailure.objects.filter(
+        scope=LoginFailure.Scope.USERNAME, key=username_key(username)
+    ).delete()
+
+
+def lock_minutes() -> int:
+    return max(1, round(settings.LOGIN_LOCK_SECONDS / 60))
+
+
+# Two-factor log-in -----------------------------------------------------------------------------
+
+
+def confirmed_devices(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
+
+
+def has_two_factor(user) -> bool:
+    return confirmed_devices(user).exists()
+
+
+def two_factor_required(user) -> bool:
+    """Coordinators and superusers must use a second factor where the settings say so
+    (production)."""
+    if not settings.WORKSPACE_REQUIRE_2FA:
+        return False
+    access = access_for(user)
+    return access.is_superuser or access.is_coordinator
+
+
+def two_factor_missing(request) -> bool:
+    """The user must use two-factor log-in but this session was not verified with it."""
+    user = request.user
+    if not (user.is_authenticated and two_factor_required(user)):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (is_verified and is_verified())

@@ -1,0 +1,455 @@
+"""Writes of the workspace: roles, the review workflow, the change log, confirmation and
+reminders.
+
+Every function takes keyword arguments, checks who may do it, works in one transaction and
+keeps the search index current (``refresh_search_vectors``) after it writes a course. Ids posted
+by a form or a bulk action are filtered through the user's scope again
+(``workspace.scopes.courses_for_user``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from measures.models import Course
+from measures.search import refresh_search_vectors
+from network.models import Membership, Network
+from workspace.access import access_for, forget_access
+from workspace.models import CourseChange, QualityCriterion, Reminder, Review, RoleAssignment
+from workspace.scopes import (
+    courses_for_user,
+    networks_for_user,
+    organisations_for_user,
+    users_for_user,
+)
+
+User = get_user_model()
+
+
+# Roles ---------------------------------------------------------------------------------------
+
+
+def user_roles_changed(*, user) -> None:
+    """A user holds the staff flag exactly while they are a superuser or hold a role."""
+    is_staff = user.is_superuser or RoleAssignment.objects.filter(user=user).exists()
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+    forget_access(user)
+
+
+@transaction.atomic
+def assign_role(*, user, kind, organisation=None, network=None) -> RoleAssignment:
+    """Give ``user`` a role (used by the demo accounts and the README's first coordinator)."""
+    role, _ = RoleAssignment.objects.get_or_create(
+        user=user,
+        kind=kind,
+        organisation=organisation if kind == RoleAssignment.Kind.PROVIDER_STAFF else None,
+        network=network if kind == RoleAssignment.Kind.COORDINATOR else None,
+    )
+    role.full_clean()
+    user_roles_changed(user=user)
+    return role
+
+
+def send_access_links(*, users, request, actor) -> tuple[int, list[str]]:
+    """Email each user (within the actor's reach) a link to set their password."""
+    sent, missing = 0, []
+    for user in users_for_user(actor, users):
+        if not user.email:
+            missing.append(user.get_username())
+            continue
+        path = reverse(
+            "admin:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context = {"user": user, "url": request.build_absolute_uri(path), "actor": actor}
+        send_mail(
+            subject=render_to_string("workspace/email/access_link_subject.txt", context).strip(),
+            message=render_to_string("workspace/email/access_link.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+        sent += 1
+    return sent, missing
+
+
+def reset_two_factor(*, users, actor) -> int:
+    """Remove the users' authenticator devices (superusers only): they set it up again."""
+    if not access_for(actor).is_superuser:
+        raise PermissionDenied
+    deleted, _ = TOTPDevice.objects.filter(user__in=users_for_user(actor, users)).delete()
+    return deleted
+
+
+# The review workflow -------------------------------------------------------------------------
+
+# Minor edits ("Bagatelle"): go live at once and are marked in the log.
+MINOR_COURSE_FIELDS = frozenset({"price", "price_kind", "price_notes"})
+# Changes to these send a published course back to review where the network reviews.
+REVIEW_FIELDS = frozenset({"title", "summary", "description", "provider", "kind"})
+
+
+class WorkflowError(ValidationError):
+    """A transition that the course's status does not allow; shown to the user as a message."""
+
+
+def reviewing_networks(course) -> QuerySet:
+    """The networks that review offers and that the course's provider belongs to (as a member
+    or as lead partner)."""
+    return (
+        Network.objects.filter(reviews_offers=True)
+        .filter(
+            Q(memberships__organisation=course.provider_id) | Q(lead_partner=course.provider_id)
+        )
+        .distinct()
+    )
+
+
+def needs_review(course) -> bool:
+    return reviewing_networks(course).exists()
+
+
+def review_networks_for(user, course) -> QuerySet:
+    """The reviewing networks of the course for which ``user`` may decide."""
+    networks = reviewing_networks(course)
+    access = access_for(user)
+    if access.is_superuser:
+        return networks
+    return networks.filter(pk__in=access.network_ids)
+
+
+def can_review(user, course) -> bool:
+    return course.status == Course.Status.SUBMITTED and review_networks_for(user, course).exists()
+
+
+def _in_scope(user, course) -> Course:
+    """The course as the user may touch it; anything else is not found (404)."""
+    found = courses_for_user(user).filter(pk=course.pk).first()
+    if found is None:
+        raise Course.DoesNotExist
+    return found
+
+
+def _log(*, course, user, action, changes=(), status_before="", message="") -> CourseChange:
+    return CourseChange.objects.create(
+        course=course,
+        course_title=course.title,
+        user=user,
+        username=user.get_username() if user else "",
+        action=action,
+        changes=list(changes),
+        status_before=status_before,
+        status_after=course.status,
+        message=message,
+    )
+
+
+def _set_status(course, status, *, now=None) -> str:
+    before = course.status
+    course.status = status
+    fields = ["status", "updated_at"]
+    if status == Course.Status.PUBLISHED and course.published_at is None:
+        course.published_at = now or timezone.now()
+        fields.append("published_at")
+    course.save(update_fields=fields)
+    return before
+
+
+@transaction.atomic
+def course_submit(*, course, user) -> Course:
+    """Draft or returned → submitted (where a network reviews) or published (where none
+    does)."""
+    course = _in_scope(user, course)
+    if course.status not in (Course.Status.DRAFT, Course.Status.RETURNED):
+        raise WorkflowError(
+            _("Nur Entwürfe und zurückgegebene Angebote können eingereicht werden.")
+        )
+    if needs_review(course):
+        before = _set_status(course, Course.Status.SUBMITTED)
+        _log(course=course, user=user, action=CourseChange.Action.SUBMITTED, status_before=before)
+    else:
+        before = _set_status(course, Course.Status.PUBLISHED)
+        _log(
+            course=course,
+            user=user,
+            action=CourseChange.Action.PUBLISHED,
+            status_before=before,
+            message=str(_("Ohne Prüfung veröffentlicht: das Netzwerk prüft keine Angebote.")),
+        )
+    refresh_search_vectors([course.pk])
+    return course
+
+
+def _checklist(network, criteria_ids: set[int]) -> tuple[list[QualityCriterion], list[dict]]:
+    active = list(network.quality_criteria.filter(is_active=True))
+    return active, [{"id": c.pk, "title": c.title, "checked": c.pk in criteria_ids} for c in active]
+
+
+def _review_network(user, course, network):
+    allowed = review_networks_for(user, course)
+    if network is None:
+        network = allowed.first()
+    elif not allowed.filter(pk=network.pk).exists():
+        network = None
+    if network is None:
+        raise PermissionDenied
+    return network
+
+
+@transaction.atomic
+def course_approve(*, course, user, network=None, criteria=()) -> Review:
+    """Submitted → published, by a coordinator of a reviewing network (or a superuser), once
+    every active quality criterion of that network is checked."""
+    course = _in_scope(user, course)
+    if course.status != Course.Status.SUBMITTED:
+        raise WorkflowError(_("Nur eingereichte Angebote können geprüft werden."))
+    network = _review_network(user, course, network)
+    criteria_ids = {c.pk if hasattr(c, "pk") else int(c) for c in criteria}
+    active, checklist = _checklist(network, criteria_ids)
+    unchecked = [c.title for c in active if c.pk not in criteria_ids]
+    if unchecked:
+        raise WorkflowError(
+            _("Zur Freigabe müssen alle Kriterien erfüllt sein. Offen: %(open)s")
+            % {"open": ", ".join(unchecked)}
+        )
+    review = Review.objects.create(
+        course=course,
+        network=network,
+        reviewer=user,
+        decision=Review.Decision.APPROVED,
+        checklist=checklist,
+    )
+    review.criteria_checked.set([c for c in active if c.pk in criteria_ids])
+    before = _set_status(course, Course.Status.PUBLISHED)
+    _log(
+        course=course,
+        user=user,
+        action=CourseChange.Action.PUBLISHED,
+        status_before=before,
+        message=str(_("Geprüft und freigegeben (%(network)s).") % {"network": network}),
+    )
+    refresh_search_vectors([course.pk])
+    return review
+
+
+@transaction.atomic
+def course_return(*, course, user, reason, network=None, criteria=()) -> Review:
+    """Submitted → returned, with the reason the provider reads."""
+    course = _in_scope(user, course)
+    if course.status != Course.Status.SUBMITTED:
+        raise WorkflowError(_("Nur eingereichte Angebote können geprüft werden."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("Bitte begründen Sie die Rückgabe."))
+    network = _review_network(user, course, network)
+    criteria_ids = {c.pk if hasattr(c, "pk") else int(c) for c in criteria}
+    active, checklist = _checklist(network, criteria_ids)
+    review = Review.objects.create(
+        course=course,
+        network=network,
+        reviewer=user,
+        decision=Review.Decision.RETURNED,
+        reason=reason,
+        checklist=checklist,
+    )
+    review.criteria_checked.set([c for c in active if c.pk in criteria_ids])
+    before = _set_status(course, Course.Status.RETURNED)
+    _log(
+        course=course,
+        user=user,
+        action=CourseChange.Action.RETURNED,
+        status_before=before,
+        message=reason,
+    )
+    refresh_search_vectors([course.pk])
+    return review
+
+
+@transaction.atomic
+def course_archive(*, course, user) -> Course:
+    course = _in_scope(user, course)
+    if course.status == Course.Status.ARCHIVED:
+        raise WorkflowError(_("Das Angebot ist bereits archiviert."))
+    before = _set_status(course, Course.Status.ARCHIVED)
+    _log(course=course, user=user, action=CourseChange.Action.ARCHIVED, status_before=before)
+    refresh_search_vectors([course.pk])
+    return course
+
+
+@transaction.atomic
+def course_reopen(*, course, user) -> Course:
+    """Archived → draft (to be submitted again)."""
+    course = _in_scope(user, course)
+    if course.status != Course.Status.ARCHIVED:
+        raise WorkflowError(_("Nur archivierte Angebote können wieder geöffnet werden."))
+    before = _set_status(course, Course.Status.DRAFT)
+    _log(course=course, user=user, action=CourseChange.Action.REOPENED, status_before=before)
+    refresh_search_vectors([course.pk])
+    return course
+
+
+def _bulk(transition, *, user, course_ids) -> tuple[int, list[str]]:
+    """Apply ``transition`` to each course among ``course_ids`` within the user's scope;
+    returns how many succeeded and the messages of those that could not."""
+    done, problems = 0, []
+    for course in courses_for_user(user).filter(pk__in=list(course_ids)).order_by("title"):
+        try:
+            transition(course=course, user=user)
+        except WorkflowError as error:
+            problems.append(f"{course.title}: {' '.join(error.messages)}")
+        else:
+            done += 1
+    return done, problems
+
+
+def courses_submit(*, user, course_ids):
+    return _bulk(course_submit, user=user, course_ids=course_ids)
+
+
+def courses_archive(*, user, course_ids):
+    return _bulk(course_archive, user=user, course_ids=course_ids)
+
+
+@transaction.atomic
+def courses_confirm(*, user, course_ids) -> int:
+    """ "Zuletzt bestätigt": the provider confirms the offers are still current (not archived
+    ones); returns how many were confirmed."""
+    now = timezone.now()
+    courses = list(
+        courses_for_user(user)
+        .filter(pk__in=list(course_ids))
+        .exclude(status=Course.Status.ARCHIVED)
+        .only("pk", "title", "status")
+    )
+    ids = [course.pk for course in courses]
+    Course.objects.filter(pk__in=ids).update(last_confirmed_at=now)
+    for course in courses:
+        _log(course=course, user=user, action=CourseChange.Action.CONFIRMED)
+    if ids:
+        refresh_search_vectors(ids)
+    return len(ids)
+
+
+# Edits and the change log --------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_edited(*, course, user, changes, changed_fields, dates_changed=False, created=False):
+    """Record an edit made in a form and apply the review rule.
+
+    ``changes`` describes what changed (``[{"field", "old", "new"}]``), ``changed_fields`` names
+    the course's own fields that changed, ``dates_changed`` whether its dates did. Minor edits
+    (dates, times, venue, price, booking status) of a published course stay live and are logged
+    as such; changes of title, description, provider or kind send it back to review where a
+    network reviews. Returns the log entry (or None when nothing changed).
+    """
+    course = Course.objects.get(pk=course.pk)
+    if created:
+        entry = _log(course=course, user=user, action=CourseChange.Action.CREATED)
+        refresh_search_vectors([course.pk])
+        return entry
+    if not changes:
+        return None
+    changed_fields = set(changed_fields)
+    status_before = course.status
+    if changed_fields & REVIEW_FIELDS:
+        if course.status == Course.Status.PUBLISHED and needs_review(course):
+            _set_status(course, Course.Status.SUBMITTED)
+            action = CourseChange.Action.BACK_TO_REVIEW
+        else:
+            action = CourseChange.Action.EDITED
+    elif changed_fields <= MINOR_COURSE_FIELDS and (dates_changed or changed_fields):
+        action = CourseChange.Action.MINOR_EDIT
+    else:
+        action = CourseChange.Action.EDITED
+    entry = _log(
+        course=course,
+        user=user,
+        action=action,
+        changes=changes,
+        status_before=status_before,
+    )
+    refresh_search_vectors([course.pk])
+    return entry
+
+
+def course_deleted(*, course, user) -> None:
+    """Log a deletion before it happens (the entry keeps the title)."""
+    _log(course=course, user=user, action=CourseChange.Action.DELETED, status_before=course.status)
+
+
+# Organisations and reminders -----------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_join_network(*, organisation, network, user) -> Membership:
+    """Make a new organisation a (cooperation) partner of one of the user's networks."""
+    if not networks_for_user(user).filter(pk=network.pk).exists():
+        raise PermissionDenied
+    membership, _created = Membership.objects.get_or_create(
+        organisation=organisation,
+        network=network,
+        defaults={"role": Membership.Role.COOPERATION},
+    )
+    return membership
+
+
+def reminder_recipient(organisation) -> str:
+    """The organisation's email, else its first contact's."""
+    if organisation.email:
+        return organisation.email
+    contact = organisation.contacts.exclude(email="").order_by("name").first()
+    return contact.email if contact else ""
+
+
+def send_outdated_reminders(*, user, organisation_ids, request) -> tuple[int, list[str]]:
+    """Email each provider (within the coordinator's reach) the list of its out-of-date
+    published offers; returns how many were sent and the names of those skipped (nothing out
+    of date, or no address)."""
+    access = access_for(user)
+    if not (access.is_superuser or access.is_coordinator):
+        raise PermissionDenied
+    sent, skipped = 0, []
+    for organisation in organisations_for_user(user).filter(pk__in=list(organisation_ids)):
+        courses = list(
+            Course.objects.filter(provider=organisation)
+            .published()
+            .out_of_date()
+            .order_by("title")
+            .only("pk", "title")
+        )
+        recipient = reminder_recipient(organisation)
+        if not courses or not recipient:
+            skipped.append(organisation.name)
+            continue
+        url = request.build_absolute_uri(
+            reverse("admin:measures_course_changelist") + "?aktuell=no&status__exact=published"
+        )
+        context = {"organisation": organisation, "courses": courses, "url": url, "sender": user}
+        send_mail(
+            subject=render_to_string("workspace/email/reminder_subject.txt", context).strip(),
+            message=render_to_string("workspace/email/reminder.txt", context),
+            from_email=None,
+            recipient_list=[recipient],
+        )
+        Reminder.objects.create(
+            organisation=organisation, sent_by=user, recipient=recipient, course_count=len(courses)
+        )
+        sent += 1
+    return sent, skipped

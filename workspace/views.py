@@ -1,0 +1,64 @@
+from base64 import b32encode
+
+import segno
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from workspace import security
+from workspace.forms import TwoFactorSetupForm
+
+
+class TwoFactorSetupView(View):
+    """Set up the authenticator app: scan the code (or type the key), confirm with a code."""
+
+    admin_site = None
+    template_name = "admin/workspace/two_factor.html"
+
+    def device(self, request):
+        device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(
+                user=request.user, name=_("Authenticator-App"), confirmed=False
+            )
+        return device
+
+    def render(self, request, form, device):
+        key = b32encode(device.bin_key).decode().rstrip("=") if device else ""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Zwei-Faktor-Anmeldung"),
+            "form": form,
+            "device": device,
+            "configured": security.has_two_factor(request.user),
+            "required": security.two_factor_required(request.user),
+            "qr_code": segno.make(device.config_url, error="m").svg_data_uri(scale=4)
+            if device
+            else "",
+            "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
+        }
+        return TemplateResponse(request, self.template_name, context)
+
+    def get(self, request):
+        if security.has_two_factor(request.user):
+            return self.render(request, None, None)
+        device = self.device(request)
+        return self.render(request, TwoFactorSetupForm(device=device), device)
+
+    def post(self, request):
+        if security.has_two_factor(request.user):
+            return HttpResponseRedirect(reverse("admin:two_factor"))
+        device = self.device(request)
+        form = TwoFactorSetupForm(request.POST, device=device)
+        if not form.is_valid():
+            return self.render(request, form, device)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
+        return HttpResponseRedirect(reverse("admin:index"))
