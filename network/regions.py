@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from measures import search
 from measures.models import Course, CourseDate, Subject
 from network import maps
 from network.filters import in_region
@@ -25,6 +27,18 @@ REGION_KEY = re.compile(r"^[0-9A-Z]{1,12}$")
 COUNTRY = "DE"
 PROVIDERS_SHOWN = 12
 COURSE_SEARCH_KINDS = (Region.Kind.STATE, Region.Kind.GOVERNMENT_REGION, Region.Kind.DISTRICT)
+CACHE_SECONDS = 60
+
+
+def _cached(key: str, compute):
+    """Counts over all current dates are costly at national scale: keep them for a minute, and
+    drop them when indexed course data changes (the course search's generation)."""
+    full_key = f"atlas:regions:{search.generation()}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, CACHE_SECONDS)
+    return value
 
 
 def _dates_in(region: Region):
@@ -36,11 +50,18 @@ def _dates_in(region: Region):
 
 
 def course_count(region: Region) -> int:
-    return _dates_in(region).aggregate(n=Count("course_id", distinct=True))["n"]
+    return _cached(
+        f"total:{region.key}",
+        lambda: _dates_in(region).aggregate(n=Count("course_id", distinct=True))["n"],
+    )
 
 
 def course_counts_by(region: Region, length: int) -> dict[str, int]:
     """Current courses per region below ``region``, keyed by the first ``length`` key chars."""
+    return _cached(f"by:{region.key}:{length}", lambda: _course_counts_by(region, length))
+
+
+def _course_counts_by(region: Region, length: int) -> dict[str, int]:
     return dict(
         _dates_in(region)
         .filter(venue__region__isnull=False)
@@ -55,13 +76,16 @@ def course_counts_by(region: Region, length: int) -> dict[str, int]:
 def subjects_in(region: Region) -> list[Subject]:
     """Top-level subjects with the number of current courses in the region filed under them."""
     through = Course.subjects.through
-    counts = dict(
-        through.objects.filter(course__in=_dates_in(region).values("course_id"))
-        .annotate(area=Coalesce("subject__parent_id", "subject_id"))
-        .values("area")
-        .annotate(n=Count("course_id", distinct=True))
-        .values_list("area", "n")
-        .order_by()
+    counts = _cached(
+        f"subjects:{region.key}",
+        lambda: dict(
+            through.objects.filter(course__in=_dates_in(region).values("course_id"))
+            .annotate(area=Coalesce("subject__parent_id", "subject_id"))
+            .values("area")
+            .annotate(n=Count("course_id", distinct=True))
+            .values_list("area", "n")
+            .order_by()
+        ),
     )
     areas = list(Subject.objects.filter(parent__isnull=True).order_by("position", "name"))
     for area in areas:

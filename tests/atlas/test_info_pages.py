@@ -337,3 +337,31 @@ def test_hidden_membership_is_not_public(client):
         network=network, organisation=organisation, role="cooperation", is_public=False
     )
     assert client.get(organisation.get_absolute_url()).status_code == 404
+
+
+# Admin --------------------------------------------------------------------------------------------
+
+
+def test_coordinators_edit_pages_in_admin_but_cannot_delete_legal_pages(admin_client):
+    imprint = InfoPage.objects.get(purpose="imprint")
+    assert admin_client.get(reverse("admin:atlas_infopage_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:atlas_infopage_add")).status_code == 200
+    change = reverse("admin:atlas_infopage_change", args=[imprint.pk])
+    assert admin_client.get(change).status_code == 200
+    assert (
+        admin_client.get(reverse("admin:atlas_infopage_delete", args=[imprint.pk])).status_code
+        == 403
+    )
+    page = make_page()
+    assert (
+        admin_client.get(reverse("admin:atlas_infopage_delete", args=[page.pk])).status_code == 200
+    )
+
+
+def test_feedback_is_listed_in_admin_and_cannot_be_invented(admin_client):
+    feedback = AccessibilityFeedback.objects.create(message="Der Kontrast ist zu schwach.")
+    listing = admin_client.get(reverse("admin:atlas_accessibilityfeedback_changelist"))
+    assert "Der Kontrast ist zu schwach." in listing.content.decode()
+    change = reverse("admin:atlas_accessibilityfeedback_change", args=[feedback.pk])
+    assert admin_client.get(change).status_code == 200
+    assert admin_client.get(reverse("admin:atlas_accessibilityfeedback_add")).status_code == 403
