@@ -73,6 +73,9 @@ class AtlasAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return self.role_allows(request, DELETE)
 
+    def has_module_permission(self, request):
+        return any(self.role_allows(request, action) for action in (VIEW, ADD, CHANGE, DELETE))
+
     def get_queryset(self, request):
         return scope_queryset(self.model, request.user, super().get_queryset(request))
 
@@ -114,9 +117,6 @@ class AtlasModelAdmin(AtlasAdminMixin, admin.ModelAdmin):
 
     list_per_page = 50
     empty_value_display = EMPTY
-
-    def has_module_permission(self, request):
-        return any(self.role_allows(request, action) for action in (VIEW, ADD, CHANGE, DELETE))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         adminform = context.get("adminform")

@@ -1032,9 +1032,19 @@ def _demo_user(username: str, *, email_domain: str = "bildungsatlas.example"):
     return user, password
 
 
+# A starting checklist for the demo networks that review offers (coordinators edit it).
+DEMO_QUALITY_CRITERIA = [
+    "Der Anbieter ist Partner des Netzwerks.",
+    "Titel und Beschreibung sind verständlich, sachlich und ohne Werbesprache.",
+    "Termine, Ort und Preis (oder Förderung) sind angegeben.",
+    "Ansprechperson und Anmeldeweg sind genannt.",
+]
+
+
 def create_coordinators() -> list[Account]:
-    """``koordination-<network>``: the coordinator of each demo network."""
-    from workspace.models import RoleAssignment
+    """``koordination-<network>``: the coordinator of each demo network (and a checklist for
+    the networks that review offers, where none exists yet)."""
+    from workspace.models import QualityCriterion, RoleAssignment
     from workspace.services import assign_role
 
     accounts = []
@@ -1042,6 +1052,11 @@ def create_coordinators() -> list[Account]:
         network = Network.objects.filter(slug=spec.get("network", {}).get("slug")).first()
         if network is None:
             continue
+        if network.reviews_offers and not network.quality_criteria.exists():
+            QualityCriterion.objects.bulk_create(
+                QualityCriterion(network=network, title=title, position=position)
+                for position, title in enumerate(DEMO_QUALITY_CRITERIA, start=1)
+            )
         user, password = _demo_user(f"koordination-{network.slug}"[:150])
         assign_role(user=user, kind=RoleAssignment.Kind.COORDINATOR, network=network)
         accounts.append(Account(user.username, password, f"Netzwerkkoordination: {network.name}"))

@@ -8,6 +8,7 @@ password reset by email, and the dashboard on the index page.
 from django.contrib import admin
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +119,31 @@ class WorkspaceAdminSite(admin.AdminSite):
                 name="password_reset_complete",
             ),
         ]
+        # Before Django's own: "view on site" resolves only objects within the user's scope.
+        urls.append(
+            path(
+                "r/<path:content_type_id>/<path:object_id>/",
+                self.admin_view(self.view_on_site),
+                name="view_on_site",
+            )
+        )
         return urls + super().get_urls()
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """Django's shortcut redirect to an object's page, for objects the user may see."""
+        from django.contrib.contenttypes.models import ContentType
+        from django.contrib.contenttypes.views import shortcut
+        from django.http import Http404
+
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+            model_admin = self._registry[model]
+            found = model_admin.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, ContentType.DoesNotExist, KeyError, ValidationError) as error:
+            raise Http404(_("Dieser Eintrag existiert nicht.")) from error
+        if not (found and model_admin.has_view_or_change_permission(request)):
+            raise Http404(_("Dieser Eintrag existiert nicht."))
+        return shortcut(request, content_type_id, object_id)
 
     def index(self, request, extra_context=None):
         from workspace.dashboard import dashboard_for

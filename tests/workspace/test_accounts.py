@@ -47,11 +47,7 @@ def test_demo_accounts_cover_every_role_and_network(settings):
             organisation = user.role_assignments.get().organisation
             assert role.startswith(f"Anbieter-Redaktion: {organisation.name}")
             assert not user.is_superuser
-
-    again = StringIO()
-    call_command("load_demo", "--with-accounts", verbosity=0, stdout=again)
-    assert len(LINE.findall(again.getvalue())) == len(lines)
-    assert User.objects.filter(username__in=list(users)).count() == len(users)
+    # Loading again (tests/atlas/test_demo.py) resets the passwords of the same accounts.
 
 
 def _demo_network_slugs():

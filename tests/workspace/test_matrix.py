@@ -244,6 +244,46 @@ def test_workflow_actions_need_post(client, world):
     assert client.get(url(Course, "transition", world.a.course.pk, "submit")).status_code == 405
 
 
+# "View on site" (/admin/r/<content type>/<id>/): own and other object per role.
+VIEW_ON_SITE = {
+    Course: {
+        "superuser": (302, 302),
+        "coordinator": (302, 404),
+        "provider_staff": (302, 404),
+        "nobody": (404, 404),
+    },
+    Organisation: {
+        "superuser": (302, 302),
+        "coordinator": (302, 404),
+        "provider_staff": (302, 404),
+        "nobody": (404, 404),
+    },
+    Network: {
+        "superuser": (302, 302),
+        "coordinator": (302, 404),
+        "provider_staff": (404, 404),
+        "nobody": (404, 404),
+    },
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_view_on_site_per_role_and_tenant(client, world, role):
+    from django.contrib.contenttypes.models import ContentType
+
+    client.force_login(world.users[role])
+    cells = []
+    for model, expected_pair in VIEW_ON_SITE.items():
+        content_type = ContentType.objects.get_for_model(model)
+        for index, obj in enumerate(TENANT_OBJECTS[model](world)):
+            path = reverse("admin:view_on_site", args=[content_type.pk, obj.pk])
+            which = ("own", "other")[index]
+            cells.append((f"{model.__name__} {which}", "GET", path, expected_pair[role][index]))
+    cells.append(("bad id", "GET", reverse("admin:view_on_site", args=[9999999, 1]), 404))
+    wrong = check_cells(client, cells)
+    assert not wrong, f"view on site as {role}:\n" + "\n".join(wrong)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_site_pages_per_role(client, world, role):
     client.force_login(world.users[role])

@@ -231,3 +231,61 @@ def test_staff_have_no_reminder_action(client, world):
     response = client.get(reverse("admin:network_organisation_changelist"))
     options = [o["value"] for o in soup_of(response).select("select[name=action] option")]
     assert "send_reminders" not in options
+
+
+# What each role is shown, and constant query counts ------------------------------------------
+
+
+def index_models(client):
+    soup = soup_of(client.get(reverse("admin:index")))
+    return {
+        link["href"].strip("/").split("/", 1)[1]
+        for link in soup.select("#content-main .app-list th[scope=row] a, #content-main th a")
+        if link["href"].startswith("/admin/") and link["href"].count("/") == 4
+    }
+
+
+def test_index_lists_only_what_the_role_works_with(client, world):
+    client.force_login(world.staff)
+    assert index_models(client) == {
+        "network/organisation",
+        "network/contact",
+        "network/venue",
+        "measures/course",
+        "measures/coursedate",
+        "measures/module",
+    }
+    client.force_login(world.coordinator)
+    listed = index_models(client)
+    assert {"network/network", "network/membership", "auth/user", "measures/synonym"} <= listed
+    assert "network/region" not in listed and "measures/subject" not in listed
+
+
+def count_queries(client, url, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_staff_lists_and_dashboard_run_a_constant_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    client.force_login(world.staff)
+    urls = [reverse("admin:measures_course_changelist"), reverse("admin:index")]
+    for url in urls:
+        client.get(url)  # warm caches
+    before = [count_queries(client, url, django_assert_max_num_queries) for url in urls]
+    for i in range(6):
+        course = Course.objects.create(
+            provider=world.a.provider,
+            title=f"Mehr {i} {world.token}",
+            slug=f"{world.slug}-mehr-{i}",
+            status=Course.Status.RETURNED,
+        )
+        CourseDate.objects.create(course=course, start_date=timezone.localdate(), seats=2)
+    with django_assert_max_num_queries(25):
+        after = [count_queries(client, url, django_assert_max_num_queries) for url in urls]
+    assert after == before
