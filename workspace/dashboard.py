@@ -35,6 +35,11 @@ SOON_DAYS = 21
 FEW_SEATS = 3
 CERTIFICATE_WARNING_DAYS = 90
 SIMILAR_TITLE = 0.6
+# Duplicates arise when offers are entered: compare the recently changed ones (at most
+# DUPLICATE_CANDIDATES) with their provider's offers, and same-day twins in the coming weeks.
+DUPLICATE_RECENT_DAYS = 30
+DUPLICATE_CANDIDATES = 500
+DUPLICATE_DATE_DAYS = 60
 
 
 @dataclass
@@ -262,8 +267,16 @@ def expiring_certificates_panel(user) -> Panel:
 
 def duplicates_panel(user) -> Panel:
     """Similar titles from the same provider, and the same title on the same day (both
-    courses within the user's scope, so no other network's offer is revealed)."""
-    courses = courses_for_user(user).exclude(status=Course.Status.ARCHIVED)
+    courses within the user's scope, so no other network's offer is revealed). The work is
+    bounded: recently changed offers and the coming weeks' dates only."""
+    recent = (
+        courses_for_user(user)
+        .exclude(status=Course.Status.ARCHIVED)
+        .filter(updated_at__gte=timezone.now() - timedelta(days=DUPLICATE_RECENT_DAYS))
+        .order_by("-updated_at")
+        .values("pk")[:DUPLICATE_CANDIDATES]
+    )
+    courses = Course.objects.filter(pk__in=Subquery(recent))
     similar = (
         courses_for_user(user)
         .exclude(status=Course.Status.ARCHIVED)
@@ -302,7 +315,10 @@ def duplicates_panel(user) -> Panel:
     same_day = (
         course_dates_for_user(user)
         .exclude(course__status=Course.Status.ARCHIVED)
-        .filter(start_date__gte=today)
+        .filter(
+            start_date__gte=today,
+            start_date__lte=today + timedelta(days=DUPLICATE_DATE_DAYS),
+        )
         .annotate(
             twin_course=Subquery(twin_dates.values("course_id")[:1]),
             twin_provider=Subquery(twin_dates.values("course__provider__name")[:1]),

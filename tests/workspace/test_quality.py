@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from measures.models import Course, CourseDate, FundingType, Subject, TargetGroup
-from network.models import OrganisationCertification
+from network.models import Membership, Organisation, OrganisationCertification
 from workspace import services
 from workspace.completeness import INCOMPLETE_BELOW, PARTS, completeness_of
 from workspace.models import Reminder, Review
@@ -172,9 +172,14 @@ def test_coordinator_dashboard_lists(client, world):
     )
     for course in (twin, twin2):
         CourseDate.objects.create(course=course, start_date=today + dt.timedelta(days=5))
+    stale = Organisation.objects.create(
+        name=f"Ruhig {world.token}", slug=f"{world.slug}-ruhig", is_provider=True
+    )
+    Membership.objects.create(network=a.network, organisation=stale, role="cooperation")
+    Course.objects.create(provider=stale, title=f"Alt {world.token}", slug=f"{world.slug}-alt")
     old = timezone.now() - dt.timedelta(days=120)
-    Course.objects.filter(provider=a.provider).update(updated_at=old)
-    type(a.provider).objects.filter(pk=a.provider.pk).update(updated_at=old)
+    Course.objects.filter(provider=stale).update(updated_at=old)
+    Organisation.objects.filter(pk=stale.pk).update(updated_at=old)
 
     client.force_login(world.coordinator)
     found = panels(client)
@@ -185,7 +190,8 @@ def test_coordinator_dashboard_lists(client, world):
         "duplicates",
     }
     assert any(a.submitted.title in item for item in found["awaiting_review"])
-    assert any(a.provider.name in item for item in found["stale_providers"])
+    assert any(stale.name in item for item in found["stale_providers"])
+    assert not any(a.provider.name in item for item in found["stale_providers"])
     assert any(a.provider.name in item for item in found["expiring_certificates"])
     assert any("ähnliche Titel" in item for item in found["duplicates"])
     assert any("gleicher Titel am" in item for item in found["duplicates"])
