@@ -350,11 +350,21 @@ def courses_confirm(*, user, course_ids) -> int:
 
 
 @transaction.atomic
-def course_edited(*, course, user, changes, changed_fields, dates_changed=False, created=False):
+def course_edited(
+    *,
+    course,
+    user,
+    changes,
+    changed_fields,
+    dates_changed=False,
+    content_changed=False,
+    created=False,
+):
     """Record an edit made in a form and apply the review rule.
 
     ``changes`` describes what changed (``[{"field", "old", "new"}]``), ``changed_fields`` names
-    the course's own fields that changed, ``dates_changed`` whether its dates did. Minor edits
+    the course's own fields that changed, ``dates_changed`` whether its dates did,
+    ``content_changed`` whether other parts (its curriculum modules) did. Minor edits
     (dates, times, venue, price, booking status) of a published course stay live and are logged
     as such; changes of title, description, provider or kind send it back to review where a
     network reviews. Returns the log entry (or None when nothing changed).
@@ -374,7 +384,11 @@ def course_edited(*, course, user, changes, changed_fields, dates_changed=False,
             action = CourseChange.Action.BACK_TO_REVIEW
         else:
             action = CourseChange.Action.EDITED
-    elif changed_fields <= MINOR_COURSE_FIELDS and (dates_changed or changed_fields):
+    elif (
+        changed_fields <= MINOR_COURSE_FIELDS
+        and (dates_changed or changed_fields)
+        and not content_changed
+    ):
         action = CourseChange.Action.MINOR_EDIT
     else:
         action = CourseChange.Action.EDITED

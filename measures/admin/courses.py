@@ -204,6 +204,7 @@ def log_part_change(request, obj, form, change, *, dates_changed):
         changes=changes,
         changed_fields=[],
         dates_changed=dates_changed,
+        content_changed=not dates_changed,
     )
 
 
@@ -505,13 +506,15 @@ class CourseAdmin(AtlasModelAdmin):
         # Keywords, subjects and the dates' places are part of the indexed text.
         refresh_search_vectors([form.instance.pk])
         changes = form_changes(form, getattr(request, "_course_before", {})) if change else []
-        dates_changed = False
+        dates_changed = content_changed = False
         for formset in formsets:
             label = formset.model._meta.verbose_name
             found = formset_changes(formset, capfirst(str(label)))
             changes.extend(found)
-            if formset.model is CourseDate and found:
+            if found and formset.model is CourseDate:
                 dates_changed = True
+            elif found:
+                content_changed = True
         changed_fields = [
             name for name in form.changed_data if name in getattr(request, "_course_before", {})
         ]
@@ -521,6 +524,7 @@ class CourseAdmin(AtlasModelAdmin):
             changes=changes,
             changed_fields=changed_fields,
             dates_changed=dates_changed,
+            content_changed=content_changed,
             created=not change,
         )
         if entry is not None and entry.action == CourseChange.Action.BACK_TO_REVIEW:

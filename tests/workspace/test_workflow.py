@@ -255,3 +255,11 @@ def test_staff_delete_only_unpublished_drafts(client, world):
     assert CourseChange.objects.filter(
         course_title=world.a.course.title, action=CourseChange.Action.DELETED
     ).exists()
+
+
+def test_dates_with_curriculum_changes_are_not_minor(client, world):
+    publish(world.a.course)
+    client.force_login(world.staff)
+    edit(client, world.a.course, **{"dates-0-seats": "5", "modules-0-title": "Neues Modul"})
+    assert world.a.course.changes.first().action == CourseChange.Action.EDITED
+    assert world.a.course.status == Course.Status.PUBLISHED
