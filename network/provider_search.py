@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchRank, SearchVector
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -352,7 +353,10 @@ GROUP BY s.key, s.name
 
 def provider_counts_by_region(base, chosen: Region | None) -> list[tuple[str, str, int]]:
     """Providers per state, or per district of the chosen region's state: by address or venue."""
-    ids_sql, ids_params = base.order_by().values("pk").query.sql_with_params()
+    try:
+        ids_sql, ids_params = base.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing by construction
+        return []
     if chosen is not None and chosen.kind != Region.Kind.COUNTRY:
         length, prefix = 5, chosen.key[:2] + "%"
     else:
