@@ -10,10 +10,12 @@ synonyms included.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchRank, SearchVector
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -56,6 +58,8 @@ from network.models import (
 from network.places import PlaceLookup, resolve_place
 
 PAGE_SIZE = 20
+MAX_TEXT_MATCHES = 50_000
+FACET_CACHE_SECONDS = 60
 FILTER_NAMES = (
     "q",
     "place",
@@ -164,6 +168,7 @@ def provider_search(*, params: QueryDict) -> ProviderSearch:
 
     query = search.parse(cleaned.get("q") or "")
     sort = _sort(cleaned.get("sort"), query, place_lookup)
+    query.provider_ids = _text_matches(query)
 
     found = _text_filtered(filterset.qs, query)
     ordered = _ordered(found, sort, query, place_lookup)
@@ -181,8 +186,23 @@ def provider_search(*, params: QueryDict) -> ProviderSearch:
         page=page,
         errors=errors,
     )
-    result.facets = facets(filterset, query)
+    result.facets = cached_facets(params, filterset, query)
     return result
+
+
+def cached_facets(params: QueryDict, filterset: ProviderFilter, query) -> listing.Facets:
+    """The facets of this search, kept for a minute (dropped when indexed course data changes):
+    counting over all current courses is the costly part of the search."""
+    relevant = sorted(
+        (key, sorted(values)) for key, values in params.lists() if key not in ("page", "sort")
+    )
+    digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
+    key = f"atlas:provider-facets:{search.generation()}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = facets(filterset, query)
+        cache.set(key, found, FACET_CACHE_SECONDS)
+    return found
 
 
 def _sort(requested, query, place_lookup) -> str:
@@ -199,17 +219,31 @@ def _sort(requested, query, place_lookup) -> str:
     return "name"
 
 
-def _text_filtered(queryset, query: search.ParsedQuery):
+def _text_matches(query: search.ParsedQuery) -> list[int] | None:
+    """The providers whose text matches, found once per search (the document is computed on
+    the fly, so the facets reuse the ids instead of matching again); None without a query."""
     search_query = query.search_query()
     if search_query is None:
+        return None
+    return list(
+        providers()
+        .annotate(document=document())
+        .filter(document=search_query)
+        .values_list("pk", flat=True)[:MAX_TEXT_MATCHES]
+    )
+
+
+def _text_filtered(queryset, query: search.ParsedQuery):
+    ids = getattr(query, "provider_ids", None)
+    if ids is None:
         return queryset
-    return queryset.annotate(document=document()).filter(document=search_query)
+    return queryset.filter(pk__in=ids)
 
 
 def _ordered(queryset, sort: str, query, place_lookup):
     by_name = (fold(F("name")).asc(), "pk")
     if sort == "relevance":
-        rank = SearchRank(F("document"), query.search_query(), weights=[0.1, 0.3, 0.6, 1.0])
+        rank = SearchRank(document(), query.search_query(), weights=[0.1, 0.3, 0.6, 1.0])
         return queryset.annotate(rank=rank).order_by("-rank", *by_name)
     if sort == "distance":
         return queryset.annotate(distance=distance_km(place_lookup.place)).order_by(
@@ -253,6 +287,8 @@ def _without(filterset: ProviderFilter, query, *names: str):
 
 def facets(filterset: ProviderFilter, query) -> listing.Facets:
     """Counts per option, each with every other active filter applied."""
+    if getattr(query, "provider_ids", None) == []:
+        return listing.Facets()  # the text matches nothing: every count is zero
     cleaned = filterset.form.cleaned_data
     rows = []
 
@@ -355,7 +391,7 @@ def provider_counts_by_region(base, chosen: Region | None) -> list[tuple[str, st
     """Providers per state, or per district of the chosen region's state: by address or venue."""
     try:
         ids_sql, ids_params = base.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a filter that matches nothing by construction
+    except EmptyResultSet:  # a filter that matches nothing by construction (no text matches)
         return []
     if chosen is not None and chosen.kind != Region.Kind.COUNTRY:
         length, prefix = 5, chosen.key[:2] + "%"

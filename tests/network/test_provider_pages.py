@@ -398,3 +398,9 @@ def test_profile_query_count_does_not_grow(client, network, django_assert_max_nu
         group.members.add(provider)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(provider.get_absolute_url())
+
+
+def test_text_that_matches_nothing_gives_zero_counts_not_an_error(client):
+    response = client.get("/anbieter/", {"q": "x" * 300, "region": "07"})
+    assert response.status_code == 200
+    assert soup(response).find("h2", id="result-count").get_text(strip=True).startswith("0 ")
