@@ -1,5 +1,13 @@
-"""Admin for the information pages and the feedback on barriers (kept simple: the scoping of
-coordinators' rights comes with the workspace)."""
+"""Admin for the information pages and the feedback on barriers.
+
+Information pages (including the legal pages) belong to the installation, not to one network:
+they are shared by every network it hosts, like the search synonyms. Coordinators run them —
+they see, add and change every page (``workspace.scopes.info_pages_for_user``) — but only
+superusers delete one, so that a coordinator of one network cannot remove a page another
+network relies on (a coordinator unpublishes it instead); the legal pages cannot be deleted at
+all. The feedback on barriers holds personal data (names, email addresses) and stays with the
+operators (superusers).
+"""
 
 from django.contrib import admin
 from django.utils.html import format_html
@@ -11,6 +19,7 @@ from atlas.models import AccessibilityFeedback, InfoPage
 
 @admin.register(InfoPage)
 class InfoPageAdmin(AtlasModelAdmin):
+    role_permissions = {"coordinator": "vac"}
     list_display = ["title", "purpose", "menu", "position", "is_published", "updated_at", "link"]
     list_filter = ["purpose", "menu", "is_published"]
     search_fields = ["title", "slug", "body"]

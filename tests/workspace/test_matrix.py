@@ -63,9 +63,9 @@ PERMISSIONS = {
     Module: {"coordinator": "vacd", "provider_staff": "vacd"},
     User: {"coordinator": "vac"},
     Synonym: {"coordinator": "vacd"},
-    # Scoped (shared by all networks, like synonyms); opened to coordinators in its admin's
-    # role_permissions when wanted.
-    InfoPage: {},
+    # Shared by all networks of the installation: coordinators run them, but only superusers
+    # delete one (a coordinator unpublishes it; see atlas/admin_pages.py).
+    InfoPage: {"coordinator": "vac"},
 }
 # Public reference data and vocabularies: every staff member looks them up, superusers edit.
 REFERENCE = {Region, PostalCode, Certification, Subject, TargetGroup, FundingType, CertificateKind}
@@ -370,3 +370,35 @@ def test_models_outside_the_matrix_show_non_superusers_nothing(client, world, mo
             )
     client.force_login(world.superuser)
     assert client.get(url(model, "changelist")).status_code == 200
+
+
+# Information pages: run by coordinators ------------------------------------------------------
+
+
+def test_coordinator_edits_information_and_legal_pages_but_deletes_none(client, world):
+    from tests.measures.test_admin import form_data
+
+    own, _other = world.info_pages()
+    imprint = InfoPage.objects.get(purpose=InfoPage.Purpose.IMPRINT)
+    client.force_login(world.coordinator)
+    for page in (own, imprint):
+        change = url(InfoPage, "change", page.pk)
+        data = form_data(client.get(change), "infopage_form")
+        data["body"] = f"## Neu\n\nVon der Koordination {world.token}."
+        assert client.post(change, data).status_code == 302
+        page.refresh_from_db()
+        assert world.token in page.body
+        # Delete stays with superusers (pages are shared by every network of the installation).
+        assert client.post(url(InfoPage, "delete", page.pk), {"post": "yes"}).status_code == 403
+    assert InfoPage.objects.filter(pk=own.pk).exists()
+    add = url(InfoPage, "add")
+    data = form_data(client.get(add), "infopage_form")
+    data.update(
+        {"title": "Förderratgeber", "slug": f"{world.slug}-neu", "body": "Text der Koordination."}
+    )
+    assert client.post(add, data).status_code == 302
+    assert InfoPage.objects.filter(slug=f"{world.slug}-neu").exists()
+    # Provider staff do not edit the site's pages.
+    client.force_login(world.staff)
+    change = url(InfoPage, "change", own.pk)
+    assert client.post(change, {"title": "x", "slug": own.slug, "body": "y"}).status_code == 403

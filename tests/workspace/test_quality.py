@@ -263,7 +263,14 @@ def test_index_lists_only_what_the_role_works_with(client, world):
     }
     client.force_login(world.coordinator)
     listed = index_models(client)
-    assert {"network/network", "network/membership", "auth/user", "measures/synonym"} <= listed
+    assert {
+        "network/network",
+        "network/membership",
+        "auth/user",
+        "measures/synonym",
+        "atlas/infopage",
+    } <= listed
+    assert "atlas/accessibilityfeedback" not in listed
     assert "network/region" not in listed and "measures/subject" not in listed
 
 
