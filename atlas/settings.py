@@ -202,10 +202,16 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # --- Workspace (issue 6): roles, admin site, accounts and security ---------------------------
 # The admin runs on the workspace's admin site (scoping, dashboard, 2FA); TOTP through
-# django-otp. Environment: REQUIRE_2FA ("true" by default when DEBUG is off),
-# LOGIN_FAILURES_PER_USERNAME, LOGIN_FAILURES_PER_CLIENT, LOGIN_LOCK_SECONDS.
+# django-otp, with one-time backup codes (otp_static) for a lost phone. Environment:
+# REQUIRE_2FA ("true" by default when DEBUG is off), LOGIN_FAILURES_PER_USERNAME,
+# LOGIN_FAILURES_PER_CLIENT, LOGIN_LOCK_SECONDS.
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "workspace.apps.WorkspaceAdminConfig"
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "workspace"]
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "workspace",
+]
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from atlas.admin_base import AtlasAdminMixin, AtlasTabularInline
@@ -18,7 +19,7 @@ from workspace.models import RoleAssignment
 
 User = get_user_model()
 
-for model in (User, Group, TOTPDevice):
+for model in (User, Group, TOTPDevice, StaticDevice):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 

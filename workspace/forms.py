@@ -11,26 +11,33 @@ LOCKED = _(
 )
 
 
+def normalise_code(value: str) -> str:
+    """A code as typed: spaces and hyphens dropped (backup codes are shown in groups), lower
+    case (backup codes are stored so)."""
+    return "".join(value.split()).replace("-", "").lower()
+
+
 class LoginForm(AdminAuthenticationForm):
     """The admin log-in: user name, password and — once set up — the code of the
-    authenticator app; locked after repeated failures."""
+    authenticator app or one of the one-time backup codes; locked after repeated failures."""
 
     otp_token = forms.CharField(
         label=_("Bestätigungscode"),
         required=False,
-        max_length=8,
+        max_length=20,
         help_text=_(
             "Nur wenn die Zwei-Faktor-Anmeldung eingerichtet ist: der sechsstellige Code aus "
-            "Ihrer Authenticator-App."
+            "Ihrer Authenticator-App oder – ohne Ihr Telefon – einer Ihrer Backup-Codes."
         ),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "size": 10}),
     )
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "otp_required": _("Bitte den Bestätigungscode aus Ihrer Authenticator-App eingeben."),
+        "otp_required": _(
+            "Bitte den Bestätigungscode aus Ihrer Authenticator-App (oder einen Backup-Code) "
+            "eingeben."
+        ),
         "otp_invalid": _("Der Bestätigungscode ist falsch oder abgelaufen."),
     }
 
@@ -57,15 +64,39 @@ class LoginForm(AdminAuthenticationForm):
         devices = list(security.confirmed_devices(user))
         if not devices:
             return
-        token = (self.cleaned_data.get("otp_token") or "").replace(" ", "")
+        token = normalise_code(self.cleaned_data.get("otp_token") or "")
         if not token:
             raise ValidationError(self.error_messages["otp_required"], code="otp_required")
+        # A six-digit code is the app's; anything else can only be a backup code (so a typo in
+        # the app's code does not slow down the backup codes, and the reverse).
+        backup = not security.is_app_code(token)
+        if backup:
+            devices = list(security.backup_devices(user))
         for device in devices:
             if device.verify_token(token):
                 # django_otp marks the session as verified when the user is logged in.
                 user.otp_device = device
+                if backup and self.request is not None:
+                    self._backup_code_used(user)
                 return
         raise ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
+
+    def _backup_code_used(self, user):
+        from django.contrib import messages
+        from django.utils.translation import ngettext
+
+        left = security.backup_codes_left(user)
+        messages.warning(
+            self.request,
+            ngettext(
+                "Sie haben sich mit einem Backup-Code angemeldet; er ist damit verbraucht. "
+                "Es bleibt noch %(count)d Code.",
+                "Sie haben sich mit einem Backup-Code angemeldet; er ist damit verbraucht. "
+                "Es bleiben noch %(count)d Codes.",
+                left,
+            )
+            % {"count": left},
+        )
 
 
 class TwoFactorSetupForm(forms.Form):
@@ -83,7 +114,7 @@ class TwoFactorSetupForm(forms.Form):
         self.device = device
 
     def clean_token(self):
-        token = self.cleaned_data["token"].replace(" ", "")
+        token = normalise_code(self.cleaned_data["token"])
         if not self.device.verify_token(token):
             raise ValidationError(
                 _("Der Code passt nicht. Bitte prüfen Sie die Uhrzeit Ihres Geräts."),

@@ -72,14 +72,38 @@ def lock_minutes() -> int:
 # Two-factor log-in -----------------------------------------------------------------------------
 
 
+BACKUP_CODE_COUNT = 10
+
+
 def confirmed_devices(user):
+    """The user's authenticator apps (TOTP)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True)
 
 
+def backup_devices(user):
+    """The holder of the user's one-time backup codes (at most one)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    return StaticDevice.objects.filter(user=user, confirmed=True)
+
+
+def backup_codes_left(user) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
 def has_two_factor(user) -> bool:
+    """Two-factor log-in is set up: an authenticator app (backup codes alone are not)."""
     return confirmed_devices(user).exists()
+
+
+def is_app_code(token: str) -> bool:
+    """A code of the authenticator app has six digits; a backup code is eight letters and
+    digits."""
+    return len(token) == 6 and token.isdigit()
 
 
 def two_factor_required(user) -> bool:

@@ -21,11 +21,13 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from measures.models import Course
 from measures.search import refresh_search_vectors
 from network.models import Membership, Network
+from workspace import security
 from workspace.access import access_for, forget_access
 from workspace.models import CourseChange, QualityCriterion, Reminder, Review, RoleAssignment
 from workspace.scopes import (
@@ -90,11 +92,36 @@ def send_access_links(*, users, request, actor) -> tuple[int, list[str]]:
 
 
 def reset_two_factor(*, users, actor) -> int:
-    """Remove the users' authenticator devices (superusers only): they set it up again."""
+    """Remove the users' authenticator devices and backup codes (superusers only): they set
+    it up again. Returns how many authenticator devices were removed."""
     if not access_for(actor).is_superuser:
         raise PermissionDenied
-    deleted, _ = TOTPDevice.objects.filter(user__in=users_for_user(actor, users)).delete()
+    in_reach = users_for_user(actor, users)
+    StaticDevice.objects.filter(user__in=in_reach).delete()
+    deleted, _ = TOTPDevice.objects.filter(user__in=in_reach).delete()
     return deleted
+
+
+@transaction.atomic
+def backup_codes_generate(*, user, count: int = security.BACKUP_CODE_COUNT) -> list[str]:
+    """New one-time backup codes for a user who has set up an authenticator app; the old ones
+    stop working. The codes are returned to be shown once (they are stored as django-otp
+    keeps them, each deleted when used)."""
+    if not security.has_two_factor(user):
+        raise ValidationError(
+            _("Backup-Codes gibt es erst, wenn die Authenticator-App eingerichtet ist."),
+            code="no_two_factor",
+        )
+    device = security.backup_devices(user).first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=_("Backup-Codes"), confirmed=True)
+    device.token_set.all().delete()
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(StaticToken.random_token())
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    device.throttle_reset()
+    return sorted(codes)
 
 
 # The review workflow -------------------------------------------------------------------------

@@ -10,12 +10,13 @@ from django.views import View
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from workspace import security
+from workspace import security, services
 from workspace.forms import TwoFactorSetupForm
 
 
 class TwoFactorSetupView(View):
-    """Set up the authenticator app: scan the code (or type the key), confirm with a code."""
+    """Set up the authenticator app: scan the code (or type the key), confirm with a code.
+    Once it is set up: create one-time backup codes (shown once) for a lost phone."""
 
     admin_site = None
     template_name = "admin/workspace/two_factor.html"
@@ -28,8 +29,10 @@ class TwoFactorSetupView(View):
             )
         return device
 
-    def render(self, request, form, device):
+    def render(self, request, form, device, backup_codes=()):
         key = b32encode(device.bin_key).decode().rstrip("=") if device else ""
+        user = request.user
+        is_verified = getattr(user, "is_verified", None)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Zwei-Faktor-Anmeldung"),
@@ -41,6 +44,11 @@ class TwoFactorSetupView(View):
             if device
             else "",
             "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
+            "backup_codes": [f"{code[:4]} {code[4:]}" for code in backup_codes],
+            "backup_codes_left": security.backup_codes_left(user),
+            "backup_code_count": security.BACKUP_CODE_COUNT,
+            # New codes only from a session that gave a code of the app at log-in.
+            "can_make_backup_codes": bool(is_verified and is_verified()),
         }
         return TemplateResponse(request, self.template_name, context)
 
@@ -52,7 +60,7 @@ class TwoFactorSetupView(View):
 
     def post(self, request):
         if security.has_two_factor(request.user):
-            return HttpResponseRedirect(reverse("admin:two_factor"))
+            return self.post_backup_codes(request)
         device = self.device(request)
         form = TwoFactorSetupForm(request.POST, device=device)
         if not form.is_valid():
@@ -60,5 +68,26 @@ class TwoFactorSetupView(View):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         otp_login(request, device)
-        messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
-        return HttpResponseRedirect(reverse("admin:index"))
+        messages.success(
+            request,
+            _(
+                "Die Zwei-Faktor-Anmeldung ist eingerichtet. Erzeugen Sie jetzt Backup-Codes, "
+                "falls Sie Ihr Telefon einmal nicht zur Hand haben."
+            ),
+        )
+        return HttpResponseRedirect(reverse("admin:two_factor"))
+
+    def post_backup_codes(self, request):
+        """New backup codes, shown in this response only (never stored for display)."""
+        is_verified = getattr(request.user, "is_verified", None)
+        if request.POST.get("action") != "backup_codes" or not (is_verified and is_verified()):
+            messages.error(
+                request,
+                _(
+                    "Backup-Codes können Sie nur erzeugen, wenn Sie sich mit dem Code Ihrer "
+                    "Authenticator-App angemeldet haben."
+                ),
+            )
+            return HttpResponseRedirect(reverse("admin:two_factor"))
+        codes = services.backup_codes_generate(user=request.user)
+        return self.render(request, None, None, backup_codes=codes)

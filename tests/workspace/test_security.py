@@ -1,5 +1,6 @@
 """Log-in lock, two-factor log-in, password reset, and the settings that secure sessions."""
 
+import io
 import re
 import secrets
 
@@ -7,11 +8,15 @@ import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings as django_settings
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.atlas.test_settings import _manage
+from workspace import services
 from workspace.models import LoginFailure
 
 pytestmark = pytest.mark.django_db
@@ -163,12 +168,99 @@ def test_provider_staff_need_no_second_factor(client, world, settings):
 
 def test_superuser_resets_a_lost_second_factor(client, world):
     TOTPDevice.objects.create(user=world.staff, name="App", confirmed=True)
+    services.backup_codes_generate(user=world.staff)
     client.force_login(world.superuser)
     client.post(
         reverse("admin:auth_user_changelist"),
         {"action": "reset_two_factor", "_selected_action": [world.staff.pk]},
     )
     assert not TOTPDevice.objects.filter(user=world.staff).exists()
+    assert not StaticDevice.objects.filter(user=world.staff).exists()
+
+
+def test_reset_command_removes_app_and_backup_codes(world):
+    TOTPDevice.objects.create(user=world.staff, name="App", confirmed=True)
+    services.backup_codes_generate(user=world.staff)
+    call_command("reset_two_factor", world.staff.username, stdout=io.StringIO())
+    assert not TOTPDevice.objects.filter(user=world.staff).exists()
+    assert not StaticDevice.objects.filter(user=world.staff).exists()
+
+
+# Backup codes ----------------------------------------------------------------------------------
+
+
+def log_in_with_app(client, member):
+    device = TOTPDevice.objects.create(user=member, name="App", confirmed=True)
+    assert log_in(client, member.username, otp_token=code_for(device)).status_code == 302
+    return device
+
+
+def test_backup_codes_are_shown_once_and_each_logs_in_once(client, member):
+    log_in_with_app(client, member)
+    page = soup_of(client.get(reverse("admin:two_factor")))
+    assert "0 unbenutzte Backup-Codes" in page.get_text(" ", strip=True)
+    assert page.find("input", attrs={"name": "action", "value": "backup_codes"})
+
+    response = client.post(reverse("admin:two_factor"), {"action": "backup_codes"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    shown = [li.get_text(strip=True) for li in soup_of(response).select("#backup-code-list li")]
+    assert len(shown) == 10 and len(set(shown)) == 10
+    assert all(re.fullmatch(r"[a-z2-7]{4} [a-z2-7]{4}", code) for code in shown)
+    # Shown once: the page afterwards counts them but does not show them again.
+    page = soup_of(client.get(reverse("admin:two_factor")))
+    assert not page.select("#backup-code-list")
+    assert "10 unbenutzte Backup-Codes" in page.get_text(" ", strip=True)
+    assert not any(code in page.get_text() for code in shown)
+
+    # Without the phone: a backup code instead of the app's code (as shown, with the space).
+    client.logout()
+    response = log_in(client, member.username, otp_token=shown[0].upper())
+    assert response.status_code == 302
+    static = StaticDevice.objects.get(user=member)
+    assert client.session["otp_device_id"] == static.persistent_id
+    notice = soup_of(client.get(reverse("admin:index"))).get_text(" ", strip=True)
+    assert "mit einem Backup-Code angemeldet" in notice and "noch 9 Codes" in notice
+
+    # Each code works once.
+    client.logout()
+    response = log_in(client, member.username, otp_token=shown[0])
+    assert "Bestätigungscode ist falsch" in alert_text(response)
+    assert "_auth_user_id" not in client.session
+    static.refresh_from_db()
+    static.throttle_reset()  # django-otp slows down guessing after a wrong code
+    assert log_in(client, member.username, otp_token=shown[1]).status_code == 302
+    assert StaticToken.objects.filter(device__user=member).count() == 8
+
+
+def test_new_backup_codes_replace_the_old_ones(client, member):
+    TOTPDevice.objects.create(user=member, name="App", confirmed=True)
+    old = services.backup_codes_generate(user=member)
+    new = services.backup_codes_generate(user=member)
+    assert len(new) == 10 and not set(old) & set(new)
+    assert StaticDevice.objects.filter(user=member).count() == 1
+    response = log_in(client, member.username, otp_token=old[0])
+    assert "Bestätigungscode ist falsch" in alert_text(response)
+
+
+def test_backup_codes_need_the_app_and_a_session_verified_with_it(client, member):
+    with pytest.raises(ValidationError):
+        services.backup_codes_generate(user=member)
+    TOTPDevice.objects.create(user=member, name="App", confirmed=True)
+    client.force_login(member)  # logged in, but never gave the app's code in this session
+    page = soup_of(client.get(reverse("admin:two_factor")))
+    assert not page.find("input", attrs={"name": "action", "value": "backup_codes"})
+    response = client.post(reverse("admin:two_factor"), {"action": "backup_codes"}, follow=True)
+    assert "nur erzeugen, wenn Sie sich mit dem Code" in soup_of(response).get_text()
+    assert not StaticToken.objects.filter(device__user=member).exists()
+
+
+def test_a_wrong_app_code_does_not_slow_down_the_backup_codes(client, member):
+    TOTPDevice.objects.create(user=member, name="App", confirmed=True)
+    codes = services.backup_codes_generate(user=member)
+    log_in(client, member.username, otp_token="000000")
+    log_in(client, member.username, otp_token="999999")
+    assert log_in(client, member.username, otp_token=codes[0]).status_code == 302
 
 
 # Password reset ------------------------------------------------------------------------------

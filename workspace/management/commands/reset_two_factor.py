@@ -1,7 +1,9 @@
-"""Remove a user's authenticator devices (a lost phone of the last superuser)."""
+"""Remove a user's authenticator devices and backup codes (a lost phone of the last
+superuser)."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
@@ -15,5 +17,6 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"Benutzer „{username}“ gibt es nicht.")
+        StaticDevice.objects.filter(user=user).delete()
         deleted, _ = TOTPDevice.objects.filter(user=user).delete()
         self.stdout.write(f"Zwei-Faktor-Anmeldung von {username} zurückgesetzt ({deleted}).")
