@@ -204,7 +204,8 @@ TAGGIT_CASE_INSENSITIVE = True
 # The admin runs on the workspace's admin site (scoping, dashboard, 2FA); TOTP through
 # django-otp, with one-time backup codes (otp_static) for a lost phone. Environment:
 # REQUIRE_2FA ("true" by default when DEBUG is off), LOGIN_FAILURES_PER_USERNAME,
-# LOGIN_FAILURES_PER_CLIENT, LOGIN_LOCK_SECONDS.
+# LOGIN_FAILURES_PER_CLIENT, LOGIN_LOCK_SECONDS, PASSWORD_RESETS_PER_EMAIL,
+# PASSWORD_RESETS_PER_CLIENT, PASSWORD_RESET_WINDOW_SECONDS.
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "workspace.apps.WorkspaceAdminConfig"
 INSTALLED_APPS += [
     "django_otp",
@@ -225,6 +226,10 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5"))
 LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "20"))
 LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", str(15 * 60)))
+# At most 3 password-reset emails per address (10 requests per client) in an hour.
+PASSWORD_RESETS_PER_EMAIL = int(os.environ.get("PASSWORD_RESETS_PER_EMAIL", "3"))
+PASSWORD_RESETS_PER_CLIENT = int(os.environ.get("PASSWORD_RESETS_PER_CLIENT", "10"))
+PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
 # Sessions: end with the browser and after 8 hours at most; reset links are valid for 2 hours.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2

@@ -1,9 +1,11 @@
-"""Log-in protection: a lock after repeated failures, and who needs two-factor log-in.
+"""Log-in protection: a lock after repeated failures, a limit on password-reset emails, and
+who needs two-factor log-in.
 
 Failures are counted per user name (case-insensitive) and per client; the client is kept only
 as a keyed hash of its address, never the address itself. A locked user name or client gets the
 same clear message whether or not the password was right, so guessing goes nowhere during the
-lock.
+lock. Password-reset requests are counted the same way per email address and per client,
+whether or not an account has that address, so the limit tells nobody whether one exists.
 """
 
 from __future__ import annotations
@@ -35,8 +37,19 @@ def _window():
     return timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
 
 
-def _recent(scope: str, key: str):
-    return LoginFailure.objects.filter(scope=scope, key=key, at__gte=timezone.now() - _window())
+def _reset_window():
+    return timedelta(seconds=settings.PASSWORD_RESET_WINDOW_SECONDS)
+
+
+def _recent(scope: str, key: str, window=None):
+    since = timezone.now() - (window or _window())
+    return LoginFailure.objects.filter(scope=scope, key=key, at__gte=since)
+
+
+def _forget_old() -> None:
+    """Delete rows that no window looks at any more."""
+    longest = max(_window(), _reset_window())
+    LoginFailure.objects.filter(at__lt=timezone.now() - longest).delete()
 
 
 def is_locked(request, username: str) -> bool:
@@ -50,7 +63,7 @@ def is_locked(request, username: str) -> bool:
 
 
 def record_failure(request, username: str) -> None:
-    LoginFailure.objects.filter(at__lt=timezone.now() - _window()).delete()
+    _forget_old()
     LoginFailure.objects.bulk_create(
         [
             LoginFailure(scope=LoginFailure.Scope.USERNAME, key=username_key(username)),
@@ -67,6 +80,38 @@ def clear_failures(username: str) -> None:
 
 def lock_minutes() -> int:
     return max(1, round(settings.LOGIN_LOCK_SECONDS / 60))
+
+
+# Password reset --------------------------------------------------------------------------------
+
+
+def email_key(email: str) -> str:
+    return _hash("email:" + (email or "").strip().casefold())
+
+
+def reset_limited(request, email: str) -> bool:
+    """Too many reset emails were asked for this address, or from this client, lately."""
+    window = _reset_window()
+    return (
+        _recent(LoginFailure.Scope.RESET_EMAIL, email_key(email), window).count()
+        >= settings.PASSWORD_RESETS_PER_EMAIL
+        or _recent(LoginFailure.Scope.RESET_CLIENT, client_key(request), window).count()
+        >= settings.PASSWORD_RESETS_PER_CLIENT
+    )
+
+
+def record_reset(request, email: str) -> None:
+    _forget_old()
+    LoginFailure.objects.bulk_create(
+        [
+            LoginFailure(scope=LoginFailure.Scope.RESET_EMAIL, key=email_key(email)),
+            LoginFailure(scope=LoginFailure.Scope.RESET_CLIENT, key=client_key(request)),
+        ]
+    )
+
+
+def reset_wait_minutes() -> int:
+    return max(1, round(settings.PASSWORD_RESET_WINDOW_SECONDS / 60))
 
 
 # Two-factor log-in -----------------------------------------------------------------------------

@@ -80,8 +80,8 @@ class WorkspaceAdminSite(admin.AdminSite):
             ),
             path(
                 "passwort-vergessen/",
-                auth_views.PasswordResetView.as_view(
-                    template_name=reset + "password_reset_form.html",
+                views.PasswordResetView.as_view(
+                    template_name="admin/workspace/password_reset_form.html",
                     email_template_name="workspace/email/password_reset.txt",
                     subject_template_name="workspace/email/password_reset_subject.txt",
                     success_url=reverse_lazy("admin:password_reset_done"),

@@ -2,10 +2,12 @@ from base64 import b32encode
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,3 +93,23 @@ class TwoFactorSetupView(View):
             return HttpResponseRedirect(reverse("admin:two_factor"))
         codes = services.backup_codes_generate(user=request.user)
         return self.render(request, None, None, backup_codes=codes)
+
+
+RESET_LIMITED = gettext_lazy(
+    "Für diese E-Mail-Adresse oder von Ihrem Anschluss aus wurden in kurzer Zeit zu viele "
+    "Links zum Zurücksetzen des Passworts angefordert. Bitte versuchen Sie es in %(minutes)s "
+    "Minuten erneut. Ein bereits gesendeter Link bleibt gültig."
+)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset (which never says whether an account has the address), with a
+    limit on how many emails one address or one client may ask for."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if security.reset_limited(self.request, email):
+            form.add_error(None, RESET_LIMITED % {"minutes": security.reset_wait_minutes()})
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        security.record_reset(self.request, email)
+        return super().form_valid(form)

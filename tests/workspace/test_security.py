@@ -282,6 +282,71 @@ def test_password_reset_by_email(client, member):
     assert member.check_password(new)
 
 
+def reset(client, email, **extra):
+    return client.post(reverse("admin:password_reset"), {"email": email}, **extra)
+
+
+def test_password_reset_emails_are_limited_per_address(client, member, settings):
+    settings.PASSWORD_RESETS_PER_EMAIL = 2
+    assert reset(client, member.email).status_code == 302
+    assert reset(client, member.email.upper()).status_code == 302
+    assert len(mail.outbox) == 2
+    response = reset(client, member.email)
+    assert response.status_code == 429
+    message = alert_text(response)
+    assert "zu viele" in message and "60 Minuten" in message
+    assert len(mail.outbox) == 2
+    # Another address from the same client is not held up by this one.
+    assert reset(client, "jemand-anders@example.org").status_code == 302
+    # No address is stored, only keyed hashes.
+    assert not LoginFailure.objects.filter(key__icontains="example.org").exists()
+
+
+def test_password_reset_limit_does_not_reveal_whether_an_account_exists(client, member, settings):
+    settings.PASSWORD_RESETS_PER_EMAIL = 1
+    unknown = "niemand-hier@example.org"
+    answers = {}
+    for email in (member.email, unknown):
+        first = reset(client, email)
+        limited = reset(client, email)
+        answers[email] = (first.status_code, limited.status_code, alert_text(limited))
+    assert answers[member.email] == answers[unknown]
+    assert answers[unknown][:2] == (302, 429)
+    assert len(mail.outbox) == 1  # only the real account got an email
+
+
+def test_password_reset_requests_are_limited_per_client(client, member, settings):
+    settings.PASSWORD_RESETS_PER_CLIENT = 3
+    for i in range(3):
+        assert reset(client, f"versuch-{i}@example.org").status_code == 302
+    response = reset(client, member.email)
+    assert response.status_code == 429 and "zu viele" in alert_text(response)
+    assert mail.outbox == []
+    # Another client may still ask.
+    assert reset(client, member.email, REMOTE_ADDR="10.1.2.3").status_code == 302
+    assert len(mail.outbox) == 1
+
+
+def test_password_reset_limit_ends_and_keeps_the_login_lock_apart(client, member, settings):
+    settings.PASSWORD_RESETS_PER_EMAIL = 1
+    settings.LOGIN_FAILURES_PER_USERNAME = 100
+    reset(client, member.email)
+    # Failed log-ins clean up old rows; they must not wipe the reset count (longer window).
+    settings.LOGIN_LOCK_SECONDS = 0
+    log_in(client, member.username, "falsch")
+    assert reset(client, member.email).status_code == 429
+    settings.PASSWORD_RESET_WINDOW_SECONDS = 0
+    assert reset(client, member.email).status_code == 302
+
+
+def test_password_reset_rejects_a_malformed_address_with_a_message(client):
+    response = reset(client, "keine-adresse")
+    assert response.status_code == 200
+    assert soup_of(response).select(".errorlist")
+    assert "Bitte korrigieren" in alert_text(response)
+    assert mail.outbox == []
+
+
 def test_weak_passwords_are_refused():
     names = [item["NAME"].rsplit(".", 1)[1] for item in django_settings.AUTH_PASSWORD_VALIDATORS]
     assert "MinimumLengthValidator" in names and "CommonPasswordValidator" in names

@@ -3,14 +3,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginFailure(models.Model):
-    """A failed log-in, counted per user name and per client (a keyed hash, not the address).
+    """A failed log-in, counted per user name and per client; or a request for a password-reset
+    email, counted per email address and per client. Keys are keyed hashes, never the name,
+    address or client address itself.
 
-    Rows older than the lock window are deleted as new ones are written.
+    Rows older than the longest window are deleted as new ones are written.
     """
 
     class Scope(models.TextChoices):
         USERNAME = "username", _("Benutzername")
         CLIENT = "client", _("Client")
+        RESET_EMAIL = "reset_mail", _("Passwort-Zurücksetzen: E-Mail-Adresse")
+        RESET_CLIENT = "reset_ip", _("Passwort-Zurücksetzen: Client")
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
     key = models.CharField(max_length=64)
