@@ -152,6 +152,12 @@ def needs_review(course) -> bool:
     return reviewing_networks(course).exists()
 
 
+def content_change_needs_review(course) -> bool:
+    """Whether changing the course's title, summary, description, provider or kind now sends
+    it back to review (and takes it offline until a coordinator approves it)."""
+    return course.status == Course.Status.PUBLISHED and needs_review(course)
+
+
 def review_networks_for(user, course) -> QuerySet:
     """The reviewing networks of the course for which ``user`` may decide."""
     networks = reviewing_networks(course)

@@ -156,8 +156,30 @@ VENUE_NOT_OF_PROVIDER = _("Dieser Veranstaltungsort gehört nicht zum Anbieter d
 # Forms --------------------------------------------------------------------------------------
 
 
+# Told before saving (next to the fields and the save buttons) and after.
+REVIEW_FIELD_HINT = _(
+    "Eine Änderung hier schickt das veröffentlichte Angebot erneut zur Prüfung; bis zur "
+    "Freigabe durch die Netzwerkkoordination ist es offline."
+)
+BACK_TO_REVIEW_MESSAGE = _(
+    "Titel, Kurzbeschreibung, Beschreibung, Anbieter oder Art wurden geändert: Das Angebot ist "
+    "jetzt offline und geht erneut zur Prüfung. Es erscheint wieder, sobald die "
+    "Netzwerkkoordination es freigibt."
+)
+
+
 class CourseForm(forms.ModelForm):
-    """The course's contact person must belong to its provider."""
+    """The course's contact person must belong to its provider. On a published course that a
+    network reviews, the fields whose change sends it back to review say so."""
+
+    review_on_change = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.review_on_change:
+            for name in sorted(services.REVIEW_FIELDS & set(self.fields)):
+                help_text = str(self.fields[name].help_text or "")
+                self.fields[name].help_text = f"{help_text} {REVIEW_FIELD_HINT}".strip()
 
     def clean(self):
         cleaned = super().clean()
@@ -493,6 +515,12 @@ class CourseAdmin(AtlasModelAdmin):
             return format_html("{}: „{}“", text, review.reason)
         return text
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.pk is not None and services.content_change_needs_review(obj):
+            form = type(form.__name__, (form,), {"review_on_change": True})
+        return form
+
     # Saving and the change log ---------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
@@ -528,13 +556,7 @@ class CourseAdmin(AtlasModelAdmin):
             created=not change,
         )
         if entry is not None and entry.action == CourseChange.Action.BACK_TO_REVIEW:
-            messages.warning(
-                request,
-                _(
-                    "Titel, Beschreibung, Anbieter oder Art wurden geändert: das Angebot geht "
-                    "erneut zur Prüfung und erscheint bis zur Freigabe nicht öffentlich."
-                ),
-            )
+            messages.warning(request, BACK_TO_REVIEW_MESSAGE)
 
     def delete_model(self, request, obj):
         services.course_deleted(course=obj, user=request.user)
@@ -684,6 +706,7 @@ class CourseAdmin(AtlasModelAdmin):
             )
             context["can_review"] = services.can_review(request.user, obj)
             context["needs_review"] = services.needs_review(obj)
+            context["review_on_change"] = services.content_change_needs_review(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):

@@ -12,7 +12,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from atlas.models import InfoPage
 from measures.models import Course
 from network.models import Network, Organisation
 from tests.browser import conftest as browser_conftest
@@ -101,14 +103,23 @@ def test_workspace_pages_pass_axe(browser, site_url, committed_accounts, django_
             reverse("admin:network_organisation_change", args=[provider.pk]),
             reverse("admin:two_factor"),
         ]
+        imprint = InfoPage.objects.get(purpose=InfoPage.Purpose.IMPRINT)
+        # The coordinator has set up the app: the page then offers backup codes.
+        coordinator = get_user_model().objects.get(username="a11y-koordination")
+        TOTPDevice.objects.create(user=coordinator, name="App", confirmed=True)
         coordinator_paths = [
             reverse("admin:index"),
             reverse("admin:network_network_change", args=[network.pk]),
             reverse("admin:auth_user_changelist"),
+            reverse("admin:atlas_infopage_changelist"),
+            reverse("admin:atlas_infopage_change", args=[imprint.pk]),
+            reverse("admin:two_factor"),
         ]
         assert submitted is not None, "the demo data has a submitted offer in a reviewing network"
         coordinator_paths.append(reverse("admin:measures_course_review", args=[submitted.pk]))
-        problems = axe_problems(browser, site_url, None, [reverse("admin:login")])
+        problems = axe_problems(
+            browser, site_url, None, [reverse("admin:login"), reverse("admin:password_reset")]
+        )
         problems += axe_problems(browser, site_url, sessions["a11y-redaktion"], staff_paths)
         problems += axe_problems(
             browser, site_url, sessions["a11y-koordination"], coordinator_paths

@@ -199,6 +199,58 @@ def test_title_change_sends_a_published_course_back_to_review(client, world):
     assert response.status_code == 302
 
 
+def test_form_warns_before_a_change_takes_a_published_course_offline(client, world):
+    url = reverse("admin:measures_course_change", args=[world.a.course.pk])
+    client.force_login(world.staff)
+    # A draft: nothing to warn about yet.
+    assert not soup_of(client.get(url)).select(".review-warning")
+    publish(world.a.course)
+    page = soup_of(client.get(url))
+    warning = page.find(id="review-warning")
+    assert warning is not None
+    text = warning.get_text(" ", strip=True)
+    assert "erneut zur Prüfung" in text and "offline" in text and "Netzwerkkoordination" in text
+    # Right before the save buttons at the bottom of the form.
+    assert warning.find_next("input", attrs={"name": "_save"}) is not None
+    assert warning.find_parent("form", id="course_form") is not None
+    # And at the fields concerned.
+    for name in ("title", "summary", "description", "kind", "provider"):
+        field = page.find(attrs={"name": name})
+        help_ids = (field.get("aria-describedby") or "").split()
+        help_text = " ".join(page.find(id=i).get_text(" ", strip=True) for i in help_ids)
+        assert "erneut zur Prüfung" in help_text, name
+    assert "erneut zur Prüfung" not in str(page.find(id="id_price_helptext") or "")
+
+
+def test_no_warning_where_the_network_does_not_review(client, world):
+    publish(world.b.course)
+    client.force_login(world.superuser)
+    page = soup_of(client.get(reverse("admin:measures_course_change", args=[world.b.course.pk])))
+    assert not page.select(".review-warning")
+
+
+def test_staff_are_told_after_saving_that_the_course_is_offline_until_approved(client, world):
+    publish(world.a.course)
+    assert client.get(world.a.course.get_absolute_url()).status_code == 200
+    client.force_login(world.staff)
+    url = reverse("admin:measures_course_change", args=[world.a.course.pk])
+    data = form_data(client.get(url), "course_form")
+    data["title"] = "Ganz neuer Titel"
+    response = client.post(url, data, follow=True)
+    messages = [m.message for m in response.context["messages"]]
+    assert any("jetzt offline" in str(m) and "erneut zur Prüfung" in str(m) for m in messages)
+    notice = soup_of(response).select_one(".messagelist .warning")
+    assert notice is not None and "Netzwerkkoordination" in notice.get_text()
+    assert client.get(world.a.course.get_absolute_url()).status_code == 404
+    # A minor edit says nothing of the kind.
+    world.a.course.refresh_from_db()
+    publish(world.a.course)
+    data = form_data(client.get(url), "course_form")
+    data["price"] = "75"
+    response = client.post(url, data, follow=True)
+    assert not any("offline" in str(m.message) for m in response.context["messages"])
+
+
 def test_title_change_stays_live_where_the_network_does_not_review(client, world):
     publish(world.b.course)
     client.force_login(world.superuser)
