@@ -200,6 +200,10 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# The barrier feedback form: at most 5 messages per client in an hour (counted in the cache).
+FEEDBACK_PER_CLIENT = int(os.environ.get("FEEDBACK_PER_CLIENT", "5"))
+FEEDBACK_WINDOW_SECONDS = int(os.environ.get("FEEDBACK_WINDOW_SECONDS", "3600"))
+
 # --- Workspace (issue 6): roles, admin site, accounts and security ---------------------------
 # The admin runs on the workspace's admin site (scoping, dashboard, 2FA); TOTP through
 # django-otp, with one-time backup codes (otp_static) for a lost phone. Environment:

@@ -1,11 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from atlas import selectors
+from atlas import ratelimit, selectors
 from atlas.forms import AccessibilityFeedbackForm
 from atlas.models import InfoPage
 from atlas.services import feedback_submit
@@ -57,32 +58,47 @@ def legal_page(request, purpose):
     )
 
 
+FEEDBACK_RATE_SCOPE = "feedback"
+FEEDBACK_THANKS = gettext_lazy(
+    "Vielen Dank! Ihre Rückmeldung ist bei uns angekommen. Wenn Sie eine E-Mail-Adresse "
+    "angegeben haben, antworten wir Ihnen."
+)
+FEEDBACK_LIMITED = gettext_lazy(
+    "Von Ihrem Anschluss aus sind in der letzten Zeit schon %(count)s Rückmeldungen bei uns "
+    "angekommen. Bitte senden Sie Ihre Nachricht in %(minutes)s Minuten noch einmal, oder "
+    "schreiben Sie uns an die Adresse im Impressum."
+)
+
+
 @require_http_methods(["GET", "POST"])
 def accessibility(request):
-    """The accessibility statement with its feedback form (stores the message, confirms it)."""
+    """The accessibility statement with its feedback form (stores the message, confirms it).
+
+    A client may send ``FEEDBACK_PER_CLIENT`` messages per ``FEEDBACK_WINDOW_SECONDS``; past
+    that the form keeps what was typed and says when to try again (429). Bots that fill the
+    hidden field are thanked, and nothing is stored or counted."""
     status = 200
+    form = AccessibilityFeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        form = AccessibilityFeedbackForm(request.POST)
-        if form.is_valid():
-            if not form.is_spam():
-                data = form.cleaned_data
-                feedback_submit(
-                    message=data["message"],
-                    page=data["page"],
-                    name=data["name"],
-                    email=data["email"],
-                )
-            messages.success(
-                request,
-                _(
-                    "Vielen Dank! Ihre Rückmeldung ist bei uns angekommen. Wenn Sie eine "
-                    "E-Mail-Adresse angegeben haben, antworten wir Ihnen."
-                ),
-            )
+        if not form.is_valid():
+            status = 400
+        elif form.is_spam():
+            messages.success(request, FEEDBACK_THANKS)
             return redirect("atlas:accessibility")
-        status = 400
-    else:
-        form = AccessibilityFeedbackForm()
+        elif ratelimit.is_limited(FEEDBACK_RATE_SCOPE, request, limit=settings.FEEDBACK_PER_CLIENT):
+            minutes = max(1, round(settings.FEEDBACK_WINDOW_SECONDS / 60))
+            form.add_error(
+                None, FEEDBACK_LIMITED % {"count": settings.FEEDBACK_PER_CLIENT, "minutes": minutes}
+            )
+            status = 429
+        else:
+            data = form.cleaned_data
+            feedback_submit(
+                message=data["message"], page=data["page"], name=data["name"], email=data["email"]
+            )
+            ratelimit.record(FEEDBACK_RATE_SCOPE, request, window=settings.FEEDBACK_WINDOW_SECONDS)
+            messages.success(request, FEEDBACK_THANKS)
+            return redirect("atlas:accessibility")
     page = selectors.page_for_purpose(InfoPage.Purpose.ACCESSIBILITY)
     if page is None:
         raise Http404("No accessibility statement")

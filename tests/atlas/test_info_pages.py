@@ -1,6 +1,7 @@
 """Information pages (safe Markdown subset), the legal pages, the feedback form, sitemap.xml and
 robots.txt."""
 
+import time
 from datetime import timedelta
 from xml.etree import ElementTree
 
@@ -245,6 +246,61 @@ def test_bots_filling_the_hidden_field_are_thanked_but_not_stored(client):
     )
     assert response.status_code == 302
     assert AccessibilityFeedback.objects.count() == 0
+
+
+def test_an_empty_post_is_rejected_with_a_message(client):
+    response = client.post("/barrierefreiheit/", {})
+    assert response.status_code == 400
+    assert soup(response).find(attrs={"role": "alert"}).find("a", href="#id_message")
+    assert AccessibilityFeedback.objects.count() == 0
+
+
+FEEDBACK = {"message": "Der Kontrast der Filterknöpfe ist zu schwach."}
+
+
+def test_feedback_is_limited_per_client_with_a_clear_message(client, settings):
+    settings.FEEDBACK_PER_CLIENT = 2
+    for _ in range(2):
+        assert client.post("/barrierefreiheit/", FEEDBACK).status_code == 302
+    data = {**FEEDBACK, "message": "Noch eine dritte Rückmeldung zur Karte.", "name": "Ada"}
+    response = client.post("/barrierefreiheit/", data)
+    assert response.status_code == 429
+    page = soup(response)
+    alert = page.find(attrs={"role": "alert"}).get_text(" ", strip=True)
+    assert "schon 2 Rückmeldungen" in alert and "60 Minuten" in alert
+    # What was typed is kept for the next try.
+    assert page.find(id="id_message").get_text().strip() == data["message"]
+    assert page.find(id="id_name")["value"] == "Ada"
+    assert AccessibilityFeedback.objects.count() == 2
+    # Another client is not held up.
+    other = client.post("/barrierefreiheit/", data, REMOTE_ADDR="10.9.8.7")
+    assert other.status_code == 302
+    assert AccessibilityFeedback.objects.count() == 3
+
+
+def test_feedback_limit_counts_no_rejected_input_or_bots_and_ends(client, settings):
+    settings.FEEDBACK_PER_CLIENT = 1
+    settings.FEEDBACK_WINDOW_SECONDS = 1
+    assert client.post("/barrierefreiheit/", {"message": "kurz"}).status_code == 400
+    spam = {**FEEDBACK, "website": "https://spam.example"}
+    assert client.post("/barrierefreiheit/", spam).status_code == 302
+    assert client.post("/barrierefreiheit/", FEEDBACK).status_code == 302
+    assert client.post("/barrierefreiheit/", FEEDBACK).status_code == 429
+    time.sleep(1.2)  # the window is over
+    assert client.post("/barrierefreiheit/", FEEDBACK).status_code == 302
+    assert AccessibilityFeedback.objects.count() == 2
+
+
+def test_feedback_limit_keeps_no_address():
+    from django.test import RequestFactory
+
+    from atlas import ratelimit
+
+    request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.44")
+    ratelimit.record("feedback", request, window=60)
+    assert "192.0.2.44" not in ratelimit._key("feedback", request)
+    assert ratelimit.is_limited("feedback", request, limit=1)
+    assert not ratelimit.is_limited("feedback", request, limit=2)
 
 
 def test_form_fields_have_labels_and_described_help(client):
