@@ -16,6 +16,7 @@ foreign keys, uniqueness and constraints); the database's constraints check the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import zlib
@@ -861,31 +862,52 @@ def load_demo(*, today: date | None = None) -> dict[str, int]:
 
 # --- information pages ----------------------------------------------------------------------
 
-DEMO_IMPRINT = """Angaben gemäß § 5 Digitale-Dienste-Gesetz (DDG).
-
-**Dies ist eine Demonstrations-Installation des Bildungsatlas.** Die Netzwerke, Partner und
-Vorhaben stammen aus öffentlichen Berichten der Netzwerke; Adressen, Preise, Termine und die
-meisten Kurstexte sind erfunden. Die folgenden Angaben sind Beispiele.
-
-## Anbieter dieses Portals
-
-Netzwerkbüro Lernende Regionen (Beispiel)
-Musterstraße 1
-12345 Musterstadt
-
-## Vertreten durch
-
-Die Netzwerkkoordination (Beispiel)
-
-## Kontakt
-
-E-Mail: [kontakt@bildungsatlas.example](mailto:kontakt@bildungsatlas.example)
-
-## Hinweis zu den Angeboten
-
-Für die Inhalte der Kursangebote sind die jeweiligen Anbieter verantwortlich. Die
-Netzwerkkoordination prüft Angebote nach den Qualitätskriterien des Netzwerks.
-"""
+# The demo's imprint: the default's sections with example values, each marked as such. Lines
+# end where the page should break them (the address); prose paragraphs are one line each.
+DEMO_IMPRINT = "\n".join(
+    [
+        "Angaben gemäß § 5 Digitale-Dienste-Gesetz (DDG).",
+        "",
+        "**Dies ist eine Demonstrations-Installation des Bildungsatlas.** Die Netzwerke, "
+        "Partner und Vorhaben stammen aus öffentlichen Berichten der Netzwerke; Adressen, "
+        "Preise, Termine und die meisten Kurstexte sind erfunden.",
+        "",
+        "**Alle Angaben unten sind Beispiele.** Wer den Bildungsatlas betreibt, ersetzt sie "
+        "durch die eigenen: in der Verwaltung unter Informationsseiten → Impressum.",
+        "",
+        "## Anbieter dieses Portals",
+        "",
+        "Netzwerkbüro Lernende Regionen (Beispiel)",
+        "Musterstraße 1",
+        "12345 Musterstadt",
+        "",
+        "## Vertreten durch",
+        "",
+        "Die Leitung des Netzwerkbüros (Beispiel)",
+        "",
+        "## Kontakt",
+        "",
+        "E-Mail: [kontakt@bildungsatlas.example](mailto:kontakt@bildungsatlas.example)",
+        "",
+        "## Verantwortlich für den Inhalt nach § 18 Abs. 2 MStV",
+        "",
+        "Die Leitung des Netzwerkbüros (Beispiel), Anschrift wie oben",
+        "",
+        "## Hinweis zu den Angeboten",
+        "",
+        "Für die Inhalte der Kursangebote sind die jeweiligen Anbieter verantwortlich. Die "
+        "Netzwerkkoordination prüft Angebote nach den Qualitätskriterien des Netzwerks.",
+        "",
+    ]
+)
+# Imprints shipped by earlier versions (default and demo, SHA-256): replaced like the default,
+# since nobody has edited them.
+SHIPPED_IMPRINTS = frozenset(
+    {
+        "c1506f631c7c9973e83a9fb554089ea8434f25ff480a0a481688703893880acd",
+        "36c6ee418254086b12bba0ca053eb6eb9867ab570ade9ca720a1addb3c0c016c",
+    }
+)
 
 DEMO_PAGES = [
     {
@@ -977,7 +999,11 @@ def load_info_pages() -> int:
     InfoPage.objects.bulk_create(missing)
     changed += len(missing)
     imprint = InfoPage.objects.filter(purpose=InfoPage.Purpose.IMPRINT).only("body").first()
-    if imprint is not None and imprint.body == DEFAULT_PAGES["imprint"]["body"]:
+    shipped = imprint is not None and (
+        imprint.body == DEFAULT_PAGES["imprint"]["body"]
+        or hashlib.sha256(imprint.body.encode()).hexdigest() in SHIPPED_IMPRINTS
+    )
+    if shipped:
         changed += InfoPage.objects.filter(pk=imprint.pk).update(
             body=DEMO_IMPRINT, updated_at=timezone.now()
         )

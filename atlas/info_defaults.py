@@ -25,7 +25,7 @@ des Netzwerks), mit Rechtsform und Anschrift.
 
 Falls vorhanden: Registergericht und Registernummer, Umsatzsteuer-Identifikationsnummer.
 
-## Verantwortlich für den Inhalt
+## Verantwortlich für den Inhalt nach § 18 Abs. 2 MStV
 
 **Bitte ergänzen:** Name und Anschrift der verantwortlichen Person.
 
@@ -42,8 +42,9 @@ PRIVACY = """## Das Wichtigste in Kürze
   Schriften, keine Karten, keine Skripte anderer Anbieter. Die Karten zeichnen wir selbst.
 - Suchanfragen werden nur gezählt, um das Angebot zu verbessern – ohne IP-Adresse und ohne
   Benutzerkennung.
-- Cookies setzen wir nur, wenn Sie sich als Mitarbeiterin oder Mitarbeiter eines Anbieters
-  anmelden oder ein Formular absenden (technisch notwendig).
+- Cookies setzen wir nur, wo es technisch notwendig ist: wenn Sie sich als Mitarbeiterin oder
+  Mitarbeiter eines Anbieters anmelden, und auf der Seite mit dem Formular zur Barrierefreiheit
+  (ein Sicherheits-Cookie gegen gefälschte Formulare und die Bestätigung nach dem Absenden).
 
 ## Verantwortliche Stelle
 

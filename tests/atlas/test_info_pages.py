@@ -164,6 +164,59 @@ def test_demo_has_the_legal_pages_and_the_demo_imprint():
     assert InfoPage.objects.filter(purpose="", is_published=True).count() >= 3
 
 
+LEGAL_PATHS = ["/impressum/", "/datenschutz/", "/barrierefreiheit/", "/leichte-sprache/"]
+
+
+@pytest.mark.parametrize("path", [*LEGAL_PATHS, "/datenquellen/"])
+def test_legal_pages_have_no_broken_placeholders_or_links(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    article = soup(response).find("article")
+    text = article.get_text(" ", strip=True)
+    # Markup that did not render, template or editing leftovers.
+    for leftover in ("**", "##", "](", "{{", "{%", "TODO", "XXX", "Lorem", "None"):
+        assert leftover not in text, leftover
+    # Every link inside the site leads to a page.
+    for link in article.find_all("a", href=True):
+        href = link["href"]
+        if href.startswith("/"):
+            assert client.get(href).status_code == 200, href
+        else:
+            assert href.startswith(("https://", "mailto:")), href
+
+
+def test_demo_imprint_marks_every_example_for_the_operator_to_replace(client):
+    article = soup(client.get("/impressum/")).find("article")
+    sections = {
+        h2.get_text(strip=True): h2.find_next_sibling("p").get_text(" ", strip=True)
+        for h2 in article.find_all("h2")
+    }
+    for heading in (
+        "Anbieter dieses Portals",
+        "Vertreten durch",
+        "Verantwortlich für den Inhalt nach § 18 Abs. 2 MStV",
+    ):
+        assert "(Beispiel)" in sections[heading], heading
+    assert sections["Kontakt"].endswith(".example")  # a reserved, never-real domain
+    text = article.get_text(" ", strip=True)
+    assert "Alle Angaben unten sind Beispiele" in text and "ersetzt sie" in text
+    # Prose is not broken into lines; only the address is.
+    intro = article.find("strong", string=lambda s: s and "Demonstrations" in s).parent
+    assert not intro.find("br")
+    address = sections["Anbieter dieses Portals"]
+    assert "Musterstraße 1" in address
+    assert len(article.find("h2").find_next_sibling("p").find_all("br")) == 2
+
+
+def test_default_imprint_asks_the_operator_for_each_detail():
+    body = DEFAULT_PAGES["imprint"]["body"]
+    page = BeautifulSoup(str(markup.render(body)), "lxml")
+    for heading in ("Anbieter dieses Portals", "Vertreten durch", "Kontakt"):
+        section = page.find("h2", string=heading).find_next_sibling("p")
+        assert section.find("strong").get_text() == "Bitte ergänzen:", heading
+    assert "§ 5" in body and "§ 18 Abs. 2 MStV" in body
+
+
 def test_easy_language_page_explains_start_page_search_and_accessibility(client):
     text = soup(client.get("/leichte-sprache/")).find("main").get_text(" ")
     for phrase in ("Bildungs-Atlas", "Post-Leit-Zahl", "Barriere-Freiheit", "Anbieter"):
