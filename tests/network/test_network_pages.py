@@ -8,13 +8,16 @@ from django.http import QueryDict
 from django.utils import timezone
 from icalendar import Calendar
 
+from measures.models import TargetGroup
 from network.models import (
     Event,
     Membership,
     Network,
+    NetworkPhase,
     Organisation,
     PostalCode,
     Project,
+    Region,
     WorkingGroup,
 )
 from network.partner_directory import partner_directory
@@ -204,6 +207,55 @@ def test_network_page_links_its_groups_projects_events_and_partners(client, netw
     assert "Alter Auftakt" not in page.get_text()  # only upcoming events on the network page
 
 
+def facts(page) -> dict[str, object]:
+    """The page's fact list: term -> its definition element."""
+    listing = page.find("dl", class_="facts")
+    return {dt.get_text(strip=True): dt.find_next_sibling("dd") for dt in listing.find_all("dt")}
+
+
+def test_network_page_in_brief_aims_regions_lead_phases_funding_contact(client, network, members):
+    network.aims = "Lebenslanges Lernen in der Region stärken."
+    network.funding_programme = "Lernende Regionen – Förderung von Netzwerken (BMBF)"
+    network.contact_name = "Netzwerkbüro Quoll"
+    network.email = "buero@quoll.example"
+    network.phone = "06131 12345"
+    network.save()
+    state, district = Region.objects.get(key="07"), Region.objects.get(key="07315")
+    network.regions.add(state, district)
+    NetworkPhase.objects.create(
+        network=network, kind="planning", start="2001-01-01", end="2002-06-30"
+    )
+    NetworkPhase.objects.create(network=network, kind="implementation", start="2002-07-01")
+    page = soup(client.get(network.get_absolute_url()))
+    aims = page.find("h2", string="Ziele")
+    assert "Lebenslanges Lernen" in aims.find_next_sibling("p").get_text()
+    brief = facts(page)
+    assert brief["Lead-Partner"].find("a")["href"] == members["lead"].get_absolute_url()
+    assert "(BMBF)" in brief["Förderprogramm"].get_text()
+    assert links(brief["Regionen"]) == {"/regionen/07/", "/regionen/07315/"}
+    phases = [li.get_text(" ", strip=True) for li in brief["Phasen"].find_all("li")]
+    assert phases == [
+        "Planungsphase: 01.01.2001 – 30.06.2002",
+        "Durchführungsphase: 01.07.2002 – offen",
+    ]
+    contact = brief["Kontakt"]
+    assert "Netzwerkbüro Quoll" in contact.get_text() and "06131 12345" in contact.get_text()
+    assert "mailto:buero@quoll.example" in links(contact)
+
+
+def test_network_index_lists_several_networks_and_goes_straight_to_a_single_one(client, network):
+    page = soup(client.get("/netzwerk/"))
+    found = links(page.find("main"))
+    assert {n.get_absolute_url() for n in Network.objects.all()} <= found
+    Network.objects.exclude(pk=network.pk).delete()  # rolled back after the test
+    response = client.get("/netzwerk/")
+    assert response.status_code == 302 and response["Location"] == network.get_absolute_url()
+    home = soup(client.get("/"))
+    section = home.find(id="network-title").find_parent("section")
+    assert section.find("h2").get_text(strip=True) == "Das Netzwerk"
+    assert network.get_absolute_url() in links(section)
+
+
 def test_working_group_page_shows_lead_members_subgroups_but_not_hidden(client, network, members):
     group = members["group"]
     page = soup(client.get(group.get_absolute_url()))
@@ -212,6 +264,8 @@ def test_working_group_page_shows_lead_members_subgroups_but_not_hidden(client, 
     assert members["partner"].get_absolute_url() in found
     assert members["sub"].get_absolute_url() in found
     assert "Quoll Geheim" not in page.get_text()
+    assert "Sichtbar werden." in page.find("h2", string="Ziele").find_next_sibling("p").get_text()
+    assert facts(page)["Leitung"].find("a")["href"] == members["lead"].get_absolute_url()
     sub_page = soup(client.get(members["sub"].get_absolute_url()))
     assert group.get_absolute_url() in links(sub_page.find("main"))
     assert "Untergruppe von AG Marketing" in sub_page.get_text()
@@ -228,8 +282,17 @@ def test_project_page_links_group_lead_participants(client, network, members):
         goals="Erreichbar sein.",
     )
     project.participants.add(members["lead"], members["hidden"])
+    project.start, project.end = "2031-03-01", "2031-09-30"
+    project.save()
+    project.target_groups.add(TargetGroup.objects.order_by("name").first())
     page = soup(client.get(project.get_absolute_url()))
     found = links(page.find("main"))
+    about = facts(page)
+    assert about["Stand"].get_text(strip=True) == "geplant"
+    assert about["Zeitraum"].get_text(strip=True) == "01.03.2031 – 30.09.2031"
+    assert TargetGroup.objects.order_by("name").first().name in about["Zielgruppen"].get_text()
+    assert about["Arbeitsgruppe"].find("a")["href"] == members["group"].get_absolute_url()
+    assert "Erreichbar sein." in page.find("h2", string="Ziele").find_next_sibling("p").get_text()
     assert members["group"].get_absolute_url() in found
     assert members["partner"].get_absolute_url() in found
     assert members["lead"].get_absolute_url() in found
