@@ -20,7 +20,15 @@ from atlas.info_defaults import DEFAULT_PAGES
 from atlas.models import AccessibilityFeedback, InfoPage
 from atlas.services import feedback_delete_old
 from measures.models import Course
-from network.models import Membership, Network, Organisation, Region, WorkingGroup
+from network.models import (
+    Event,
+    Membership,
+    Network,
+    Organisation,
+    Project,
+    Region,
+    WorkingGroup,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -374,7 +382,20 @@ def test_old_and_resolved_feedback_is_deleted():
     fresh = AccessibilityFeedback.objects.create(message="Eine neue Rückmeldung.")
     assert feedback_delete_old() == 2
     assert list(AccessibilityFeedback.objects.all()) == [fresh]
-    call_command("delete_old_feedback", verbosity=0)
+
+
+def test_delete_old_feedback_command_deletes_and_reports(capsys):
+    old = AccessibilityFeedback.objects.create(message="Eine alte Rückmeldung.")
+    AccessibilityFeedback.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=40)
+    )
+    AccessibilityFeedback.objects.create(message="Erledigte Rückmeldung.", is_resolved=True)
+    fresh = AccessibilityFeedback.objects.create(message="Eine neue Rückmeldung.")
+    call_command("delete_old_feedback", "--days", "30")
+    assert "2 Rückmeldungen gelöscht." in capsys.readouterr().out
+    assert list(AccessibilityFeedback.objects.all()) == [fresh]
+    call_command("delete_old_feedback", verbosity=0)  # nothing left to delete: no error
+    assert AccessibilityFeedback.objects.count() == 1
 
 
 # sitemap.xml and robots.txt ---------------------------------------------------------------------
@@ -398,8 +419,17 @@ def test_sitemap_lists_every_kind_of_public_page(client):
     provider = Organisation.objects.filter(is_provider=True).first()
     network = Network.objects.first()
     group = WorkingGroup.objects.first()
+    project = Project.objects.first()
+    event = Event.objects.first()
     info = InfoPage.objects.filter(purpose="").first()
     for path in (
+        "/netzwerk/",
+        "/datenschutz/",
+        "/leichte-sprache/",
+        project.get_absolute_url(),
+        event.get_absolute_url(),
+        f"/netzwerk/{network.slug}/vorhaben/",
+        f"/netzwerk/{network.slug}/veranstaltungen/",
         "/",
         "/kurse/",
         "/anbieter/",
@@ -427,6 +457,16 @@ def test_sitemap_lists_every_kind_of_public_page(client):
     )
     assert hidden_only.get_absolute_url() not in paths
     assert all(p.startswith("/") for p in paths)
+    # Every advertised page is there (a sample of each section).
+    for section_paths in (
+        [p for p in paths if p.startswith(prefix)][:3]
+        for prefix in ("/kurse/", "/anbieter/", "/netzwerk/", "/regionen/", "/info/")
+    ):
+        for path in section_paths:
+            assert client.get(path).status_code == 200, path
+    # Drafts and unpublished information pages are not advertised.
+    draft = Course.objects.exclude(status="published").first()
+    assert draft.get_absolute_url() not in paths
 
 
 def test_unknown_sitemap_section_is_404(client):
