@@ -8,8 +8,10 @@ is stated here independently of the admin classes: the admin must match it.
 Per cell: changelist and add (200 or 403), change, delete and history of the own and the other
 object (200, 403, or 404 — another tenant's object is a 404, never a 403 or a redirect), the
 user admin's password view, the course workflow views (review, transitions, confirmation) and
-the autocomplete endpoint of every autocomplete field (which rows it offers). Every registered
-model is covered: one without an entry here must show non-superusers no rows at all.
+the autocomplete endpoint of every autocomplete field (which rows it offers), and the choices of
+every relation field of every add and change form, inlines included (which rows they offer).
+Every registered model is covered: one without an entry here must show non-superusers no rows
+at all.
 """
 
 from __future__ import annotations
@@ -345,6 +347,50 @@ def test_autocomplete_offers_only_the_roles_rows(client, world, role):
         if offered != wanted:
             wrong.append(f"{label}: offered {sorted(offered)}, expected {sorted(wanted)}")
     assert not wrong, f"autocomplete as {role}:\n" + "\n".join(wrong)
+
+
+# Foreign-key and many-to-many choices of every admin form ---------------------------------------
+
+
+def admin_forms(model_admin, request, obj):
+    """(label, form class) of the admin's form and of each of its inlines' forms."""
+    yield model_admin.__class__.__name__, model_admin.get_form(request, obj, change=obj is not None)
+    for inline in model_admin.get_inline_instances(request, obj):
+        yield inline.__class__.__name__, inline.get_formset(request, obj).form
+
+
+@pytest.mark.parametrize("role", ["coordinator", "provider_staff"])
+def test_form_choices_offer_only_the_roles_rows(rf, world, role):
+    """Every relation field of every add and change form (inlines too) offers only rows the
+    role may see: an unscoped choice would offer another tenant's row."""
+    pairs = {model: objects_of(world, model) for model in TENANT_OBJECTS}
+    user = world.users[role]
+    wrong, checked = [], 0
+    for model, model_admin in admin.site._registry.items():
+        request = rf.get("/admin/")
+        request.user = user
+        targets = []
+        if model_admin.has_add_permission(request):
+            targets.append(None)
+        if model in pairs and model_admin.has_change_permission(request, pairs[model][0]):
+            targets.append(pairs[model][0])
+        for obj in targets:
+            for label, form_class in admin_forms(model_admin, request, obj):
+                for name, field in form_class.base_fields.items():
+                    queryset = getattr(field, "queryset", None)
+                    if queryset is None or queryset.model not in pairs:
+                        continue
+                    checked += 1
+                    own, other = pairs[queryset.model]
+                    offered = set(queryset.filter(pk__in=[own.pk, other.pk]).values_list("pk"))
+                    offered = {
+                        which for which, o in (("own", own), ("other", other)) if (o.pk,) in offered
+                    }
+                    if "other" in offered and not visible(queryset.model, role, "other"):
+                        where = "add" if obj is None else "change"
+                        wrong.append(f"{label}.{name} ({where}) offers another tenant's row")
+    assert checked > 10, "no relation fields were checked"
+    assert not wrong, f"choices as {role}:\n" + "\n".join(wrong)
 
 
 # Models not in the matrix (e.g. added later): superusers only, until they are scoped.

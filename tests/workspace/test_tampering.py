@@ -58,7 +58,14 @@ def test_staff_cannot_pick_another_providers_contact_or_venue(client, world):
     data["dates-0-venue"] = str(world.b.venue.pk)
     response = client.post(url, data)
     assert response.status_code == 200
-    assert errors(response).count("gültige Auswahl") >= 2
+    page = BeautifulSoup(response.content, "html.parser")
+    # Each refused as not among the choices (not merely caught by a later check).
+    contact_errors = page.select_one(".field-contact .errorlist").get_text(" ", strip=True)
+    assert "gültige Auswahl" in contact_errors
+    venue_errors = page.select_one("#dates-group .errorlist").get_text(" ", strip=True)
+    assert "gültige Auswahl" in venue_errors
+    world.a.course.refresh_from_db()
+    assert world.a.course.contact == world.a.contact
     date = CourseDate.objects.get(pk=world.a.date.pk)
     assert date.venue == world.a.venue
 
