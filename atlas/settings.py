@@ -10,6 +10,9 @@ Environment variables:
     SECURE_SSL_REDIRECT     "false" when a proxy in front already redirects (on in production)
     SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
     EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
+    FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
+    REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
+    block at the end
 """
 
 import os
