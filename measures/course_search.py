@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -22,7 +23,6 @@ from django.db.models import (
     Case,
     DecimalField,
     F,
-    Min,
     Prefetch,
     Q,
     QuerySet,
@@ -110,6 +110,7 @@ class CourseSearch:
 
 
 def course_search(*, params: QueryDict) -> CourseSearch:
+    search.ensure_current_summaries()
     params = _bounded(params)
     filterset = CourseFilter(params, queryset=public_courses())
     form = filterset.form
@@ -129,9 +130,8 @@ def course_search(*, params: QueryDict) -> CourseSearch:
 
     facet_list, total = facets_and_total(filterset, query)
     courses = _text_filtered(filterset.qs, query)
-    radius = filterset.radius_km
-    ordered = _ordered(courses, sort, query, place_lookup, radius)
-    paginator = Paginator(_with_page_data(ordered, query, place_lookup, radius), PAGE_SIZE)
+    ordered = _ordered(courses, sort, query, place_lookup)
+    paginator = Paginator(_with_page_data(ordered, query, place_lookup), PAGE_SIZE)
     paginator.count = total  # counted with the facets, in the same statement
     page = paginator.get_page(_page_number(params.get("page")))
     page.object_list = _decorate(list(page.object_list))
@@ -188,16 +188,12 @@ def _text_filtered(courses, query: search.ParsedQuery):
     return courses.filter(search_vector=search_query)
 
 
-def _next_start():
-    return Min("dates__start_date", filter=Q(dates__in=CourseDate.objects.current()))
-
-
-def _ordered(courses, sort: str, query, place_lookup, radius_km: int):
+def _ordered(courses, sort: str, query, place_lookup):
     if sort == "relevance":
         rank = SearchRank(F("search_vector"), query.search_query(), weights=[0.1, 0.3, 0.6, 1.0])
         return courses.annotate(rank=rank).order_by("-rank", "title", "pk")
     if sort == "distance":
-        distance = distance_km_expression(place_lookup.place, radius_km)
+        distance = distance_km_expression(place_lookup.place)
         return courses.annotate(distance=distance).order_by(
             F("distance").asc(nulls_last=True), "title", "pk"
         )
@@ -210,12 +206,11 @@ def _ordered(courses, sort: str, query, place_lookup, radius_km: int):
         return courses.annotate(sort_price=price).order_by(
             F("sort_price").asc(nulls_last=True), "title", "pk"
         )
-    return courses.annotate(next_start=_next_start()).order_by(
-        F("next_start").asc(nulls_first=True), "title", "pk"
-    )
+    # ``summary_next_start`` is kept by the database (see Course); its index serves this order.
+    return courses.order_by(F("summary_next_start").asc(nulls_first=True), "title", "pk")
 
 
-def _with_page_data(courses, query, place_lookup, radius_km: int):
+def _with_page_data(courses, query, place_lookup):
     """What a result shows: provider, current dates, distance and highlighted snippets.
 
     Annotations in the select list are computed only for the rows of the page (PostgreSQL
@@ -225,7 +220,7 @@ def _with_page_data(courses, query, place_lookup, radius_km: int):
         Prefetch("dates", queryset=current_dates(), to_attr="current_dates")
     )
     if place_lookup.place is not None and "distance" not in courses.query.annotations:
-        distance = distance_km_expression(place_lookup.place, radius_km)
+        distance = distance_km_expression(place_lookup.place)
         courses = courses.annotate(distance=distance)
     search_query = query.search_query()
     if search_query is not None:
@@ -261,7 +256,6 @@ def _without(filterset: CourseFilter, query, *names: str):
 
 
 FACETS = ("subject", "region", "mode", "funding", "target_group", "kind", "certificate")
-DATE_FACETS = ("mode", "region")
 
 
 FACET_CACHE_SECONDS = 60
@@ -298,32 +292,44 @@ def _cache_key(cleaned, query) -> str:
     return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+# What each base of the facet statement selects: the course's own columns and the id arrays
+# the database keeps on it (see Course), so most facets need no join with the link tables.
+BASE_COLUMNS = (
+    "id",
+    "kind",
+    "certificate_kind_id",
+    "facet_subjects",
+    "facet_funding",
+    "facet_target_groups",
+    "facet_modes",
+    "facet_regions",
+)
+
+
 def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]:
     """The number of results and, per facet, the count per option with every *other* active
     filter applied — all in one statement.
 
     Each distinct set of filters is computed once, as a materialised CTE (``b0`` is the search
     itself; a facet whose own filter is active gets its own base without that filter), and the
-    facets group over those bases.
+    facets group over those bases. Mode and region count the course's date summary while no
+    other filter concerns the dates; otherwise they count the dates meeting those filters, so
+    that, as everywhere, the filters hold for one and the same date.
     """
     cleaned = filterset.form.cleaned_data
     bases: list[tuple[str, list]] = []  # (sql, params) of each base
     base_for: dict[str, int] = {}
-    date_sql_for: dict[str, tuple[str, list]] = {}
+    conditions_for: dict[str, list] = {}
     for name in ("", *FACETS):
         if name and not _active(cleaned.get(name)):
             base_for[name] = 0
-            if name in DATE_FACETS:
-                date_sql_for[name] = date_sql_for[""]  # "" (the search itself) comes first
+            conditions_for[name] = conditions_for[""]  # "" (the search itself) comes first
             continue
         courses, conditions = _without(filterset, query, *([name] if name else []))
-        sql, params = (
-            courses.order_by().values("id", "kind", "certificate_kind_id").query.sql_with_params()
-        )
+        sql, params = courses.order_by().values(*BASE_COLUMNS).query.sql_with_params()
         base_for[name] = len(bases)
         bases.append((sql, list(params)))
-        if not name or name in DATE_FACETS:
-            date_sql_for[name] = _dates_sql(conditions)
+        conditions_for[name] = conditions
     ctes, params = [], []
     for index, (sql, base_params) in enumerate(bases):
         ctes.append(f"b{index} AS MATERIALIZED ({sql})")
@@ -333,26 +339,26 @@ def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]
     chosen_subject = cleaned.get("subject")
     if chosen_subject is not None and chosen_subject.parent_id is None:
         subject_key, subject_label, subject_where = "s.slug", "s.name", "AND s.parent_id = %s"
-        subject_params = [chosen_subject.pk]
+        params.append(chosen_subject.pk)
     else:
         subject_key = "CASE WHEN s.parent_id IS NULL THEN s.slug ELSE p.slug END"
         subject_label = "CASE WHEN s.parent_id IS NULL THEN s.name ELSE p.name END"
-        subject_where, subject_params = "", []
+        subject_where = ""
     parts.append(
-        f"SELECT 'subject', {subject_key}, {subject_label}, count(DISTINCT cs.course_id) "
-        f"FROM measures_course_subjects cs JOIN b{base_for['subject']} b ON b.id = cs.course_id "
-        "JOIN measures_subject s ON s.id = cs.subject_id "
+        f"SELECT 'subject', {subject_key}, {subject_label}, count(DISTINCT b.id) "
+        f"FROM b{base_for['subject']} b CROSS JOIN LATERAL unnest(b.facet_subjects) AS l(id) "
+        "JOIN measures_subject s ON s.id = l.id "
         "LEFT JOIN measures_subject p ON p.id = s.parent_id "
         f"WHERE true {subject_where} GROUP BY 2, 3"
     )
-    for name, table, column, vocabulary in (
-        ("funding", "measures_course_funding", "fundingtype_id", "measures_fundingtype"),
-        ("target_group", "measures_course_target_groups", "targetgroup_id", "measures_targetgroup"),
+    for name, column, vocabulary in (
+        ("funding", "facet_funding", "measures_fundingtype"),
+        ("target_group", "facet_target_groups", "measures_targetgroup"),
     ):
         parts.append(
-            f"SELECT '{name}', v.slug, v.name, count(DISTINCT l.course_id) FROM {table} l "
-            f"JOIN b{base_for[name]} b ON b.id = l.course_id "
-            f"JOIN {vocabulary} v ON v.id = l.{column} GROUP BY 2, 3"
+            f"SELECT '{name}', v.slug, v.name, count(*) "
+            f"FROM b{base_for[name]} b CROSS JOIN LATERAL unnest(b.{column}) AS l(id) "
+            f"JOIN {vocabulary} v ON v.id = l.id GROUP BY 2, 3"
         )
     parts.append(f"SELECT 'kind', b.kind, b.kind, count(*) FROM b{base_for['kind']} b GROUP BY 2")
     parts.append(
@@ -360,37 +366,51 @@ def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]
         f"FROM b{base_for['certificate']} b JOIN measures_certificatekind v "
         "ON v.id = b.certificate_kind_id GROUP BY 2, 3"
     )
-    date_params: list = []
-    mode_sql, mode_params = date_sql_for["mode"]
-    parts.append(
-        f"SELECT 'mode', d.mode, d.mode, count(DISTINCT d.course_id) FROM ({mode_sql}) d "
-        f"JOIN b{base_for['mode']} b ON b.id = d.course_id GROUP BY 2"
-    )
-    date_params.extend(mode_params)
+
+    mode_base = f"b{base_for['mode']}"
+    if conditions_for["mode"]:
+        mode_sql, mode_params = _dates_sql(conditions_for["mode"])
+        parts.append(
+            f"SELECT 'mode', d.mode, d.mode, count(DISTINCT d.course_id) FROM ({mode_sql}) d "
+            f"JOIN {mode_base} b ON b.id = d.course_id GROUP BY 2"
+        )
+        params.extend(mode_params)
+    else:
+        parts.append(
+            f"SELECT 'mode', m.mode, m.mode, count(*) "
+            f"FROM {mode_base} b CROSS JOIN LATERAL unnest(b.facet_modes) AS m(mode) GROUP BY 2"
+        )
+
+    region_base = f"b{base_for['region']}"
+    if conditions_for["region"]:
+        region_sql, region_params = _dates_sql(conditions_for["region"])
+        region_source = (
+            f"({region_sql}) d JOIN {region_base} b ON b.id = d.course_id "
+            "JOIN network_venue v ON v.id = d.venue_id JOIN network_region r ON r.id = v.region_id"
+        )
+        params.extend(region_params)
+    else:
+        region_source = (
+            f"{region_base} b CROSS JOIN LATERAL unnest(b.facet_regions) AS k(key) "
+            "JOIN network_region r ON r.key = k.key"
+        )
     chosen_region = cleaned.get("region")
-    region_sql, region_params = date_sql_for["region"]
     if chosen_region is not None and chosen_region.kind != Region.Kind.COUNTRY:
-        region_part = (
-            "SELECT 'region', r.key, r.name, count(DISTINCT d.course_id) "
-            f"FROM ({region_sql}) d JOIN b{base_for['region']} b ON b.id = d.course_id "
-            "JOIN network_venue v ON v.id = d.venue_id JOIN network_region r ON r.id = v.region_id "
+        parts.append(
+            f"SELECT 'region', r.key, r.name, count(DISTINCT b.id) FROM {region_source} "
             "WHERE r.key LIKE %s GROUP BY 2, 3"
         )
-        region_params = [*region_params, chosen_region.key[:2] + "%"]
+        params.append(chosen_region.key[:2] + "%")
     else:
-        region_part = (
-            "SELECT 'region', st.key, st.name, count(DISTINCT d.course_id) "
-            f"FROM ({region_sql}) d JOIN b{base_for['region']} b ON b.id = d.course_id "
-            "JOIN network_venue v ON v.id = d.venue_id JOIN network_region r ON r.id = v.region_id "
+        parts.append(
+            f"SELECT 'region', st.key, st.name, count(DISTINCT b.id) FROM {region_source} "
             "JOIN network_region st ON st.key = left(r.key, 2) AND st.country = r.country "
             "GROUP BY 2, 3"
         )
-    parts.append(region_part)
 
     sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
-    all_params = [*params, *subject_params, *mode_params, *region_params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, all_params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     total = 0
     grouped: dict[str, list[tuple[str, str, int]]] = {}
@@ -492,6 +512,8 @@ def _help_with_few_results(result: CourseSearch) -> None:
     active = [name for name in RELAXABLE if any(params.getlist(name))]
     variants = []  # (label, URL parameters, courses)
     for name in active:
+        if name == "q" and active == ["q"]:
+            continue  # without its only term a search is the whole catalogue: no help
         relaxed = _without_params(params, name, "page", *(["radius"] if name == "place" else []))
         label = _("ohne „%(filter)s“") % {"filter": CourseFilter.base_filters[name].label}
         if name == "q":
@@ -558,7 +580,7 @@ def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tupl
         if not values or name not in form.fields or name in form.errors:
             continue
         field_ = form.fields[name]
-        choices = dict((str(key), label) for key, label in getattr(field_, "choices", []) or [])
+        choices = _chosen_labels(field_, form.cleaned_data.get(name))
         for value in values:
             remaining = params.copy()
             remaining.setlist(name, [other for other in values if other != value])
@@ -568,6 +590,18 @@ def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tupl
             shown = choices.get(value, value)
             chips.append((f"{field_.label}: {shown}", "?" + remaining.urlencode(), name))
     return chips
+
+
+def _chosen_labels(field_, cleaned) -> dict[str, str]:
+    """Value → label of a filter's options: for model choices only the chosen objects (from
+    the validated form, not a walk through every region or provider)."""
+    if isinstance(field_, forms.ModelChoiceField):
+        chosen = [] if cleaned is None else [cleaned]
+        if isinstance(field_, forms.ModelMultipleChoiceField):
+            chosen = list(cleaned or [])
+        key = field_.to_field_name or "pk"
+        return {str(getattr(item, key)): str(item) for item in chosen}
+    return {str(key): str(label) for key, label in getattr(field_, "choices", []) or []}
 
 
 __all__ = ["DEFAULT_RADIUS", "course_search"]

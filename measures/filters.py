@@ -11,6 +11,7 @@ from datetime import time
 
 import django_filters
 from django import forms
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -65,12 +66,6 @@ def _is_empty(value) -> bool:
     if isinstance(value, QuerySet):
         return value.query.is_empty()
     return value in (None, "", [], (), False)
-
-
-def _linked(relation, **conditions) -> Exists:
-    """EXISTS over a many-to-many table: the course is linked to one of the given objects."""
-    through = relation.through
-    return Exists(through.objects.filter(course_id=OuterRef("pk"), **conditions))
 
 
 class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
@@ -208,6 +203,7 @@ class CourseFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.place = place
         self.date_conditions: list[Q] = []
+        self._summary_conditions: list[Q | None] = []
 
     # The queryset ---------------------------------------------------------------------------
 
@@ -220,25 +216,38 @@ class CourseFilter(django_filters.FilterSet):
         Facets and the "drop this filter" help call this with the same validated form, so a
         search builds one form however many variants it counts. ``date_conditions`` holds the
         conditions on the dates afterwards (for counting per date).
+
+        Conditions on the dates must hold for one and the same date, so together they are one
+        ``EXISTS`` over the dates. A single condition that the course's date summary answers
+        as well (region, place, mode) is tested on the course instead: an indexed array test.
         """
         self.date_conditions = []
+        self._summary_conditions = []
         for name, value in self.form.cleaned_data.items():
             if name in exclude or _is_empty(value):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         if self.place is not None and "place" not in exclude:
-            self.date_conditions.append(self.place_condition(radius_km or self.radius_km))
-        if self.date_conditions:
+            from measures.search_geo import course_within_radius, within_radius
+
+            radius = radius_km or self.radius_km
+            self._on_dates(
+                within_radius(self.place, radius),
+                summary=course_within_radius(self.place, radius),
+            )
+        if len(self.date_conditions) == 1 and self._summary_conditions[0] is not None:
+            queryset = queryset.filter(self._summary_conditions[0])
+        elif self.date_conditions:
             dates = CourseDate.objects.current().filter(course=OuterRef("pk"))
             for condition in self.date_conditions:
                 dates = dates.filter(condition)
             queryset = queryset.filter(Exists(dates))
         return queryset
 
-    def place_condition(self, radius_km) -> Q:
-        from measures.search_geo import within_radius
-
-        return within_radius(self.place, radius_km)
+    def _on_dates(self, condition: Q, *, summary: Q | None = None) -> None:
+        """Add a condition on the dates, with its equivalent on the course summary if any."""
+        self.date_conditions.append(condition)
+        self._summary_conditions.append(summary)
 
     @property
     def radius_km(self) -> int:
@@ -254,25 +263,29 @@ class CourseFilter(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         if value.kind == Region.Kind.COUNTRY:
-            self.date_conditions.append(Q(venue__region__country=value.country))
+            regions = Region.objects.filter(country=value.country)
+            condition = Q(venue__region__country=value.country)
         else:
-            self.date_conditions.append(Q(venue__region__key__startswith=value.key))
+            regions = Region.objects.filter(key__startswith=value.key)
+            condition = Q(venue__region__key__startswith=value.key)
+        keys = ArraySubquery(regions.values("key"))
+        self._on_dates(condition, summary=Q(facet_regions__overlap=keys))
         return queryset
 
     def filter_date_from(self, queryset, name, value):
-        self.date_conditions.append(Q(rolling_start=True) | Q(start_date__gte=value))
+        self._on_dates(Q(rolling_start=True) | Q(start_date__gte=value))
         return queryset
 
     def filter_date_to(self, queryset, name, value):
-        self.date_conditions.append(Q(rolling_start=True) | Q(start_date__lte=value))
+        self._on_dates(Q(rolling_start=True) | Q(start_date__lte=value))
         return queryset
 
     def filter_rolling(self, queryset, name, value):
-        self.date_conditions.append(Q(rolling_start=True))
+        self._on_dates(Q(rolling_start=True))
         return queryset
 
     def filter_weekday(self, queryset, name, value):
-        self.date_conditions.append(Q(weekdays__overlap=[int(day) for day in value]))
+        self._on_dates(Q(weekdays__overlap=[int(day) for day in value]))
         return queryset
 
     def filter_time(self, queryset, name, value):
@@ -285,15 +298,15 @@ class CourseFilter(django_filters.FilterSet):
             condition |= Q(start_time__gte=EVENING_START)
         if "weekend" in value:
             condition |= Q(weekdays__overlap=[5, 6])
-        self.date_conditions.append(condition)
+        self._on_dates(condition)
         return queryset
 
     def filter_mode(self, queryset, name, value):
-        self.date_conditions.append(Q(mode__in=value))
+        self._on_dates(Q(mode__in=value), summary=Q(facet_modes__overlap=list(value)))
         return queryset
 
     def filter_max_price(self, queryset, name, value):
-        self.date_conditions.append(
+        self._on_dates(
             Q(price__lte=value)
             | Q(price__isnull=True, course__price__lte=value)
             | Q(price__isnull=True, course__price_kind=Course.PriceKind.FREE)
@@ -301,7 +314,7 @@ class CourseFilter(django_filters.FilterSet):
         return queryset
 
     def filter_free(self, queryset, name, value):
-        self.date_conditions.append(
+        self._on_dates(
             Q(price=0)
             | Q(price__isnull=True, course__price_kind=Course.PriceKind.FREE)
             | Q(price__isnull=True, course__price=0)
@@ -311,22 +324,23 @@ class CourseFilter(django_filters.FilterSet):
     def filter_access(self, queryset, name, value):
         for key in value:
             if key in VENUE_ACCESSIBILITY:
-                self.date_conditions.append(Q(**{VENUE_ACCESSIBILITY[key]: True}))
+                self._on_dates(Q(**{VENUE_ACCESSIBILITY[key]: True}))
             else:
                 queryset = queryset.filter(**{COURSE_ACCESSIBILITY[key]: True})
         return queryset
 
+    # The course's id arrays (kept by the database) stand in for the link tables.
     def filter_funding(self, queryset, name, value):
-        return queryset.filter(_linked(Course.funding, fundingtype__in=value))
+        return queryset.filter(facet_funding__overlap=[item.pk for item in value])
 
     def filter_certificate(self, queryset, name, value):
         return queryset.filter(certificate_kind__in=value)
 
     def filter_target_group(self, queryset, name, value):
-        return queryset.filter(_linked(Course.target_groups, targetgroup__in=value))
+        return queryset.filter(facet_target_groups__overlap=[item.pk for item in value])
 
     def filter_subject(self, queryset, name, value):
-        return queryset.filter(_linked(Course.subjects, subject__in=value.descendant_ids()))
+        return queryset.filter(facet_subjects__overlap=list(value.descendant_ids()))
 
     def filter_language(self, queryset, name, value):
         return queryset.filter(language__in=value)

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils import timezone
 
 from measures.models import Course, SearchWord, Synonym
 
@@ -172,6 +173,37 @@ def refresh_search_vectors(course_ids=None) -> None:
         params["ids"] = course_ids
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+# Date summaries (next start, modes, regions: see Course) are written for the day they are
+# written on; one goes stale when the first of its current dates ends.
+_STALE_SUMMARIES_SQL = """
+WITH stale AS (SELECT array_agg(id) AS ids FROM measures_course WHERE summary_valid_until < %s)
+SELECT measures_course_summarise_dates(ids, %s), coalesce(cardinality(ids), 0) FROM stale
+"""
+
+_summaries_current_on = None  # the day this process last renewed stale summaries
+
+
+def refresh_stale_summaries(day=None) -> int:
+    """Renew the date summaries that dates ending since they were written have made stale;
+    returns how many. One indexed query when there is nothing to do."""
+    day = day or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(_STALE_SUMMARIES_SQL, [day, day])
+        _result, renewed = cursor.fetchone()
+    if renewed:
+        bump_generation()
+    return renewed
+
+
+def ensure_current_summaries() -> None:
+    """Renew stale summaries once a day per process, before the first search of the day."""
+    global _summaries_current_on  # noqa: PLW0603 - a per-process marker, nothing more
+    today = timezone.localdate()
+    if _summaries_current_on != today:
+        refresh_stale_summaries(today)
+        _summaries_current_on = today
 
 
 _WORDS_SQL = """

@@ -4,9 +4,9 @@
 the bounding-box test an index scan; the exact distance is checked after it.
 """
 
-from django.db.models import FloatField, Q
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, FloatField, Q
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from network.places import Place
 
@@ -20,34 +20,39 @@ WHERE v.latitude IS NOT NULL AND v.longitude IS NOT NULL
 """
 
 
+def _near_params(place: Place, radius_km: float) -> tuple:
+    metres = radius_km * METRES_PER_KM
+    return (place.latitude, place.longitude, metres, place.latitude, place.longitude, metres)
+
+
 def within_radius(place: Place, radius_km: float) -> Q:
     """A condition on CourseDate: its venue lies within ``radius_km`` of the place.
 
     Online dates have no place and do not match; the search's help offers the search without
     the place when that finds more."""
-    metres = radius_km * METRES_PER_KM
-    params = (place.latitude, place.longitude, metres, place.latitude, place.longitude, metres)
-    return Q(venue_id__in=RawSQL(_VENUES_NEAR, params))  # noqa: S611 - constant SQL, parameters
+    near = RawSQL(_VENUES_NEAR, _near_params(place, radius_km))  # noqa: S611 - constant SQL
+    return Q(venue_id__in=near)
+
+
+def course_within_radius(place: Place, radius_km: float) -> Q:
+    """The same on Course, through the venues of its current dates (``Course.facet_venues``)."""
+    near = RawSQL(  # noqa: S611 - constant SQL, parameters
+        f"ARRAY({_VENUES_NEAR})",
+        _near_params(place, radius_km),
+        output_field=ArrayField(BigIntegerField()),
+    )
+    return Q(facet_venues__overlap=near)
 
 
 _NEAREST_VENUE = """
 SELECT min(earth_distance(ll_to_earth(%s, %s), ll_to_earth(v.latitude, v.longitude))) / 1000
-FROM measures_coursedate d
-JOIN network_venue v ON v.id = d.venue_id
-WHERE d.course_id = measures_course.id AND v.latitude IS NOT NULL
-  AND earth_box(ll_to_earth(%s, %s), %s) @> ll_to_earth(v.latitude, v.longitude)
-  AND d.booking_status <> 'cancelled'
-  AND (d.rolling_start OR d.end_date >= %s OR (d.end_date IS NULL AND d.start_date >= %s))
+FROM network_venue v
+WHERE v.id = ANY(measures_course.facet_venues) AND v.latitude IS NOT NULL
 """
 
 
-def distance_km_expression(place: Place, radius_km: float) -> RawSQL:
-    """The distance in km from the place to the nearest venue, within the radius, of a
-    course's current dates (the radius keeps the lookup to the indexed box)."""
-    today = timezone.localdate()
-    lat, lon = place.latitude, place.longitude
+def distance_km_expression(place: Place) -> RawSQL:
+    """The distance in km from the place to the nearest venue of a course's current dates."""
     return RawSQL(  # noqa: S611 - constant SQL, parameters
-        _NEAREST_VENUE,
-        (lat, lon, lat, lon, radius_km * METRES_PER_KM, today, today),
-        output_field=FloatField(),
+        _NEAREST_VENUE, (place.latitude, place.longitude), output_field=FloatField()
     )

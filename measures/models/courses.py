@@ -1,7 +1,8 @@
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -154,6 +155,21 @@ class Course(models.Model):
         ),
     )
 
+    # The search's summary of the course, kept by the database (migration 0006): the linked
+    # vocabularies as id arrays (facets count them without joining the link tables) and, from
+    # the dates current on the day of the summary, the next start, modes, venues and regions
+    # (a search with a single condition on the dates tests these instead of the dates).
+    # ``summary_valid_until`` is the last day on which that summary holds (the first current
+    # date then ends); ``measures.search.refresh_stale_summaries`` renews older ones daily.
+    facet_subjects = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    facet_funding = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    facet_target_groups = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    facet_modes = ArrayField(models.CharField(max_length=20), default=list, editable=False)
+    facet_regions = ArrayField(models.CharField(max_length=12), default=list, editable=False)
+    facet_venues = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    summary_next_start = models.DateField(null=True, editable=False)
+    summary_valid_until = models.DateField(null=True, editable=False)
+
     objects = CourseQuerySet.as_manager()
 
     class Meta:
@@ -193,10 +209,57 @@ class Course(models.Model):
                 condition=Q(status="published"),
                 name="course_public_current_idx",
             ),
+            models.Index(
+                F("summary_next_start").asc(nulls_first=True),
+                "title",
+                "id",
+                condition=Q(status="published"),
+                name="course_next_start_idx",
+            ),
+            models.Index(fields=["summary_valid_until"], name="course_summary_valid_idx"),
+            GinIndex(fields=["facet_subjects"], name="course_facet_subjects_idx"),
+            GinIndex(fields=["facet_funding"], name="course_facet_funding_idx"),
+            GinIndex(fields=["facet_target_groups"], name="course_facet_target_groups_idx"),
+            GinIndex(fields=["facet_regions"], name="course_facet_regions_idx"),
+            GinIndex(fields=["facet_venues"], name="course_facet_venues_idx"),
         ]
 
     def __str__(self):
         return self.title
+
+    # Columns the database keeps (triggers) or the search refreshes after every write: an
+    # instance's copy may be older than the row, so saving it must not write them back.
+    KEPT_BY_DATABASE = frozenset(
+        {
+            "search_vector",
+            "current_until",
+            "facet_subjects",
+            "facet_funding",
+            "facet_target_groups",
+            "facet_modes",
+            "facet_regions",
+            "facet_venues",
+            "summary_next_start",
+            "summary_valid_until",
+        }
+    )
+
+    def save(self, **kwargs):
+        if (
+            not self._state.adding
+            and self.pk is not None
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name not in self.KEPT_BY_DATABASE
+                and field.attname not in deferred
+            ]
+        super().save(**kwargs)
 
     def get_absolute_url(self):
         return reverse("measures:course_detail", kwargs={"slug": self.slug})

@@ -392,11 +392,42 @@ def test_facet_counts_are_cached_until_course_data_changes(provider, mainz):
 
 def test_each_facet_count_is_what_choosing_it_gives(provider, mainz, bingen):
     subjects = list(Subject.objects.filter(parent__isnull=True)[:2])
-    make_course(provider, "A", subjects=[subjects[0]], dates=[{"venue": mainz}])
-    make_course(provider, "B", subjects=[subjects[0]], dates=[{"venue": bingen, "mode": "blended"}])
-    make_course(provider, "C", subjects=[subjects[1]], kind="seminar", dates=[{"mode": "online"}])
-    make_course(provider, "D", subjects=[subjects[1]], dates=[{"venue": mainz}, {"mode": "online"}])
-    for params in ({}, {"mode": "online"}, {"subject": subjects[0].slug}, {"region": "07"}):
+    child = Subject.objects.filter(parent=subjects[0]).first()
+    voucher, leave = FundingType.objects.all()[:2]
+    groups = list(TargetGroup.objects.all()[:2])
+    morning = {"start_time": time(9, 0)}
+    make_course(provider, "A", subjects=[subjects[0]], funding=[voucher], dates=[{"venue": mainz}])
+    make_course(
+        provider,
+        "B",
+        subjects=[subjects[0], child],
+        target_groups=groups,
+        dates=[{"venue": bingen, "mode": "blended", **morning}],
+    )
+    make_course(
+        provider,
+        "C",
+        subjects=[subjects[1]],
+        funding=[voucher, leave],
+        kind="seminar",
+        dates=[{"mode": "online", **morning}],
+    )
+    make_course(
+        provider,
+        "D",
+        subjects=[subjects[1]],
+        target_groups=groups[:1],
+        dates=[{"venue": mainz}, {"mode": "online", **morning}],
+    )
+    for params in (
+        {},
+        {"mode": "online"},
+        {"subject": subjects[0].slug},
+        {"region": "07"},
+        {"time": "morning"},  # a date filter: mode and region count the dates meeting it
+        {"time": "evening", "region": "07"},
+        {"funding": voucher.slug, "target_group": groups[0].slug},
+    ):
         result = run(provider, **params)
         for facet in result.facets:
             for option in facet.options:

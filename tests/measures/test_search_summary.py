@@ -1,0 +1,161 @@
+"""The search's summary of each course, kept by the database (migration 0006): the linked
+vocabularies as id arrays, and the next start, modes and regions of the current dates."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from measures import search
+from measures.models import Course, FundingType, Subject, TargetGroup
+from network.models import Region
+from tests.factories import make_course, make_date, make_provider, make_venue, today
+from tests.measures.test_search import run, titles
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def provider():
+    return make_provider("Volkshochschule Summenhausen")
+
+
+@pytest.fixture
+def mainz(provider):
+    return make_venue(provider, "55116")
+
+
+def summary(course) -> dict:
+    return Course.objects.values(*Course.KEPT_BY_DATABASE - {"search_vector"}).get(pk=course.pk)
+
+
+def summarise_as_of(course, day) -> None:
+    """Write the course's date summary as it was on an earlier day."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT measures_course_summarise_dates(%s, %s)", [[course.pk], day])
+
+
+def test_link_arrays_follow_every_change_of_the_links(provider):
+    first, second = Subject.objects.all()[:2]
+    funding = FundingType.objects.first()
+    group = TargetGroup.objects.first()
+    course = make_course(provider, "Verknüpft", subjects=[second], funding=[funding])
+    assert summary(course)["facet_subjects"] == [second.pk]
+    assert summary(course)["facet_funding"] == [funding.pk]
+    course.subjects.add(first)
+    course.target_groups.add(group)
+    assert sorted(summary(course)["facet_subjects"]) == sorted([first.pk, second.pk])
+    assert summary(course)["facet_target_groups"] == [group.pk]
+    course.subjects.remove(second)
+    course.funding.clear()
+    assert summary(course)["facet_subjects"] == [first.pk]
+    assert summary(course)["facet_funding"] == []
+
+
+def test_date_summary_counts_current_dates_only(provider, mainz):
+    bingen = make_venue(provider, "55411")
+    course = make_course(
+        provider,
+        "Termine",
+        dates=[
+            {"venue": mainz, "start_date": today() + timedelta(days=30)},
+            {"mode": "online", "start_date": today() + timedelta(days=10), "end_date": None},
+            {
+                "venue": bingen,
+                "start_date": today() + timedelta(days=5),
+                "booking_status": "cancelled",
+            },
+            {
+                "venue": bingen,
+                "start_date": today() - timedelta(days=40),
+                "end_date": today() - timedelta(days=1),
+            },
+        ],
+    )
+    values = summary(course)
+    assert values["summary_next_start"] == today() + timedelta(days=10)
+    assert sorted(values["facet_modes"]) == ["in_person", "online"]
+    assert values["facet_regions"] == [mainz.region.key]
+    # Valid until the first current date is over: the online one, on its start day.
+    assert values["summary_valid_until"] == today() + timedelta(days=10)
+
+
+def test_date_summary_follows_changes_of_dates_and_venues(provider, mainz):
+    course = make_course(provider, "Wandernd", dates=[{"venue": mainz}])
+    date = course.dates.get()
+    date.mode = "blended"
+    date.save()
+    assert summary(course)["facet_modes"] == ["blended"]
+    other = Region.objects.districts().exclude(pk=mainz.region_id).first()
+    mainz.region = other
+    mainz.save()
+    assert summary(course)["facet_regions"] == [other.key]
+    date.delete()
+    assert summary(course)["facet_modes"] == [] and summary(course)["summary_next_start"] is None
+
+
+def test_saving_an_older_instance_does_not_overwrite_the_summary(provider, mainz):
+    course = make_course(provider, "Alte Kopie", dates=[])
+    stale = Course.objects.get(pk=course.pk)
+    course.subjects.add(Subject.objects.first())
+    make_date(course, venue=mainz)
+    stale.title = "Neuer Titel"
+    stale.save()
+    values = summary(stale)
+    assert values["facet_subjects"] and values["facet_modes"] == ["in_person"]
+    assert values["current_until"] is not None
+    assert Course.objects.get(pk=course.pk).title == "Neuer Titel"
+
+
+def test_a_summary_gone_stale_is_renewed(provider, mainz):
+    running = {"venue": mainz, "start_date": today() - timedelta(days=20)}
+    ended = dict(running, end_date=today() - timedelta(days=2))
+    course = make_course(
+        provider,
+        "Erster Termin vorbei",
+        dates=[
+            ended,
+            {"mode": "online", "start_date": today() + timedelta(days=60)},
+        ],
+    )
+    other = make_course(
+        provider,
+        "Beginnt bald",
+        dates=[{"venue": mainz, "start_date": today() + timedelta(days=3)}],
+    )
+    # As written a week ago, when the first date was still running.
+    summarise_as_of(course, today() - timedelta(days=7))
+    assert summary(course)["facet_modes"] == ["in_person", "online"]
+    assert summary(course)["summary_valid_until"] < today()
+
+    assert search.refresh_stale_summaries() == 1
+    values = summary(course)
+    assert values["facet_modes"] == ["online"]
+    assert values["summary_next_start"] == today() + timedelta(days=60)
+    assert values["summary_valid_until"] == today() + timedelta(days=60)
+    assert search.refresh_stale_summaries() == 0
+    assert summary(other)["summary_next_start"] == today() + timedelta(days=3)
+
+
+def test_the_first_search_of_the_day_renews_stale_summaries(provider, mainz, monkeypatch):
+    course = make_course(
+        provider,
+        "Sortiert",
+        dates=[
+            {
+                "venue": mainz,
+                "start_date": today() - timedelta(days=20),
+                "end_date": today() - timedelta(days=1),
+            },
+            {"venue": mainz, "start_date": today() + timedelta(days=50)},
+        ],
+    )
+    make_course(
+        provider, "Mitte", dates=[{"venue": mainz, "start_date": today() + timedelta(days=9)}]
+    )
+    summarise_as_of(course, today() - timedelta(days=5))
+    monkeypatch.setattr(search, "_summaries_current_on", None)
+    result = run(provider, sort="date")
+    assert titles(result) == ["Mitte", "Sortiert"]
+    modes = {facet.name: facet for facet in result.facets}["mode"].options
+    assert {option.value: option.count for option in modes} == {"in_person": 2}
