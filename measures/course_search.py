@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -628,6 +628,33 @@ class FilterGroup:
     @property
     def nothing_checked(self) -> bool:
         return not any(option.checked for option in self.options)
+
+    def options_html(self):
+        """The group's inputs, built here rather than by the template engine: a search page
+        has about 150 of them, and this is a third of the page's rendering time."""
+        checked = mark_safe(" checked")  # noqa: S308 - a constant
+        return format_html_join(
+            "",
+            '<div class="option"><input type="{}" id="f-{}-{}" name="{}" value="{}"{}>'
+            '<label for="f-{}-{}">{}{}</label></div>',
+            (
+                (
+                    self.input_type,
+                    self.name,
+                    number,
+                    self.name,
+                    option.value,
+                    checked if option.checked else "",
+                    self.name,
+                    number,
+                    option.label,
+                    ""
+                    if option.count is None
+                    else format_html(' <span class="count">({})</span>', option.count),
+                )
+                for number, option in enumerate(self.options, start=1)
+            ),
+        )
 
 
 CHOICE_GROUPS = ("mode", "weekday", "time", "kind", "language", "access")

@@ -40,7 +40,20 @@ def test_benchmark_prints_p50_p95_and_queries_per_kind():
     out = StringIO()
     call_command("benchmark_search", repeat=2, stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].split()[:4] == ["kind", "n", "p50", "ms"]
+    assert lines[0].split() == [
+        "kind",
+        "n",
+        "cold",
+        "p50",
+        "cold",
+        "p95",
+        "warm",
+        "p50",
+        "warm",
+        "p95",
+        "queries",
+        "status",
+    ]
     kinds = [line[:20].strip() for line in lines[1:]]
     assert kinds == [
         "free text",
@@ -51,5 +64,9 @@ def test_benchmark_prints_p50_p95_and_queries_per_kind():
         "typo",
         "page 50",
     ]
-    assert all(line.rstrip().endswith("ok") for line in lines[1:])
+    for line in lines[1:]:
+        *_kind, cold50, cold95, warm50, warm95, queries, status = line.split()
+        assert status == "ok"
+        assert 0 < float(cold50) <= float(cold95) and 0 < float(warm50) <= float(warm95)
+        assert all(0 < int(number) <= 10 for number in queries.split("-"))
     assert Region.objects.exists()
