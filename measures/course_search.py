@@ -24,7 +24,6 @@ from django.db.models import (
     DecimalField,
     F,
     Prefetch,
-    Q,
     QuerySet,
     Value,
     When,
@@ -36,10 +35,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from measures import search
-from measures.filters import DEFAULT_RADIUS, RADIUS_CHOICES, CourseFilter
+from measures.filters import DEFAULT_RADIUS, RADIUS_CHOICES, CourseFilter, VocabularyField
 from measures.models import Course, CourseDate, Subject
 from measures.search_geo import distance_km_expression
 from measures.selectors import current_dates, public_courses
+from measures.vocabulary import vocabulary
 from network.models import Region
 from network.places import PlaceLookup, resolve_place
 
@@ -258,15 +258,14 @@ def _without(filterset: CourseFilter, query, *names: str):
 FACETS = ("subject", "region", "mode", "funding", "target_group", "kind", "certificate")
 
 
-FACET_CACHE_SECONDS = 60
+FACET_CACHE_SECONDS = 600
 
 
 def facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]:
-    """Facets and total, from the cache when the same search ran in the last minute.
+    """Facets and total, from the cache when the same search ran before in this generation.
 
-    Any change to a course bumps the search generation (``measures.search``), so this
-    process never shows counts older than its last write; other processes at most
-    ``FACET_CACHE_SECONDS`` old ones.
+    Any change to a course starts a new search generation (``measures.search``): this process
+    sees it at once, every other one within a second, so cached counts are never older.
     """
     key = _cache_key(filterset.form.cleaned_data, query)
     cached = cache.get(key)
@@ -283,7 +282,7 @@ def _cache_key(cleaned, query) -> str:
         if hasattr(value, "pk"):
             return str(value.pk)
         if isinstance(value, list | tuple):
-            return sorted(str(item) for item in value)
+            return sorted(str(getattr(item, "pk", item)) for item in value)
         return str(value)
 
     state = sorted((name, plain(value)) for name, value in cleaned.items() if name != "sort")
@@ -336,29 +335,30 @@ def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]
         params.extend(base_params)
 
     parts: list[str] = ["SELECT 'total', '', '', count(*) FROM b0"]
+    # Subjects count per area (a top-level subject), or per child of the area chosen; a
+    # course counts once per area however many of its subjects lie there.
     chosen_subject = cleaned.get("subject")
     if chosen_subject is not None and chosen_subject.parent_id is None:
-        subject_key, subject_label, subject_where = "s.slug", "s.name", "AND s.parent_id = %s"
+        area, subject_where = "s.id", "WHERE s.parent_id = %s"
         params.append(chosen_subject.pk)
     else:
-        subject_key = "CASE WHEN s.parent_id IS NULL THEN s.slug ELSE p.slug END"
-        subject_label = "CASE WHEN s.parent_id IS NULL THEN s.name ELSE p.name END"
-        subject_where = ""
+        area, subject_where = "coalesce(s.parent_id, s.id)", ""
     parts.append(
-        f"SELECT 'subject', {subject_key}, {subject_label}, count(DISTINCT b.id) "
-        f"FROM b{base_for['subject']} b CROSS JOIN LATERAL unnest(b.facet_subjects) AS l(id) "
-        "JOIN measures_subject s ON s.id = l.id "
-        "LEFT JOIN measures_subject p ON p.id = s.parent_id "
-        f"WHERE true {subject_where} GROUP BY 2, 3"
+        "SELECT 'subject', a.slug, a.name, x.n FROM ("
+        "SELECT area, count(*) AS n FROM ("
+        f"SELECT DISTINCT b.id, {area} AS area FROM b{base_for['subject']} b "
+        "CROSS JOIN LATERAL unnest(b.facet_subjects) AS l(id) "
+        f"JOIN measures_subject s ON s.id = l.id {subject_where}"
+        ") AS pairs GROUP BY area) AS x JOIN measures_subject a ON a.id = x.area"
     )
-    for name, column, vocabulary in (
+    for name, column, table in (
         ("funding", "facet_funding", "measures_fundingtype"),
         ("target_group", "facet_target_groups", "measures_targetgroup"),
     ):
         parts.append(
             f"SELECT '{name}', v.slug, v.name, count(*) "
             f"FROM b{base_for[name]} b CROSS JOIN LATERAL unnest(b.{column}) AS l(id) "
-            f"JOIN {vocabulary} v ON v.id = l.id GROUP BY 2, 3"
+            f"JOIN {table} v ON v.id = l.id GROUP BY 2, 3"
         )
     parts.append(f"SELECT 'kind', b.kind, b.kind, count(*) FROM b{base_for['kind']} b GROUP BY 2")
     parts.append(
@@ -396,16 +396,22 @@ def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]
         )
     chosen_region = cleaned.get("region")
     if chosen_region is not None and chosen_region.kind != Region.Kind.COUNTRY:
+        # The districts of the chosen region's state.
         parts.append(
-            f"SELECT 'region', r.key, r.name, count(DISTINCT b.id) FROM {region_source} "
-            "WHERE r.key LIKE %s GROUP BY 2, 3"
+            "SELECT 'region', r.key, r.name, x.n FROM ("
+            f"SELECT key, count(*) AS n FROM (SELECT DISTINCT b.id, r.key FROM {region_source} "
+            "WHERE r.key LIKE %s) AS pairs GROUP BY key"
+            ") AS x JOIN network_region r ON r.key = x.key"
         )
         params.append(chosen_region.key[:2] + "%")
     else:
+        # The states (the first two digits of a district's key).
         parts.append(
-            f"SELECT 'region', st.key, st.name, count(DISTINCT b.id) FROM {region_source} "
-            "JOIN network_region st ON st.key = left(r.key, 2) AND st.country = r.country "
-            "GROUP BY 2, 3"
+            "SELECT 'region', st.key, st.name, x.n FROM ("
+            "SELECT state, country, count(*) AS n FROM ("
+            f"SELECT DISTINCT b.id, left(r.key, 2) AS state, r.country FROM {region_source}"
+            ") AS pairs GROUP BY state, country"
+            ") AS x JOIN network_region st ON st.key = x.state AND st.country = x.country"
         )
 
     sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
@@ -543,10 +549,7 @@ def _help_with_few_results(result: CourseSearch) -> None:
                 )
     subject = filterset.form.cleaned_data.get("subject")
     if subject is not None:
-        parent = subject.parent or subject
-        result.nearby_subjects = list(
-            Subject.objects.filter(Q(parent=parent) | Q(pk=parent.pk)).exclude(pk=subject.pk)[:8]
-        )
+        result.nearby_subjects = vocabulary().related_subjects(subject)
     elif query:
         result.nearby_subjects = list(Subject.objects.filter(name__trigram_similar=query.text)[:8])
 
@@ -593,15 +596,17 @@ def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tupl
 
 
 def _chosen_labels(field_, cleaned) -> dict[str, str]:
-    """Value → label of a filter's options: for model choices only the chosen objects (from
-    the validated form, not a walk through every region or provider)."""
-    if isinstance(field_, forms.ModelChoiceField):
-        chosen = [] if cleaned is None else [cleaned]
-        if isinstance(field_, forms.ModelMultipleChoiceField):
-            chosen = list(cleaned or [])
-        key = field_.to_field_name or "pk"
-        return {str(getattr(item, key)): str(item) for item in chosen}
+    """Value → label of a filter's options: for vocabularies and providers only the chosen
+    entries (from the validated form, not a walk through every region or provider)."""
+    if isinstance(field_, VocabularyField | forms.ModelChoiceField):
+        chosen = cleaned if isinstance(cleaned, list) else [] if cleaned is None else [cleaned]
+        return {_value_of(item): str(item) for item in chosen}
     return {str(key): str(label) for key, label in getattr(field_, "choices", []) or []}
+
+
+def _value_of(entry) -> str:
+    """The URL value of a vocabulary entry or provider: its slug, or a region's key."""
+    return str(getattr(entry, "slug", None) or entry.key)
 
 
 __all__ = ["DEFAULT_RADIUS", "course_search"]
@@ -694,8 +699,12 @@ def filter_groups(result: CourseSearch) -> list[FilterGroup]:
         if name in FACETED_MODEL_GROUPS:
             choices = [(option.value, option.label) for option in facets[name].options]
             known = {value for value, _label in choices}
-            queryset = form.fields[name].queryset
-            choices += [(obj.slug, obj.name) for obj in queryset.filter(slug__in=chosen - known)]
+            # Chosen options the facets do not list (none found): from the validated form.
+            choices += [
+                (obj.slug, obj.name)
+                for obj in form.cleaned_data.get(name) or []
+                if obj.slug in chosen - known
+            ]
         else:
             choices = [(str(value), str(label)) for value, label in form.fields[name].choices]
         groups.append(

@@ -12,18 +12,16 @@ from datetime import time
 import django_filters
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import (
-    CertificateKind,
     Course,
     CourseDate,
-    FundingType,
-    Subject,
-    TargetGroup,
 )
 from measures.models.dates import WEEKDAYS
+from measures.vocabulary import vocabulary
 from network.models import Organisation, Region
 
 RADIUS_CHOICES = [5, 10, 25, 50, 100]
@@ -68,21 +66,52 @@ def _is_empty(value) -> bool:
     return value in (None, "", [], (), False)
 
 
-class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("to_field_name", "slug")
-        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
-        super().__init__(*args, **kwargs)
+class VocabularyField(forms.Field):
+    """One entry (or several) of a search vocabulary, by slug or key, checked in memory
+    against ``measures.vocabulary`` instead of one query per parameter."""
+
+    default_error_messages = {
+        "invalid_choice": _("„%(value)s“ ist keine der angebotenen Möglichkeiten."),
+    }
+
+    def __init__(self, *, entries: str, multiple: bool = False, empty_label=None, **kwargs):
+        self.entries, self.multiple, self.empty_label = entries, multiple, empty_label
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple if multiple else forms.Select)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        known = getattr(vocabulary(), self.entries)
+        values = [item for item in (value or []) if item] if self.multiple else [value]
+        if not self.multiple and value in self.empty_values:
+            return None
+        found = []
+        for item in values:
+            entry = known.get(str(item))
+            if entry is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:40]},
+                )
+            found.append(entry)
+        return found if self.multiple else found[0]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+class VocabularyFilter(django_filters.Filter):
+    field_class = VocabularyField
 
 
 class CourseFilter(django_filters.FilterSet):
     """Validates the search parameters and applies them; see ``measures.selectors``."""
 
     q = django_filters.CharFilter(label=_("Suchbegriff"), method="filter_nothing", max_length=200)
-    region = django_filters.ModelChoiceFilter(
+    region = VocabularyFilter(
         label=_("Region"),
-        queryset=Region.objects.filter(kind__in=["state", "government_region", "district"]),
-        to_field_name="key",
+        entries="regions",
         method="filter_region",
         empty_label=_("alle Regionen"),
     )
@@ -134,21 +163,17 @@ class CourseFilter(django_filters.FilterSet):
     free = django_filters.BooleanFilter(
         label=_("nur kostenfreie Angebote"), method="filter_free", widget=forms.CheckboxInput
     )
-    funding = SlugMultipleChoiceFilter(
-        label=_("Förderung"), queryset=FundingType.objects.all(), method="filter_funding"
+    funding = VocabularyFilter(
+        label=_("Förderung"), entries="funding", multiple=True, method="filter_funding"
     )
-    certificate = SlugMultipleChoiceFilter(
-        label=_("Abschluss"), queryset=CertificateKind.objects.all(), method="filter_certificate"
+    certificate = VocabularyFilter(
+        label=_("Abschluss"), entries="certificates", multiple=True, method="filter_certificate"
     )
-    target_group = SlugMultipleChoiceFilter(
-        label=_("Zielgruppe"), queryset=TargetGroup.objects.all(), method="filter_target_group"
+    target_group = VocabularyFilter(
+        label=_("Zielgruppe"), entries="target_groups", multiple=True, method="filter_target_group"
     )
-    subject = django_filters.ModelChoiceFilter(
-        label=_("Thema"),
-        queryset=Subject.objects.all(),
-        to_field_name="slug",
-        method="filter_subject",
-        empty_label=_("alle Themen"),
+    subject = VocabularyFilter(
+        label=_("Thema"), entries="subjects", method="filter_subject", empty_label=_("alle Themen")
     )
     language = django_filters.MultipleChoiceFilter(
         label=_("Unterrichtssprache"),
@@ -334,13 +359,13 @@ class CourseFilter(django_filters.FilterSet):
         return queryset.filter(facet_funding__overlap=[item.pk for item in value])
 
     def filter_certificate(self, queryset, name, value):
-        return queryset.filter(certificate_kind__in=value)
+        return queryset.filter(certificate_kind__in=[item.pk for item in value])
 
     def filter_target_group(self, queryset, name, value):
         return queryset.filter(facet_target_groups__overlap=[item.pk for item in value])
 
     def filter_subject(self, queryset, name, value):
-        return queryset.filter(facet_subjects__overlap=list(value.descendant_ids()))
+        return queryset.filter(facet_subjects__overlap=vocabulary().descendant_ids(value))
 
     def filter_language(self, queryset, name, value):
         return queryset.filter(language__in=value)

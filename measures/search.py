@@ -9,12 +9,12 @@ lower case, umlauts as digraphs, ß as ss, accents removed) and stemmed with Pos
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -93,8 +93,16 @@ def _phrase(phrase_words: list[str]) -> str:
     return "(" + " <-> ".join(phrase_words) + ")"
 
 
+_synonyms: tuple[int, dict] | None = None  # (generation, table)
+
+
 def active_synonyms() -> dict[str, list[list[str]]]:
-    """Folded term words → folded alternatives, from the admin-editable table."""
+    """Folded term words → folded alternatives, from the admin-editable table (read once per
+    reference generation: saving a synonym starts a new one)."""
+    global _synonyms  # noqa: PLW0603 - a per-process memo keyed by the generation
+    current = reference_generation()
+    if _synonyms is not None and _synonyms[0] == current:
+        return _synonyms[1]
     table: dict[str, list[list[str]]] = {}
     for synonym in Synonym.objects.filter(is_active=True).only("term", "alternatives"):
         term = " ".join(words(synonym.term))
@@ -102,6 +110,7 @@ def active_synonyms() -> dict[str, list[list[str]]]:
             continue
         alternatives = [words(alt) for alt in synonym.alternative_list()]
         table.setdefault(term, []).extend(alt for alt in alternatives if alt)
+    _synonyms = (current, table)
     return table
 
 
@@ -145,19 +154,65 @@ UPDATE measures_course AS c SET search_vector =
 """
 
 
-GENERATION_KEY = "search-generation"
+# The search generation: a number that changes whenever data the search keeps in caches
+# changes (courses, their dates and links, vocabularies, synonyms, menus); the reference
+# generation changes only with the vocabularies, synonyms and menus, which a process keeps in
+# memory. Both are database sequences, so every worker process sees a change; a process
+# remembers them for a second.
+GENERATION_SEQUENCE = "measures_search_generation"
+REFERENCE_SEQUENCE = "measures_reference_generation"
+GENERATION_MEMO_SECONDS = 1.0
+_generation_memo: tuple[int, int, float] | None = None  # (search, reference, when read)
+
+
+def _generations() -> tuple[int, int]:
+    global _generation_memo  # noqa: PLW0603 - a per-process memo
+    memo, now = _generation_memo, time.monotonic()
+    if memo is not None and now - memo[2] < GENERATION_MEMO_SECONDS:
+        return memo[0], memo[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT last_value FROM {GENERATION_SEQUENCE}), "  # noqa: S608 - constants
+            f"(SELECT last_value FROM {REFERENCE_SEQUENCE})"
+        )
+        search_value, reference_value = cursor.fetchone()
+    _generation_memo = (search_value, reference_value, now)
+    return search_value, reference_value
 
 
 def generation() -> int:
-    """A number that changes whenever indexed course data changes (cached search results)."""
-    return cache.get_or_set(GENERATION_KEY, 1, None)
+    """The current search generation (one query a second per process at most)."""
+    return _generations()[0]
 
 
-def bump_generation() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+def reference_generation() -> int:
+    """The current reference generation (vocabularies, synonyms, menus)."""
+    return _generations()[1]
+
+
+def bump_generation(*, reference: bool = False) -> None:
+    """Mark every cached search result (with ``reference``, also the vocabularies, synonyms
+    and menus) as old: at once for this process's own reads, and again after the commit, for
+    what other processes cached meanwhile from the data before it."""
+    _next_generation(reference)
+    transaction.on_commit(lambda: _next_generation(reference))
+
+
+# Advance the search generation, and the reference generation too or only read it.
+_NEXT_SQL = {
+    True: f"SELECT nextval('{GENERATION_SEQUENCE}'), nextval('{REFERENCE_SEQUENCE}')",
+    False: (
+        f"SELECT nextval('{GENERATION_SEQUENCE}'), (SELECT last_value FROM {REFERENCE_SEQUENCE})"  # noqa: S608 - constants
+    ),
+}
+
+
+def _next_generation(reference: bool) -> None:
+    global _generation_memo  # noqa: PLW0603 - a per-process memo
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_SQL[reference])
+        search_value, reference_value = cursor.fetchone()
+    _generation_memo = (search_value, reference_value, time.monotonic())
 
 
 def refresh_search_vectors(course_ids=None) -> None:

@@ -25,6 +25,20 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_search_memos():
+    """What a process keeps per search generation (vocabularies, synonyms) must not outlive
+    the rolled-back data of an earlier test: each test starts without it. Within a test the
+    generation is read once and then follows this process's own changes, so query counts do
+    not depend on the one-second memo expiring mid-test."""
+    from measures import search, vocabulary
+
+    search.GENERATION_MEMO_SECONDS = float("inf")
+    search._generation_memo = None
+    search._synonyms = None
+    vocabulary._vocabulary = None
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

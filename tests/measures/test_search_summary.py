@@ -159,3 +159,48 @@ def test_the_first_search_of_the_day_renews_stale_summaries(provider, mainz, mon
     assert titles(result) == ["Mitte", "Sortiert"]
     modes = {facet.name: facet for facet in result.facets}["mode"].options
     assert {option.value: option.count for option in modes} == {"in_person": 2}
+
+
+# The search generation: cached counts and vocabularies follow changes in any process ----------
+
+
+def test_a_change_in_another_process_reaches_the_cached_counts(provider, mainz):
+    from django.db import connection
+
+    make_course(provider, "Erster", dates=[{"venue": mainz}])
+    assert run(provider).count == 1  # counted and cached
+    second = make_course(provider, "Zweiter", dates=[{"venue": mainz}])
+    assert run(provider).count == 2  # this process's own change: at once
+    # Another process hides a course and starts a new generation; this process notices once
+    # its one-second memo of the generation has expired.
+    Course.objects.filter(pk=second.pk).update(status=Course.Status.DRAFT)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('measures_search_generation')")
+    assert run(provider).count == 2  # still the memo: the cached counts
+    search._generation_memo = None  # the second has passed
+    assert run(provider).count == 1
+
+
+def test_new_vocabulary_is_searchable_at_once(provider, mainz):
+    area = Subject.objects.filter(parent__isnull=True).first()
+    run(provider, subject=area.slug)  # the vocabulary is now in memory
+    fresh = Subject.objects.create(name="Imkerei für Einsteiger", slug="imkerei", parent=area)
+    course = make_course(provider, "Bienen halten", subjects=[fresh], dates=[{"venue": mainz}])
+    result = run(provider, subject="imkerei")
+    assert not result.errors and titles(result) == [course.title]
+    assert titles(run(provider, subject=area.slug)) == [course.title]  # the new child counts
+    fresh.slug = "bienen"
+    fresh.save()
+    assert run(provider, subject="imkerei").errors  # unknown now, said so
+
+
+def test_vocabulary_changes_do_not_reload_with_every_course_change(provider, mainz):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run(provider)
+    make_course(provider, "Neu", dates=[{"venue": mainz}])
+    with CaptureQueriesContext(connection) as captured:
+        run(provider, subject=Subject.objects.first().slug)
+    loads = [q for q in captured.captured_queries if q["sql"].startswith('SELECT "measures_fund')]
+    assert not loads

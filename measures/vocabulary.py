@@ -1,0 +1,68 @@
+"""The small vocabularies the course search validates and labels with — regions, subjects,
+funding, target groups, certificates — held in memory per reference generation, so checking a
+search's parameters costs no query (saving any of them starts a new reference generation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from measures import search
+from measures.models import CertificateKind, FundingType, Subject, TargetGroup
+from network.models import Region
+
+SEARCH_REGION_KINDS = (Region.Kind.STATE, Region.Kind.GOVERNMENT_REGION, Region.Kind.DISTRICT)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    regions: dict[str, Region]  # by official key
+    subjects: dict[str, Subject]  # by slug
+    funding: dict[str, FundingType]
+    target_groups: dict[str, TargetGroup]
+    certificates: dict[str, CertificateKind]
+    subject_children: dict[int | None, list[int]] = field(default_factory=dict)
+
+    def descendant_ids(self, subject: Subject) -> list[int]:
+        """The subject's id and the ids of every subject below it."""
+        found, stack = [], [subject.pk]
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.append(pk)
+                stack.extend(self.subject_children.get(pk, []))
+        return sorted(found)
+
+    def related_subjects(self, subject: Subject, *, limit: int = 8) -> list[Subject]:
+        """The subject's area and the area's other subjects."""
+        area = subject.parent_id or subject.pk
+        related = [
+            other
+            for other in self.subjects.values()
+            if (other.pk == area or other.parent_id == area) and other.pk != subject.pk
+        ]
+        return related[:limit]
+
+
+_vocabulary: tuple[int, Vocabulary] | None = None  # (generation, snapshot)
+
+
+def vocabulary() -> Vocabulary:
+    global _vocabulary  # noqa: PLW0603 - a per-process memo keyed by the generation
+    current = search.reference_generation()
+    if _vocabulary is None or _vocabulary[0] != current:
+        subjects = list(Subject.objects.all())
+        children: dict[int | None, list[int]] = {}
+        for subject in subjects:
+            children.setdefault(subject.parent_id, []).append(subject.pk)
+        snapshot = Vocabulary(
+            regions={
+                region.key: region for region in Region.objects.filter(kind__in=SEARCH_REGION_KINDS)
+            },
+            subjects={subject.slug: subject for subject in subjects},
+            funding={item.slug: item for item in FundingType.objects.all()},
+            target_groups={item.slug: item for item in TargetGroup.objects.all()},
+            certificates={item.slug: item for item in CertificateKind.objects.all()},
+            subject_children=children,
+        )
+        _vocabulary = (current, snapshot)
+    return _vocabulary[1]
