@@ -91,7 +91,7 @@ class VocabularyField(forms.Field):
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
-                    params={"value": str(item)[:40]},
+                    params={"value": "".join(ch for ch in str(item) if ch.isprintable())[:40]},
                 )
             found.append(entry)
         return found if self.multiple else found[0]

@@ -520,6 +520,14 @@ def test_bad_parameters_give_a_message_and_results_for_the_rest(
     assert [a.get_text(strip=True) for a in page.select(".cards .card h3 a")] == ["Kurs"]
 
 
+def test_an_unknown_vocabulary_value_is_named_without_control_characters(client):
+    response = client.get("/kurse/", {"subject": "\x00\x01Imkerei\x7f", "funding": "<b>x</b>"})
+    alert = BeautifulSoup(response.content, "lxml").select_one("[role=alert]")
+    text = alert.get_text(" ", strip=True)
+    assert "„Imkerei“" in text and "„<b>x</b>“" in text
+    assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in response.content.decode())
+
+
 def test_oversized_and_garbage_parameters_do_not_fail(client):
     response = client.get("/kurse/", {"q": "x" * 10000, "place": "\x00" * 10, "page": "-1"})
     assert response.status_code == 200
