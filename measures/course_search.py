@@ -30,21 +30,28 @@ from django.db.models import (
 )
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from measures import search
-from measures.filters import DEFAULT_RADIUS, RADIUS_CHOICES, CourseFilter, VocabularyField
+from measures.filters import (
+    DEFAULT_RADIUS,
+    RADIUS_CHOICES,
+    CourseFilter,
+    VocabularyField,
+    is_empty,
+)
 from measures.models import Course, CourseDate, Subject
 from measures.search_geo import distance_km_expression
 from measures.selectors import current_dates, public_courses
 from measures.vocabulary import vocabulary
+from network import listing
+from network.listing import MAX_PAGE  # deeper pages are refused, as in every listing
 from network.models import Region
 from network.places import PlaceLookup, resolve_place
 
 PAGE_SIZE = 20
-MAX_PAGE = 500  # deeper pages are refused: nobody reads them, crawlers should not
 FEW_RESULTS = 3
 
 # Highlight markers that cannot occur in course text; replaced by <mark> after escaping.
@@ -111,13 +118,11 @@ class CourseSearch:
 
 def course_search(*, params: QueryDict) -> CourseSearch:
     search.ensure_current_summaries()
-    params = _bounded(params)
+    params = listing.bounded(params)
     filterset = CourseFilter(params, queryset=public_courses())
     form = filterset.form
     form.is_valid()
-    errors = [
-        f"{form.fields[name].label}: {' '.join(messages)}" for name, messages in form.errors.items()
-    ]
+    errors = listing.form_errors(form)
     cleaned = form.cleaned_data
 
     place_lookup = resolve_place(cleaned.get("place") or "")
@@ -133,7 +138,7 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     ordered = _ordered(courses, sort, query, place_lookup)
     paginator = Paginator(_with_page_data(ordered, query, place_lookup), PAGE_SIZE)
     paginator.count = total  # counted with the facets, in the same statement
-    page = paginator.get_page(_page_number(params.get("page")))
+    page = paginator.get_page(listing.page_number(params.get("page")))
     page.object_list = _decorate(list(page.object_list))
 
     result = CourseSearch(
@@ -149,22 +154,6 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     if result.count < FEW_RESULTS:
         _help_with_few_results(result)
     return result
-
-
-def _bounded(params: QueryDict) -> QueryDict:
-    """At most 20 values per key and 200 characters per value: nothing oversized reaches SQL."""
-    bounded = QueryDict(mutable=True)
-    for key, values in list(params.lists())[:40]:
-        bounded.setlist(key[:40], [value[:200] for value in values[:20]])
-    return bounded
-
-
-def _page_number(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), MAX_PAGE)
 
 
 def _sort(requested: str | None, query, place_lookup) -> str:
@@ -320,7 +309,7 @@ def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]
     base_for: dict[str, int] = {}
     conditions_for: dict[str, list] = {}
     for name in ("", *FACETS):
-        if name and not _active(cleaned.get(name)):
+        if name and is_empty(cleaned.get(name)):
             base_for[name] = 0
             conditions_for[name] = conditions_for[""]  # "" (the search itself) comes first
             continue
@@ -426,12 +415,6 @@ def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]
         else:
             grouped.setdefault(facet_name, []).append((value, label, count))
     return _facet_list(grouped, cleaned), total
-
-
-def _active(value) -> bool:
-    from measures.filters import _is_empty
-
-    return not _is_empty(value)
 
 
 def _dates_sql(conditions) -> tuple[str, list]:
@@ -609,64 +592,14 @@ def _value_of(entry) -> str:
     return str(getattr(entry, "slug", None) or entry.key)
 
 
-__all__ = ["DEFAULT_RADIUS", "course_search"]
-
-
-@dataclass
-class FilterOption:
-    value: str
-    label: str
-    checked: bool
-    count: int | None = None
-
-
-@dataclass
-class FilterGroup:
-    """One fieldset of the filter form: a legend and its options (checkboxes or radios)."""
-
-    name: str
-    legend: str
-    options: list[FilterOption]
-    input_type: str = "checkbox"
-    all_label: str = ""
-
-    @property
-    def nothing_checked(self) -> bool:
-        return not any(option.checked for option in self.options)
-
-    def options_html(self):
-        """The group's inputs, built here rather than by the template engine: a search page
-        has about 150 of them, and this is a third of the page's rendering time."""
-        checked = mark_safe(" checked")  # noqa: S308 - a constant
-        return format_html_join(
-            "",
-            '<div class="option"><input type="{}" id="f-{}-{}" name="{}" value="{}"{}>'
-            '<label for="f-{}-{}">{}{}</label></div>',
-            (
-                (
-                    self.input_type,
-                    self.name,
-                    number,
-                    self.name,
-                    option.value,
-                    checked if option.checked else "",
-                    self.name,
-                    number,
-                    option.label,
-                    ""
-                    if option.count is None
-                    else format_html(' <span class="count">({})</span>', option.count),
-                )
-                for number, option in enumerate(self.options, start=1)
-            ),
-        )
+__all__ = ["DEFAULT_RADIUS", "MAX_PAGE", "course_search"]
 
 
 CHOICE_GROUPS = ("mode", "weekday", "time", "kind", "language", "access")
 FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 
 
-def filter_groups(result: CourseSearch) -> list[FilterGroup]:
+def filter_groups(result: CourseSearch) -> list[listing.FilterGroup]:
     """The filter form's option groups, each option with its facet count where there is one."""
     params = result.params
     facets = {facet.name: facet for facet in result.facets}
@@ -676,15 +609,15 @@ def filter_groups(result: CourseSearch) -> list[FilterGroup]:
     for name in ("subject", "region"):
         chosen = params.get(name, "")
         options = [
-            FilterOption(option.value, option.label, option.value == chosen, option.count)
+            listing.FilterOption(option.value, option.label, option.value == chosen, option.count)
             for option in facets[name].options
         ]
         if chosen and not any(option.checked for option in options) and name not in form.errors:
             value = form.cleaned_data.get(name)
             if value is not None:
-                options.insert(0, FilterOption(chosen, str(value), True, 0))
+                options.insert(0, listing.FilterOption(chosen, str(value), True, 0))
         groups.append(
-            FilterGroup(
+            listing.FilterGroup(
                 name,
                 str(form.fields[name].label),
                 options,
@@ -708,11 +641,11 @@ def filter_groups(result: CourseSearch) -> list[FilterGroup]:
         else:
             choices = [(str(value), str(label)) for value, label in form.fields[name].choices]
         groups.append(
-            FilterGroup(
+            listing.FilterGroup(
                 name,
                 str(form.fields[name].label),
                 [
-                    FilterOption(value, label, value in chosen, counts.get(value, 0))
+                    listing.FilterOption(value, label, value in chosen, counts.get(value, 0))
                     for value, label in choices
                 ],
             )
@@ -721,11 +654,11 @@ def filter_groups(result: CourseSearch) -> list[FilterGroup]:
     for name in ("weekday", "time", "language", "access"):
         chosen = set(params.getlist(name))
         groups.append(
-            FilterGroup(
+            listing.FilterGroup(
                 name,
                 str(form.fields[name].label),
                 [
-                    FilterOption(str(value), str(label), str(value) in chosen)
+                    listing.FilterOption(str(value), str(label), str(value) in chosen)
                     for value, label in form.fields[name].choices
                 ],
             )

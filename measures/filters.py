@@ -60,7 +60,8 @@ SORT_CHOICES = [
 ]
 
 
-def _is_empty(value) -> bool:
+def is_empty(value) -> bool:
+    """Whether a cleaned filter value means "not filtered"."""
     if isinstance(value, QuerySet):
         return value.query.is_empty()
     return value in (None, "", [], (), False)
@@ -249,7 +250,7 @@ class CourseFilter(django_filters.FilterSet):
         self.date_conditions = []
         self._summary_conditions = []
         for name, value in self.form.cleaned_data.items():
-            if name in exclude or _is_empty(value):
+            if name in exclude or is_empty(value):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         if self.place is not None and "place" not in exclude:
@@ -288,12 +289,10 @@ class CourseFilter(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         if value.kind == Region.Kind.COUNTRY:
-            regions = Region.objects.filter(country=value.country)
             condition = Q(venue__region__country=value.country)
         else:
-            regions = Region.objects.filter(key__startswith=value.key)
             condition = Q(venue__region__key__startswith=value.key)
-        keys = ArraySubquery(regions.values("key"))
+        keys = ArraySubquery(Region.objects.within(value).values("key"))
         self._on_dates(condition, summary=Q(facet_regions__overlap=keys))
         return queryset
 

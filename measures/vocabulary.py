@@ -10,8 +10,6 @@ from measures import search
 from measures.models import CertificateKind, FundingType, Subject, TargetGroup
 from network.models import Region
 
-SEARCH_REGION_KINDS = (Region.Kind.STATE, Region.Kind.GOVERNMENT_REGION, Region.Kind.DISTRICT)
-
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -55,9 +53,7 @@ def vocabulary() -> Vocabulary:
         for subject in subjects:
             children.setdefault(subject.parent_id, []).append(subject.pk)
         snapshot = Vocabulary(
-            regions={
-                region.key: region for region in Region.objects.filter(kind__in=SEARCH_REGION_KINDS)
-            },
+            regions={region.key: region for region in Region.objects.searchable()},
             subjects={subject.slug: subject for subject in subjects},
             funding={item.slug: item for item in FundingType.objects.all()},
             target_groups={item.slug: item for item in TargetGroup.objects.all()},

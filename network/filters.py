@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
+from measures.filters import is_empty
 from measures.models import Course, Subject
 from network.models import (
     Certification,
@@ -54,17 +55,6 @@ PARTNER_SORT_CHOICES = [
     ("role", _("Rolle")),
     ("since", _("Mitglied seit")),
 ]
-SEARCHABLE_REGION_KINDS = [
-    Region.Kind.STATE,
-    Region.Kind.GOVERNMENT_REGION,
-    Region.Kind.DISTRICT,
-]
-
-
-def _is_empty(value) -> bool:
-    if isinstance(value, QuerySet):
-        return value.query.is_empty()
-    return value in (None, "", [], (), False)
 
 
 class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
@@ -82,7 +72,7 @@ class ApplyMixin:
 
     def apply(self, queryset, *, exclude=frozenset()):
         for name, value in self.form.cleaned_data.items():
-            if name in exclude or _is_empty(value):
+            if name in exclude or is_empty(value):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -149,7 +139,7 @@ class ProviderFilter(ApplyMixin, django_filters.FilterSet):
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region"),
-        queryset=Region.objects.filter(kind__in=SEARCHABLE_REGION_KINDS),
+        queryset=Region.objects.searchable(),
         to_field_name="key",
         method="filter_region",
         empty_label=_("alle Regionen"),
@@ -281,7 +271,7 @@ class PartnerFilter(ApplyMixin, django_filters.FilterSet):
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region"),
-        queryset=Region.objects.filter(kind__in=[Region.Kind.COUNTRY, *SEARCHABLE_REGION_KINDS]),
+        queryset=Region.objects.filter(kind__in=[Region.Kind.COUNTRY, *Region.SEARCHABLE_KINDS]),
         to_field_name="key",
         method="filter_region",
         empty_label=_("alle Regionen"),

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from django import forms
 from django.db.models import CharField, Count, Model, Value
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 MAX_PAGE = 500
 MAX_KEYS, MAX_VALUES, MAX_KEY_LENGTH, MAX_VALUE_LENGTH = 40, 20, 40, 200
@@ -72,6 +74,33 @@ class FilterGroup:
     @property
     def nothing_checked(self) -> bool:
         return not any(option.checked for option in self.options)
+
+    def options_html(self):
+        """The group's inputs, built here rather than by the template engine: the course
+        search has about 150 of them, and this is a third of its page's rendering time."""
+        checked = mark_safe(" checked")  # noqa: S308 - a constant
+        return format_html_join(
+            "",
+            '<div class="option"><input type="{}" id="f-{}-{}" name="{}" value="{}"{}>'
+            '<label for="f-{}-{}">{}{}</label></div>',
+            (
+                (
+                    self.input_type,
+                    self.name,
+                    number,
+                    self.name,
+                    option.value,
+                    checked if option.checked else "",
+                    self.name,
+                    number,
+                    option.label,
+                    ""
+                    if option.count is None
+                    else format_html(' <span class="count">({})</span>', option.count),
+                )
+                for number, option in enumerate(self.options, start=1)
+            ),
+        )
 
 
 @dataclass

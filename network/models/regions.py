@@ -15,6 +15,10 @@ class RegionQuerySet(models.QuerySet):
     def districts(self) -> "RegionQuerySet":
         return self.filter(kind=Region.Kind.DISTRICT)
 
+    def searchable(self) -> "RegionQuerySet":
+        """The levels the searches filter by."""
+        return self.filter(kind__in=Region.SEARCHABLE_KINDS)
+
 
 class Region(models.Model):
     """An official administrative area, keyed by its official key (Germany: the ARS).
@@ -30,6 +34,9 @@ class Region(models.Model):
         GOVERNMENT_REGION = "government_region", _("Regierungsbezirk")
         DISTRICT = "district", _("Kreis / kreisfreie Stadt")
         MUNICIPALITY = "municipality", _("Gemeinde")
+
+    # The levels the course and provider searches filter by.
+    SEARCHABLE_KINDS = (Kind.STATE, Kind.GOVERNMENT_REGION, Kind.DISTRICT)
 
     key = models.CharField(_("amtlicher Schlüssel"), max_length=12, unique=True)
     name = models.CharField(_("Name"), max_length=200)
