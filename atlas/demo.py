@@ -45,7 +45,7 @@ from measures.models import (
     Subject,
     TargetGroup,
 )
-from measures.search import refresh_search_vectors, refresh_search_words
+from measures.search import bump_generation, refresh_search_vectors, refresh_search_words
 from network.models import (
     Certification,
     Contact,
@@ -857,6 +857,8 @@ def load_demo(*, today: date | None = None) -> dict[str, int]:
         )
     counts = DemoLoader(today or timezone.localdate(), read_files()).run()
     counts["Informationsseiten"] = load_info_pages()
+    # Bulk writes send no signals: every process is to reread networks, vocabularies and menus.
+    bump_generation(reference=True)
     return counts
 
 
@@ -1008,11 +1010,7 @@ def load_info_pages() -> int:
             body=DEMO_IMPRINT, updated_at=timezone.now()
         )
     if missing:
-        from django.core.cache import cache
-
-        from atlas.models import MENU_CACHE_KEY
-
-        cache.delete(MENU_CACHE_KEY)
+        bump_generation(reference=True)  # bulk_create sends no signals: new menus
     return changed
 
 

@@ -1,6 +1,5 @@
 """Site-wide content: information pages edited in admin, and feedback on barriers."""
 
-from django.core.cache import cache
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
@@ -91,19 +90,10 @@ class InfoPage(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        cache.delete(MENU_CACHE_KEY)
-
     def get_absolute_url(self):
         if self.purpose:
             return reverse(f"atlas:{self.purpose}")
         return reverse("atlas:info_page", kwargs={"slug": self.slug})
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        cache.delete(MENU_CACHE_KEY)
-        return result
 
     @property
     def body_html(self):

@@ -22,6 +22,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from measures.search import bump_generation
 from network.models import PostalCode, Region
 
 COUNTRY = "DE"
@@ -71,6 +72,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             region_ids, regions = load_regions(directory)
             postal_codes, without_district = load_postal_codes(directory, region_ids)
+            # Bulk writes send no signals: every process is to reread the regions.
+            bump_generation(reference=True)
         if verbosity >= 1:
             self.stdout.write(
                 f"Referenzdaten geladen: Regionen {regions}, Postleitzahlen {postal_codes}, "
