@@ -9,38 +9,25 @@ SQL queries does not depend on the number of results.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 
+import numpy as np
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchRank
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import (
-    Case,
-    DecimalField,
-    F,
-    Prefetch,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import F, Prefetch
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from measures import search
+from measures import search, search_index
 from measures.filters import (
     DEFAULT_RADIUS,
     RADIUS_CHOICES,
     CourseFilter,
     VocabularyField,
-    is_empty,
 )
 from measures.models import Course, CourseDate, Subject
 from measures.search_geo import distance_km_expression
@@ -48,10 +35,10 @@ from measures.selectors import current_dates, public_courses
 from measures.vocabulary import vocabulary
 from network import listing
 from network.listing import MAX_PAGE  # deeper pages are refused, as in every listing
-from network.models import Region
 from network.places import PlaceLookup, resolve_place
 
 PAGE_SIZE = 20
+RANK_WEIGHTS = [0.1, 0.3, 0.6, 1.0]  # D, C, B, A: title above keywords above summary
 FEW_RESULTS = 3
 
 # Highlight markers that cannot occur in course text; replaced by <mark> after escaping.
@@ -117,7 +104,6 @@ class CourseSearch:
 
 
 def course_search(*, params: QueryDict) -> CourseSearch:
-    search.ensure_current_summaries()
     params = listing.bounded(params)
     filterset = CourseFilter(params, queryset=public_courses())
     form = filterset.form
@@ -133,13 +119,14 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     query = search.parse(cleaned.get("q") or "")
     sort = _sort(cleaned.get("sort"), query, place_lookup)
 
-    facet_list, total = facets_and_total(filterset, query)
-    courses = _text_filtered(filterset.qs, query)
-    ordered = _ordered(courses, sort, query, place_lookup)
-    paginator = Paginator(_with_page_data(ordered, query, place_lookup), PAGE_SIZE)
-    paginator.count = total  # counted with the facets, in the same statement
-    page = paginator.get_page(listing.page_number(params.get("page")))
-    page.object_list = _decorate(list(page.object_list))
+    index = search_index.current_index()
+    text, ranks = _text_matches(index, query, ranked=sort == "relevance")
+    found = index.search(
+        cleaned, place=place_lookup.place, radius_km=filterset.radius_km, text=text
+    )
+    ordered = index.ordered(found.courses(), sort, ranks=ranks, place=place_lookup.place)
+    page = Paginator(ordered, PAGE_SIZE).get_page(listing.page_number(params.get("page")))
+    page.object_list = _page_courses(index.ids[page.object_list].tolist(), query, place_lookup)
 
     result = CourseSearch(
         params=params,
@@ -150,10 +137,33 @@ def course_search(*, params: QueryDict) -> CourseSearch:
         page=page,
         errors=errors,
     )
-    result.facets = facet_list
+    facets = found.facets(
+        chosen_subject=cleaned.get("subject"), chosen_region=cleaned.get("region")
+    )
+    result.facets = _facet_list(facets, cleaned)
     if result.count < FEW_RESULTS:
-        _help_with_few_results(result)
+        _help_with_few_results(result, found, text)
     return result
+
+
+def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
+    """The index positions of the public courses the full text matches, and (for the
+    relevance order) each course's rank; (None, None) without a search term."""
+    search_query = query.search_query()
+    if search_query is None:
+        return None, None
+    matches = Course.objects.public(index.day).filter(search_vector=search_query).order_by()
+    if not ranked:
+        ids = np.fromiter(matches.values_list("pk", flat=True), dtype=np.int64)
+        return index.positions(ids), None
+    rank = SearchRank(F("search_vector"), search_query, weights=RANK_WEIGHTS)
+    rows = list(matches.annotate(rank=rank).values_list("pk", "rank"))
+    ids = np.array([pk for pk, _rank in rows], dtype=np.int64)
+    positions = index.positions(ids)
+    ranks = np.full(index.size, np.nan)
+    known = positions >= 0
+    ranks[positions[known]] = np.array([rank for _pk, rank in rows], dtype=float)[known]
+    return positions, ranks
 
 
 def _sort(requested: str | None, query, place_lookup) -> str:
@@ -170,33 +180,11 @@ def _sort(requested: str | None, query, place_lookup) -> str:
     return "date"
 
 
-def _text_filtered(courses, query: search.ParsedQuery):
-    search_query = query.search_query()
-    if search_query is None:
-        return courses
-    return courses.filter(search_vector=search_query)
-
-
-def _ordered(courses, sort: str, query, place_lookup):
-    if sort == "relevance":
-        rank = SearchRank(F("search_vector"), query.search_query(), weights=[0.1, 0.3, 0.6, 1.0])
-        return courses.annotate(rank=rank).order_by("-rank", "title", "pk")
-    if sort == "distance":
-        distance = distance_km_expression(place_lookup.place)
-        return courses.annotate(distance=distance).order_by(
-            F("distance").asc(nulls_last=True), "title", "pk"
-        )
-    if sort == "price":
-        price = Case(
-            When(price_kind=Course.PriceKind.FREE, then=Value(Decimal(0))),
-            default=F("price"),
-            output_field=DecimalField(),
-        )
-        return courses.annotate(sort_price=price).order_by(
-            F("sort_price").asc(nulls_last=True), "title", "pk"
-        )
-    # ``summary_next_start`` is kept by the database (see Course); its index serves this order.
-    return courses.order_by(F("summary_next_start").asc(nulls_first=True), "title", "pk")
+def _page_courses(ids: list[int], query, place_lookup) -> list[Course]:
+    """The courses of a page, in the order of ``ids``, with what a result shows."""
+    courses = _with_page_data(Course.objects.filter(pk__in=ids), query, place_lookup)
+    by_id = {course.pk: course for course in courses}
+    return _decorate([by_id[pk] for pk in ids if pk in by_id])
 
 
 def _with_page_data(courses, query, place_lookup):
@@ -238,192 +226,7 @@ def _marked(text: str):
 # Facets -------------------------------------------------------------------------------------
 
 
-def _without(filterset: CourseFilter, query, *names: str):
-    """Public courses matching the search except the named filters, and their date conditions."""
-    courses = filterset.apply(public_courses(), exclude=frozenset(names))
-    return _text_filtered(courses, query), list(filterset.date_conditions)
-
-
 FACETS = ("subject", "region", "mode", "funding", "target_group", "kind", "certificate")
-
-
-FACET_CACHE_SECONDS = 600
-
-
-def facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]:
-    """Facets and total, from the cache when the same search ran before in this generation.
-
-    Any change to a course starts a new search generation (``measures.search``): this process
-    sees it at once, every other one within a second, so cached counts are never older.
-    """
-    key = _cache_key(filterset.form.cleaned_data, query)
-    cached = cache.get(key)
-    if cached is None:
-        cached = _facets_and_total(filterset, query)
-        cache.set(key, cached, FACET_CACHE_SECONDS)
-    return cached
-
-
-def _cache_key(cleaned, query) -> str:
-    def plain(value):
-        if isinstance(value, QuerySet):
-            return sorted(str(item.pk) for item in value)
-        if hasattr(value, "pk"):
-            return str(value.pk)
-        if isinstance(value, list | tuple):
-            return sorted(str(getattr(item, "pk", item)) for item in value)
-        return str(value)
-
-    state = sorted((name, plain(value)) for name, value in cleaned.items() if name != "sort")
-    # With the effective text query (synonyms change it at once) and the day.
-    raw = repr((state, query.tsquery(), str(timezone.localdate()), search.generation()))
-    return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
-# What each base of the facet statement selects: the course's own columns and the id arrays
-# the database keeps on it (see Course), so most facets need no join with the link tables.
-BASE_COLUMNS = (
-    "id",
-    "kind",
-    "certificate_kind_id",
-    "facet_subjects",
-    "facet_funding",
-    "facet_target_groups",
-    "facet_modes",
-    "facet_regions",
-)
-
-
-def _facets_and_total(filterset: CourseFilter, query) -> tuple[list[Facet], int]:
-    """The number of results and, per facet, the count per option with every *other* active
-    filter applied — all in one statement.
-
-    Each distinct set of filters is computed once, as a materialised CTE (``b0`` is the search
-    itself; a facet whose own filter is active gets its own base without that filter), and the
-    facets group over those bases. Mode and region count the course's date summary while no
-    other filter concerns the dates; otherwise they count the dates meeting those filters, so
-    that, as everywhere, the filters hold for one and the same date.
-    """
-    cleaned = filterset.form.cleaned_data
-    bases: list[tuple[str, list]] = []  # (sql, params) of each base
-    base_for: dict[str, int] = {}
-    conditions_for: dict[str, list] = {}
-    for name in ("", *FACETS):
-        if name and is_empty(cleaned.get(name)):
-            base_for[name] = 0
-            conditions_for[name] = conditions_for[""]  # "" (the search itself) comes first
-            continue
-        courses, conditions = _without(filterset, query, *([name] if name else []))
-        sql, params = courses.order_by().values(*BASE_COLUMNS).query.sql_with_params()
-        base_for[name] = len(bases)
-        bases.append((sql, list(params)))
-        conditions_for[name] = conditions
-    ctes, params = [], []
-    for index, (sql, base_params) in enumerate(bases):
-        ctes.append(f"b{index} AS MATERIALIZED ({sql})")
-        params.extend(base_params)
-
-    parts: list[str] = ["SELECT 'total', '', '', count(*) FROM b0"]
-    # Subjects count per area (a top-level subject), or per child of the area chosen; a
-    # course counts once per area however many of its subjects lie there.
-    chosen_subject = cleaned.get("subject")
-    if chosen_subject is not None and chosen_subject.parent_id is None:
-        area, subject_where = "s.id", "WHERE s.parent_id = %s"
-        params.append(chosen_subject.pk)
-    else:
-        area, subject_where = "coalesce(s.parent_id, s.id)", ""
-    parts.append(
-        "SELECT 'subject', a.slug, a.name, x.n FROM ("
-        "SELECT area, count(*) AS n FROM ("
-        f"SELECT DISTINCT b.id, {area} AS area FROM b{base_for['subject']} b "
-        "CROSS JOIN LATERAL unnest(b.facet_subjects) AS l(id) "
-        f"JOIN measures_subject s ON s.id = l.id {subject_where}"
-        ") AS pairs GROUP BY area) AS x JOIN measures_subject a ON a.id = x.area"
-    )
-    for name, column, table in (
-        ("funding", "facet_funding", "measures_fundingtype"),
-        ("target_group", "facet_target_groups", "measures_targetgroup"),
-    ):
-        parts.append(
-            f"SELECT '{name}', v.slug, v.name, count(*) "
-            f"FROM b{base_for[name]} b CROSS JOIN LATERAL unnest(b.{column}) AS l(id) "
-            f"JOIN {table} v ON v.id = l.id GROUP BY 2, 3"
-        )
-    parts.append(f"SELECT 'kind', b.kind, b.kind, count(*) FROM b{base_for['kind']} b GROUP BY 2")
-    parts.append(
-        "SELECT 'certificate', v.slug, v.name, count(*) "
-        f"FROM b{base_for['certificate']} b JOIN measures_certificatekind v "
-        "ON v.id = b.certificate_kind_id GROUP BY 2, 3"
-    )
-
-    mode_base = f"b{base_for['mode']}"
-    if conditions_for["mode"]:
-        mode_sql, mode_params = _dates_sql(conditions_for["mode"])
-        parts.append(
-            f"SELECT 'mode', d.mode, d.mode, count(DISTINCT d.course_id) FROM ({mode_sql}) d "
-            f"JOIN {mode_base} b ON b.id = d.course_id GROUP BY 2"
-        )
-        params.extend(mode_params)
-    else:
-        parts.append(
-            f"SELECT 'mode', m.mode, m.mode, count(*) "
-            f"FROM {mode_base} b CROSS JOIN LATERAL unnest(b.facet_modes) AS m(mode) GROUP BY 2"
-        )
-
-    region_base = f"b{base_for['region']}"
-    if conditions_for["region"]:
-        region_sql, region_params = _dates_sql(conditions_for["region"])
-        region_source = (
-            f"({region_sql}) d JOIN {region_base} b ON b.id = d.course_id "
-            "JOIN network_venue v ON v.id = d.venue_id JOIN network_region r ON r.id = v.region_id"
-        )
-        params.extend(region_params)
-    else:
-        region_source = (
-            f"{region_base} b CROSS JOIN LATERAL unnest(b.facet_regions) AS k(key) "
-            "JOIN network_region r ON r.key = k.key"
-        )
-    chosen_region = cleaned.get("region")
-    if chosen_region is not None and chosen_region.kind != Region.Kind.COUNTRY:
-        # The districts of the chosen region's state.
-        parts.append(
-            "SELECT 'region', r.key, r.name, x.n FROM ("
-            f"SELECT key, count(*) AS n FROM (SELECT DISTINCT b.id, r.key FROM {region_source} "
-            "WHERE r.key LIKE %s) AS pairs GROUP BY key"
-            ") AS x JOIN network_region r ON r.key = x.key"
-        )
-        params.append(chosen_region.key[:2] + "%")
-    else:
-        # The states (the first two digits of a district's key).
-        parts.append(
-            "SELECT 'region', st.key, st.name, x.n FROM ("
-            "SELECT state, country, count(*) AS n FROM ("
-            f"SELECT DISTINCT b.id, left(r.key, 2) AS state, r.country FROM {region_source}"
-            ") AS pairs GROUP BY state, country"
-            ") AS x JOIN network_region st ON st.key = x.state AND st.country = x.country"
-        )
-
-    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    total = 0
-    grouped: dict[str, list[tuple[str, str, int]]] = {}
-    for facet_name, value, label, count in rows:
-        if facet_name == "total":
-            total = count
-        else:
-            grouped.setdefault(facet_name, []).append((value, label, count))
-    return _facet_list(grouped, cleaned), total
-
-
-def _dates_sql(conditions) -> tuple[str, list]:
-    """SQL of the current dates meeting the search's date conditions (course, mode, venue)."""
-    dates = CourseDate.objects.current()
-    for condition in conditions:
-        dates = dates.filter(condition)
-    sql, params = dates.order_by().values("course_id", "mode", "venue_id").query.sql_with_params()
-    return sql, list(params)
 
 
 def _facet_list(grouped, cleaned) -> list[Facet]:
@@ -492,9 +295,9 @@ RELAXABLE = (
 )
 
 
-def _help_with_few_results(result: CourseSearch) -> None:
+def _help_with_few_results(result: CourseSearch, found, text) -> None:
     """Similar spellings, which filter to drop (with what it would find), a wider radius, and
-    the subjects nearby. The counts are one query, whatever the number of filters."""
+    the subjects nearby."""
     params, filterset, query = result.params, result.filterset, result.query
     if query:
         result.suggestions = search.suggestions(query.text)
@@ -505,31 +308,27 @@ def _help_with_few_results(result: CourseSearch) -> None:
             continue  # without its only term a search is the whole catalogue: no help
         relaxed = _without_params(params, name, "page", *(["radius"] if name == "place" else []))
         label = _("ohne „%(filter)s“") % {"filter": CourseFilter.base_filters[name].label}
-        if name == "q":
-            courses = filterset.apply(public_courses())
-        else:
-            courses, _conditions = _without(filterset, query, name)
-        variants.append((label, relaxed, courses))
+        variants.append((label, relaxed, found.count({name})))
     others = [name for name in active if name != "q"]
     if query and len(others) > 1:
         only_text = QueryDict(mutable=True)
         only_text["q"] = query.text
-        courses, _conditions = _without(filterset, query, *others)
-        variants.append((_("nur mit dem Suchbegriff, ohne Filter"), only_text, courses))
+        count = found.count(set(others) | {"place"})
+        variants.append((_("nur mit dem Suchbegriff, ohne Filter"), only_text, count))
     wider = [radius for radius in RADIUS_CHOICES if radius > filterset.radius_km]
-    if result.place_lookup.place is not None and wider:
+    place = result.place_lookup.place
+    if place is not None and wider:
         radius = wider[min(1, len(wider) - 1)]
         widened = _without_params(params, "page")
         widened["radius"] = str(radius)
-        courses = _text_filtered(filterset.apply(public_courses(), radius_km=radius), query)
-        variants.append((_("im Umkreis von %(radius)s km") % {"radius": radius}, widened, courses))
-    if variants:
-        counts = _count_all([courses.order_by().values("pk") for _l, _p, courses in variants])
-        for (label, relaxed, _courses), count in zip(variants, counts, strict=True):
-            if count:
-                result.relaxations.append(
-                    Relaxation(label=label, url="?" + relaxed.urlencode(), count=count)
-                )
+        cleaned = filterset.form.cleaned_data
+        count = found.index.search(cleaned, place=place, radius_km=radius, text=text).count()
+        variants.append((_("im Umkreis von %(radius)s km") % {"radius": radius}, widened, count))
+    for label, relaxed, count in variants:
+        if count:
+            result.relaxations.append(
+                Relaxation(label=label, url="?" + relaxed.urlencode(), count=count)
+            )
     subject = filterset.form.cleaned_data.get("subject")
     if subject is not None:
         result.nearby_subjects = vocabulary().related_subjects(subject)
@@ -542,19 +341,6 @@ def _without_params(params: QueryDict, *names: str) -> QueryDict:
     for name in names:
         remaining.pop(name, None)
     return remaining
-
-
-def _count_all(querysets) -> list[int]:
-    """Count several querysets in one round trip."""
-    parts, values = [], []
-    for queryset in querysets:
-        sql, query_params = queryset.query.sql_with_params()
-        # The SQL is Django's own compilation; the values stay parameters.
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS matching)")  # noqa: S608
-        values.extend(query_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), values)
-        return list(cursor.fetchone())
 
 
 def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tuple[str, str, str]]:

@@ -371,20 +371,24 @@ def test_a_course_leaves_the_search_when_its_last_date_passes(provider, mainz):
     assert titles(result) == [] and result.count == 0
 
 
-def test_facet_counts_are_cached_until_course_data_changes(provider, mainz):
+def test_the_index_is_built_once_per_generation_and_anew_after_a_change(provider, mainz):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    def index_reads(captured):
+        return [q for q in captured.captured_queries if "string_agg(int8send" in q["sql"]]
 
     make_course(provider, "Erster Kurs", dates=[{"venue": mainz}])
     with CaptureQueriesContext(connection) as first:
         assert run(provider).count == 1
     with CaptureQueriesContext(connection) as second:
-        assert run(provider).count == 1
-    facet_sql = [q["sql"] for q in first.captured_queries if q["sql"].startswith("WITH")]
-    assert len(facet_sql) == 1
-    assert not [q for q in second.captured_queries if q["sql"].startswith("WITH")]
-    make_course(provider, "Zweiter Kurs", dates=[{"venue": mainz}])  # refreshes the index
-    assert run(provider).count == 2
+        assert run(provider, q="Kurs").count == 1
+    assert len(index_reads(first)) == 3  # courses, their links, their dates
+    assert not index_reads(second)
+    make_course(provider, "Zweiter Kurs", dates=[{"venue": mainz}])  # a new generation
+    with CaptureQueriesContext(connection) as third:
+        assert run(provider).count == 2
+    assert len(index_reads(third)) == 3
 
 
 # Facets --------------------------------------------------------------------------------------

@@ -1,0 +1,272 @@
+"""The in-memory search index finds exactly what the filters find in SQL, and its facet counts
+are what choosing the option finds (``measures.search_index`` against ``measures.filters``)."""
+
+import random
+from datetime import time, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.http import QueryDict
+
+from measures import search, search_index
+from measures.course_search import FACETS, course_search
+from measures.filters import CourseFilter
+from measures.models import (
+    CertificateKind,
+    Course,
+    CourseDate,
+    FundingType,
+    Subject,
+    TargetGroup,
+)
+from measures.selectors import public_courses
+from network.models import Region
+from network.places import resolve_place
+from tests.factories import make_course, make_provider, make_venue, today
+
+pytestmark = pytest.mark.django_db
+
+
+def query_dict(params: dict) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, value in params.items():
+        query.setlist(key, [str(item) for item in value] if isinstance(value, list) else [value])
+    return query
+
+
+def index_ids(params: dict) -> set[int]:
+    """The courses the search finds through the index, all pages."""
+    query = query_dict(params)
+    filterset = CourseFilter(query, queryset=public_courses())
+    assert filterset.form.is_valid(), filterset.form.errors
+    cleaned = filterset.form.cleaned_data
+    place = resolve_place(cleaned.get("place") or "").place
+    index = search_index.current_index()
+    parsed = search.parse(cleaned.get("q") or "")
+    text = None
+    if parsed:
+        matches = Course.objects.public().filter(search_vector=parsed.search_query())
+        text = index.positions(list(matches.values_list("pk", flat=True)))
+    found = index.search(cleaned, place=place, radius_km=filterset.radius_km, text=text)
+    return set(index.ids[found.courses()].tolist())
+
+
+def sql_ids(params: dict) -> set[int]:
+    """The same search in SQL: the filter set's own queryset (``measures.filters``)."""
+    filterset = CourseFilter(query_dict(params), queryset=public_courses())
+    assert filterset.form.is_valid(), filterset.form.errors
+    cleaned = filterset.form.cleaned_data
+    filterset.place = resolve_place(cleaned.get("place") or "").place
+    courses = filterset.qs
+    parsed = search.parse(cleaned.get("q") or "")
+    if parsed:
+        courses = courses.filter(search_vector=parsed.search_query())
+    return set(courses.values_list("pk", flat=True))
+
+
+@pytest.fixture
+def catalogue():
+    """The demo data, 150 synthetic courses, and courses at the edges of each date filter."""
+    call_command("generate_synthetic", courses=150, dates_per_course=3, stdout=StringIO())
+    provider = make_provider("Randfälle gGmbH")
+    step_free = make_venue(provider, "55116", step_free_access=True, hearing_loop=True)
+    plain = make_venue(provider, "55411", accessible_toilet=True)
+    soon = today() + timedelta(days=3)
+    edges = [
+        ("Preis am Termin", {"price": Decimal("90")}, {"price": Decimal("40"), "venue": plain}),
+        ("Termin kostenlos", {"price": Decimal("90")}, {"price": Decimal("0"), "venue": plain}),
+        ("Kurs kostenlos", {"price_kind": "free", "price": None}, {"venue": step_free}),
+        ("Kurs 0 Euro", {"price": Decimal("0")}, {"venue": step_free}),
+        ("Ohne Preis", {"price": None}, {"venue": plain}),
+        ("Einstieg jederzeit", {}, {"rolling_start": True, "start_date": None, "venue": plain}),
+        ("Ohne Uhrzeit", {}, {"start_time": None, "venue": plain}),
+        ("Mittags", {}, {"start_time": time(12, 0), "venue": plain}),
+        ("Kurz vor fünf", {}, {"start_time": time(16, 59), "venue": plain}),
+        ("Um fünf", {"childcare": True}, {"start_time": time(17, 0), "weekdays": [5]}),
+        ("Sonntags", {"easy_language": True}, {"weekdays": [6], "venue": step_free}),
+        ("Heute", {}, {"start_date": today(), "end_date": None, "venue": plain}),
+        (
+            "Läuft noch",
+            {},
+            {"start_date": today() - timedelta(days=9), "end_date": soon, "venue": plain},
+        ),
+    ]
+    for title, fields, date in edges:
+        date = {"start_date": soon, "start_time": time(9, 0), **date}
+        make_course(provider, title, dates=[date, {"mode": "online", "start_date": soon}], **fields)
+    make_course(
+        provider,
+        "Abgesagt in Mainz",
+        dates=[
+            {"venue": step_free, "booking_status": CourseDate.BookingStatus.CANCELLED},
+            {"mode": "online", "start_date": soon},
+        ],
+    )
+    return provider
+
+
+def choices():
+    """Values for every filter, from the data."""
+    return {
+        "q": ["Englisch", "Pflege", "Kurs", "Deutsch B1", "Computer"],
+        "region": ["07", "09", "11", "07339", "05315"],
+        "place": ["55116", "10115", "80331"],
+        "radius": ["5", "25", "100"],
+        "date_from": [str(today() + timedelta(days=days)) for days in (0, 3, 60)],
+        "date_to": [str(today() + timedelta(days=days)) for days in (3, 30, 200)],
+        "rolling": ["true"],
+        "weekday": [["0"], ["5", "6"], ["2", "4"]],
+        "time": [["morning"], ["afternoon"], ["evening"], ["weekend"], ["morning", "evening"]],
+        "mode": [["in_person"], ["online"], ["blended", "online"]],
+        "max_price": ["0", "40", "90", "200"],
+        "free": ["true"],
+        "funding": [[slug] for slug in FundingType.objects.values_list("slug", flat=True)[:4]],
+        "certificate": [
+            [slug] for slug in CertificateKind.objects.values_list("slug", flat=True)[:4]
+        ],
+        "target_group": [
+            [slug] for slug in TargetGroup.objects.values_list("slug", flat=True)[:4]
+        ],
+        "subject": list(Subject.objects.values_list("slug", flat=True)[:10]),
+        "language": [["de"], ["en"], ["de", "en"]],
+        "access": [["step_free"], ["toilet"], ["hearing_loop"], ["childcare"], ["easy_language"]],
+        "kind": [["course"], ["seminar", "retraining"]],
+    }
+
+
+def test_every_filter_alone_finds_what_sql_finds(catalogue):
+    checked = 0
+    for name, values in choices().items():
+        for value in values:
+            params = {name: value}
+            if name == "radius":
+                params["place"] = "55116"
+            assert index_ids(params) == sql_ids(params), params
+            checked += 1
+    assert checked > 60
+    assert index_ids({}) == sql_ids({}) and len(sql_ids({})) > 150
+
+
+def test_combinations_of_filters_find_what_sql_finds(catalogue):
+    pool = choices()
+    rng = random.Random(4)
+    non_empty = 0
+    for _ in range(120):
+        names = rng.sample(sorted(pool), k=rng.randint(2, 5))
+        params = {name: rng.choice(pool[name]) for name in names}
+        if "radius" in params and "place" not in params:
+            params["place"] = "55116"
+        expected = sql_ids(params)
+        assert index_ids(params) == expected, params
+        non_empty += bool(expected)
+    assert non_empty > 30  # the combinations are not all empty
+
+
+def test_the_provider_filter_and_the_edges_of_each_date_filter(catalogue):
+    def found(**params):
+        params["provider"] = catalogue.slug
+        assert index_ids(params) == sql_ids(params), params
+        return {
+            title
+            for title in Course.objects.filter(pk__in=index_ids(params)).values_list(
+                "title", flat=True
+            )
+        }
+
+    assert "Abgesagt in Mainz" in found()  # its online date is current
+    assert "Abgesagt in Mainz" not in found(access=["step_free"])  # the Mainz date is cancelled
+    assert found(max_price="40") >= {"Preis am Termin", "Termin kostenlos", "Kurs kostenlos"}
+    assert "Ohne Preis" not in found(max_price="1000")
+    assert found(free="true") == {"Termin kostenlos", "Kurs kostenlos", "Kurs 0 Euro"}
+    assert found(rolling="true") == {"Einstieg jederzeit"}
+    assert "Mittags" in found(time=["afternoon"]) and "Mittags" not in found(time=["morning"])
+    assert "Kurz vor fünf" not in found(time=["evening"], mode=["in_person"])
+    assert "Kurz vor fünf" in found(time=["evening"])  # its online date starts at 18:00
+    assert "Um fünf" in found(time=["evening"]) and "Um fünf" in found(time=["weekend"])
+    assert "Ohne Uhrzeit" not in found(time=["morning"], mode=["in_person"])
+    assert "Heute" in found(date_to=str(today()))
+    assert "Läuft noch" not in found(date_from=str(today()), mode=["in_person"])
+
+
+def test_each_facet_count_is_what_choosing_the_option_finds(catalogue):
+    searches = [
+        {},
+        {"q": "Kurs"},
+        {"mode": ["online"], "time": ["evening"]},
+        {"region": "07", "mode": ["in_person"]},
+        {"subject": Subject.objects.filter(parent__isnull=True).first().slug, "free": "true"},
+        {"place": "55116", "radius": "100", "kind": ["course"]},
+    ]
+    checked = 0
+    for params in searches:
+        result = course_search(params=query_dict(params))
+        assert result.count == len(sql_ids(params)), params
+        for facet in result.facets:
+            assert facet.name in FACETS
+            for option in facet.options:
+                chosen = {**params, facet.name: option.value if not facet.multiple else [option.value]}
+                assert option.count == len(sql_ids(chosen)), (params, facet.name, option.value)
+                checked += 1
+    assert checked > 100
+
+
+def test_the_orders_match_sql(catalogue):
+    from django.db.models import F
+
+    for params, order in (
+        ({"sort": "price"}, [F("price_key").asc(nulls_last=True), "title", "pk"]),
+        ({"sort": "date"}, [F("summary_next_start").asc(nulls_first=True), "title", "pk"]),
+        ({"sort": "price", "page": "2"}, None),
+    ):
+        if order is None:  # the second page continues the first
+            first = course_search(params=query_dict({"sort": "price"})).page.object_list
+            second = course_search(params=query_dict(params)).page.object_list
+            expected = list(
+                public_courses()
+                .annotate(price_key=search_index_price_key())
+                .order_by(F("price_key").asc(nulls_last=True), "title", "pk")
+                .values_list("pk", flat=True)[: len(first) + len(second)]
+            )
+            assert [course.pk for course in first + second] == expected
+            continue
+        shown = [course.pk for course in course_search(params=query_dict(params)).page.object_list]
+        ids = list(
+            public_courses()
+            .annotate(
+                price_key=search_index_price_key(),
+            )
+            .order_by(*order)
+            .values_list("pk", flat=True)[: len(shown)]
+        )
+        assert shown == ids, params
+
+
+def search_index_price_key():
+    from django.db.models import Case, DecimalField, F, Value, When
+
+    return Case(
+        When(price_kind=Course.PriceKind.FREE, then=Value(Decimal(0))),
+        default=F("price"),
+        output_field=DecimalField(),
+    )
+
+
+def test_distance_order_is_nearest_venue_first(catalogue):
+    result = course_search(params=query_dict({"place": "55116", "radius": "100"}))
+    distances = [course.distance for course in result.page.object_list]
+    assert distances == sorted(distances) and distances[0] < 1
+
+
+def test_states_and_districts_in_the_region_facet(catalogue):
+    states = {
+        option.value for option in _facet(course_search(params=query_dict({})), "region").options
+    }
+    assert states and all(Region.objects.get(key=key).kind == "state" for key in states)
+    districts = _facet(course_search(params=query_dict({"region": "07"})), "region").options
+    assert districts and all(option.value.startswith("07") for option in districts)
+
+
+def _facet(result, name):
+    return next(facet for facet in result.facets if facet.name == name)
