@@ -16,6 +16,7 @@ import numpy as np
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F, Prefetch
 from django.http import QueryDict
 from django.utils.html import escape
@@ -153,16 +154,22 @@ def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     if search_query is None:
         return None, None
     matches = Course.objects.public(index.day).filter(search_vector=search_query).order_by()
+    if ranked:
+        rank = SearchRank(F("search_vector"), search_query, weights=RANK_WEIGHTS)
+        matches = matches.annotate(rank=rank).values_list("pk", "rank")
+    else:
+        matches = matches.values_list("pk")
+    # Read as plain rows: thousands of matches, no model or converter per row.
+    sql, sql_params = matches.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        rows = cursor.fetchall()
+    positions = index.positions(np.array([row[0] for row in rows], dtype=np.int64))
     if not ranked:
-        ids = np.fromiter(matches.values_list("pk", flat=True), dtype=np.int64)
-        return index.positions(ids), None
-    rank = SearchRank(F("search_vector"), search_query, weights=RANK_WEIGHTS)
-    rows = list(matches.annotate(rank=rank).values_list("pk", "rank"))
-    ids = np.array([pk for pk, _rank in rows], dtype=np.int64)
-    positions = index.positions(ids)
+        return positions, None
     ranks = np.full(index.size, np.nan)
     known = positions >= 0
-    ranks[positions[known]] = np.array([rank for _pk, rank in rows], dtype=float)[known]
+    ranks[positions[known]] = np.array([row[1] for row in rows], dtype=float)[known]
     return positions, ranks
 
 
@@ -187,16 +194,27 @@ def _page_courses(ids: list[int], query, place_lookup) -> list[Course]:
     return _decorate([by_id[pk] for pk in ids if pk in by_id])
 
 
-def _with_page_data(courses, query, place_lookup):
-    """What a result shows: provider, current dates, distance and highlighted snippets.
+# The columns a result shows (``_search_result.html``): no long texts, no search vector.
+RESULT_FIELDS = ("slug", "title", "summary", "price", "price_kind", "provider__name")
+RESULT_DATE_FIELDS = (
+    "course_id",
+    "rolling_start",
+    "start_date",
+    "start_time",
+    "mode",
+    "venue__city",
+)
 
-    Annotations in the select list are computed only for the rows of the page (PostgreSQL
-    evaluates costly output expressions after the sort and limit).
-    """
-    courses = courses.select_related("provider").prefetch_related(
-        Prefetch("dates", queryset=current_dates(), to_attr="current_dates")
+
+def _with_page_data(courses, query, place_lookup):
+    """What a result shows: provider, current dates, distance and highlighted snippets."""
+    dates = current_dates().only(*RESULT_DATE_FIELDS)
+    courses = (
+        courses.select_related("provider")
+        .only(*RESULT_FIELDS)
+        .prefetch_related(Prefetch("dates", queryset=dates, to_attr="current_dates"))
     )
-    if place_lookup.place is not None and "distance" not in courses.query.annotations:
+    if place_lookup.place is not None:
         distance = distance_km_expression(place_lookup.place)
         courses = courses.annotate(distance=distance)
     search_query = query.search_query()

@@ -193,6 +193,10 @@ class SearchIndex:
             self.title_rank,
         ) = (column[in_date_order] for column in columns[:-1])
         self.size = len(self.ids)
+        # Certificates as dense codes (0: none) for counting.
+        self.certificate_ids = np.unique(self.certificate[self.certificate > 0])
+        self.certificate_code = np.searchsorted(self.certificate_ids, self.certificate) + 1
+        self.certificate_code[self.certificate == 0] = 0
         self._id_order = np.argsort(self.ids)
         self._sorted_ids = self.ids[self._id_order]
         # The price order: free courses cost 0, courses without a price come last.
@@ -245,12 +249,13 @@ class SearchIndex:
             setattr(self, name, getattr(self, name)[order])
         # Where each course's dates start (for "any of its dates" per course).
         self._dated, self._date_starts = np.unique(self.date_course, return_index=True)
+        self.mode_runs = _Runs.of(self.date_course, self.mode, np.arange(len(self.mode)))
 
     def any_date(self, dates: np.ndarray) -> np.ndarray:
         """Courses with at least one of the given dates (a mask over all current dates)."""
         found = np.zeros(self.size, dtype=bool)
         if len(self._dated):
-            found[self._dated] = np.logical_or.reduceat(dates, self._date_starts)
+            found[self._dated] = _any_per_run(dates, self._date_starts)
         return found
 
     def positions(self, course_ids: np.ndarray) -> np.ndarray:
@@ -304,9 +309,9 @@ class SearchIndex:
             [rank.get((c, k), len(rank)) for k, c, _n in self.venue_region], np.int32
         )
 
-    def region_groups(self, state_prefix: str | None) -> tuple[list, np.ndarray]:
-        """The region facet's options as (key, name) and each venue slot's option number
-        (-1: none): the states, or the districts of the state with this key."""
+    def region_groups(self, state_prefix: str | None) -> tuple[list, _Runs]:
+        """The region facet's options as (key, name) and the dates at venues in them, by
+        course and option: the states, or the districts of the state with this key."""
         if state_prefix not in self._region_groups:
             groups: dict[str, tuple[str, list[int]]] = {}
             states = {
@@ -326,7 +331,9 @@ class SearchIndex:
             for number, (_name, slots) in enumerate(groups.values()):
                 group_of[slots] = number
             labels = [(key, name) for key, (name, _slots) in groups.items()]
-            self._region_groups[state_prefix] = (labels, group_of)
+            group = group_of[self.date_venue]
+            runs = _Runs.of(self.date_course, group, np.flatnonzero(group >= 0))
+            self._region_groups[state_prefix] = (labels, runs)
         return self._region_groups[state_prefix]
 
     # One search -----------------------------------------------------------------------------
@@ -382,6 +389,14 @@ class SearchIndex:
         else:
             return positions  # the index is in date order
         return positions[np.lexsort((self.title_rank[positions], key))]
+
+
+def _any_per_run(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Whether each run (from its start to the next one's) holds a true value: a running
+    count read at the run boundaries (faster in NumPy than ``logical_or.reduceat``)."""
+    running = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum(values, dtype=np.int32, out=running[1:])
+    return running[np.append(starts[1:], len(values))] > running[starts]
 
 
 def _mask(size: int, positions) -> np.ndarray:
@@ -485,12 +500,11 @@ class Search:
             (KINDS[i - 1], KINDS[i - 1], int(n)) for i, n in enumerate(kinds) if n and i
         ]
         certificates = {item.pk: item for item in words.certificates.values()}
-        chosen = index.certificate[courses("certificate")]
-        values, counts = np.unique(chosen[chosen > 0], return_counts=True)
+        counts = np.bincount(index.certificate_code[courses("certificate")])
         facets["certificate"] = [
             (certificates[pk].slug, certificates[pk].name, int(n))
-            for pk, n in zip(values.tolist(), counts, strict=True)
-            if pk in certificates
+            for pk, n in zip(index.certificate_ids.tolist(), counts[1:].tolist(), strict=False)
+            if n and pk in certificates
         ]
         facets["mode"] = self._mode_facet()
         facets["region"] = self._region_facet(chosen_region)
@@ -498,41 +512,43 @@ class Search:
 
     def _mode_facet(self) -> list:
         """Courses with a matching date of each mode (a course counts once per mode)."""
-        index = self.index
-        dates = self.dates({"mode"})
-        course, bits = index.date_course[dates], (1 << index.mode[dates]).astype(np.uint8)
-        if not len(course):
-            return []
-        # Dates are grouped by course: one OR of the mode bits per course.
-        starts = np.flatnonzero(np.r_[True, course[1:] != course[:-1]])
-        per_course = np.bitwise_or.reduceat(bits, starts)
-        return [
-            (mode, mode, int(n))
-            for number, mode in enumerate(MODES, start=1)
-            if (n := np.count_nonzero(per_course & (1 << number)))
-        ]
+        counts = self.index.mode_runs.counts(self.dates({"mode"}), len(MODES) + 1)
+        return [(mode, mode, int(counts[n])) for n, mode in enumerate(MODES, 1) if counts[n]]
 
     def _region_facet(self, chosen) -> list:
         """States, or with a region chosen the districts of its state: courses with a matching
-        date at a venue there."""
-        index = self.index
-        prefix = (
-            chosen.key[:2] if chosen is not None and chosen.kind != Region.Kind.COUNTRY else None
-        )
-        labels, group_of = index.region_groups(prefix)
-        if not labels:
-            return []
-        dates = self.dates({"region"})
-        group, course = group_of[index.date_venue[dates]], index.date_course[dates]
-        placed = group >= 0
-        group, course = group[placed], course[placed]
-        if not len(group):
-            return []
-        # Dates are sorted by course and then by region: a course's dates in one group are
-        # neighbours, so each (course, group) is counted once.
-        first = np.r_[True, (course[1:] != course[:-1]) | (group[1:] != group[:-1])]
-        counts = np.bincount(group[first], minlength=len(labels))
+        date at a venue there (a course counts once per region)."""
+        region = chosen is not None and chosen.kind != Region.Kind.COUNTRY
+        labels, runs = self.index.region_groups(chosen.key[:2] if region else None)
+        counts = runs.counts(self.dates({"region"}), len(labels))
         return [(key, name, int(counts[n])) for n, (key, name) in enumerate(labels) if counts[n]]
+
+
+@dataclass
+class _Runs:
+    """Dates in runs of one course and one option (a mode, a region), so that a course
+    counts once per option however many of its dates match."""
+
+    dates: np.ndarray  # the dates taking part, run by run
+    starts: np.ndarray  # where each run starts
+    options: np.ndarray  # each run's option number
+
+    @classmethod
+    def of(cls, courses: np.ndarray, options: np.ndarray, dates: np.ndarray) -> _Runs:
+        order = np.lexsort((options[dates], courses[dates]))
+        dates = dates[order]
+        course, option = courses[dates], options[dates]
+        new = np.ones(len(dates), dtype=bool)
+        new[1:] = (course[1:] != course[:-1]) | (option[1:] != option[:-1])
+        starts = np.flatnonzero(new)
+        return cls(dates, starts, option[starts])
+
+    def counts(self, chosen: np.ndarray, size: int) -> np.ndarray:
+        """Per option, the runs with at least one chosen date."""
+        if not len(self.starts):
+            return np.zeros(size, dtype=np.int64)
+        hit = _any_per_run(chosen[self.dates], self.starts)
+        return np.bincount(self.options[hit], minlength=size)
 
 
 # The filters (see measures.filters for the same in SQL) -----------------------------------
