@@ -148,12 +148,14 @@ def course_search(*, params: QueryDict) -> CourseSearch:
 
 
 def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
-    """The index positions of the public courses the full text matches, and (for the
-    relevance order) each course's rank; (None, None) without a search term."""
+    """The index positions of the public courses the full text matches (-1 for the others),
+    and (for the relevance order) each course's rank; (None, None) without a search term."""
     search_query = query.search_query()
     if search_query is None:
         return None, None
-    matches = Course.objects.public(index.day).filter(search_vector=search_query).order_by()
+    # Every course the text matches: the index holds only the public ones and drops the rest
+    # (cheaper than testing status and dates on each matching row).
+    matches = Course.objects.filter(search_vector=search_query).order_by()
     if ranked:
         rank = SearchRank(F("search_vector"), search_query, weights=RANK_WEIGHTS)
         matches = matches.annotate(rank=rank).values_list("pk", "rank")

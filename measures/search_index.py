@@ -258,6 +258,16 @@ class SearchIndex:
             found[self._dated] = _any_per_run(dates, self._date_starts)
         return found
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays take."""
+        arrays = [value for value in vars(self).values() if isinstance(value, np.ndarray)]
+        for links in [*self.links.values(), self.areas]:
+            arrays += [links.courses, links.entries, links.starts]
+        for runs in [self.mode_runs, *(runs for _labels, runs in self._region_groups.values())]:
+            arrays += [runs.dates, runs.starts, runs.options]
+        return sum(array.nbytes for array in arrays)
+
     def positions(self, course_ids: np.ndarray) -> np.ndarray:
         """The positions of courses by id; -1 for an id the index does not hold."""
         if not self.size:

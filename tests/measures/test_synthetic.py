@@ -1,5 +1,6 @@
 """The synthetic data set and the benchmark command (run small; the figures are in the README)."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -39,7 +40,12 @@ def test_benchmark_prints_p50_p95_and_queries_per_kind():
     call_command("generate_synthetic", courses=60, stdout=StringIO())
     out = StringIO()
     call_command("benchmark_search", repeat=2, stdout=out)
-    lines = out.getvalue().splitlines()
+    index_line, *lines = out.getvalue().splitlines()
+    assert re.fullmatch(
+        r"index: \d+ public courses, \d+ current dates, built in \d+ ms, \d+ MB", index_line
+    )
+    public = Course.objects.public().count()
+    assert index_line.startswith(f"index: {public} public courses") and public > 60
     assert lines[0].split() == [
         "kind",
         "n",

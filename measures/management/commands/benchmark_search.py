@@ -1,8 +1,9 @@
 """A fixed mix of course searches, timed through the real view (search, facets, template).
 
-Prints, per kind of search, p50/p95 server time with an empty cache ("cold": every count
-computed) and p50/p95 of the same request repeated at once ("warm": facet counts from the
-one-minute cache), and the number of SQL queries. Run it against a data set of the size you
+Prints how long building the in-memory search index takes (``measures.search_index``: once
+per process and search generation) and its size; then, per kind of search, p50/p95 server
+time with an empty cache ("cold") and p50/p95 of the same request repeated at once ("warm"),
+and the number of SQL queries. Run it against a data set of the size you
 care about, with production settings (``DEBUG`` off: cached templates, no query log), e.g.::
 
     manage.py generate_synthetic --courses 100000
@@ -19,6 +20,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from measures import search_index
 from measures.models import FundingType
 from measures.views import course_list
 from network.models import PostalCode, Region
@@ -58,6 +60,14 @@ class Command(BaseCommand):
             "page 50": lambda i: {"page": "50"},
         }
         factory = RequestFactory()
+        search_index.forget()
+        started = time.perf_counter()
+        index = search_index.current_index()
+        self.stdout.write(
+            f"index: {index.size} public courses, {len(index.date_course)} current dates, "
+            f"built in {(time.perf_counter() - started) * 1000:.0f} ms, "
+            f"{index.nbytes / 1e6:.0f} MB"
+        )
         if settings.DEBUG:
             self.stderr.write("DEBUG ist an: Vorlagen werden nicht zwischengespeichert.")
         self.stdout.write(
