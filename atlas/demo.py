@@ -776,7 +776,7 @@ class DemoLoader:
             Course.objects.filter(
                 Q(pk__in=course_ids)
                 & (
-                    Q(search_vector__isnull=True)
+                    Q(search_document__isnull=True)
                     | Q(provider__in=self.touched_organisations)
                     | Q(dates__venue__in=self.touched_venues)
                 )

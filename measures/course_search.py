@@ -30,7 +30,7 @@ from measures.filters import (
     CourseFilter,
     VocabularyField,
 )
-from measures.models import Course, CourseDate, Subject
+from measures.models import Course, CourseDate, SearchDocument, Subject
 from measures.search_geo import distance_km_expression
 from measures.selectors import current_dates, public_courses
 from measures.vocabulary import vocabulary
@@ -154,13 +154,13 @@ def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     if search_query is None:
         return None, None
     # Every course the text matches: the index holds only the public ones and drops the rest
-    # (cheaper than testing status and dates on each matching row).
-    matches = Course.objects.filter(search_vector=search_query).order_by()
+    # (cheaper than reading each matching course's status and dates).
+    matches = SearchDocument.objects.filter(vector=search_query).order_by()
     if ranked:
-        rank = SearchRank(F("search_vector"), search_query, weights=RANK_WEIGHTS)
-        matches = matches.annotate(rank=rank).values_list("pk", "rank")
+        rank = SearchRank(F("vector"), search_query, weights=RANK_WEIGHTS)
+        matches = matches.annotate(rank=rank).values_list("course_id", "rank")
     else:
-        matches = matches.values_list("pk")
+        matches = matches.values_list("course_id")
     # Read as plain rows: thousands of matches, no model or converter per row.
     sql, sql_params = matches.query.sql_with_params()
     with connection.cursor() as cursor:

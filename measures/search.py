@@ -130,9 +130,11 @@ def parse(text: str, synonyms: dict[str, list[list[str]]] | None = None) -> Pars
 
 
 # The document: title (A), keywords and subjects (B), summary (C), description, provider and
-# places (D). Kept in one statement so every writer refreshes it the same way.
+# places (D), in the course's SearchDocument. Kept in one statement so every writer refreshes
+# it the same way.
 _VECTOR_SQL = """
-UPDATE measures_course AS c SET search_vector =
+INSERT INTO measures_searchdocument (course_id, vector)
+SELECT c.id,
     setweight(to_tsvector('german', atlas_fold(c.title)), 'A')
     || setweight(to_tsvector('german', atlas_fold(coalesce((
         SELECT string_agg(t.name, ' ') FROM taggit_taggeditem ti
@@ -151,6 +153,9 @@ UPDATE measures_course AS c SET search_vector =
          WHERE o.id = c.provider_id),
         (SELECT string_agg(DISTINCT v.city, ' ') FROM measures_coursedate d
          JOIN network_venue v ON v.id = d.venue_id WHERE d.course_id = c.id)))), 'D')
+FROM measures_course AS c
+{where}
+ON CONFLICT (course_id) DO UPDATE SET vector = EXCLUDED.vector
 """
 
 
@@ -219,13 +224,14 @@ def refresh_search_vectors(course_ids=None) -> None:
     """Recompute the stored search vector of the given courses (all when None)."""
     bump_generation()
     params = {"course_type": ContentType.objects.get_for_model(Course).pk}
-    sql = _VECTOR_SQL
+    where = ""
     if course_ids is not None:
         course_ids = list(course_ids)
         if not course_ids:
             return
-        sql += " WHERE c.id = ANY(%(ids)s)"
+        where = "WHERE c.id = ANY(%(ids)s)"
         params["ids"] = course_ids
+    sql = _VECTOR_SQL.format(where=where)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -205,7 +205,7 @@ def provider_detail(request, slug):
         total = courses.count()
         search_query = query.search_query()
         if search_query is not None:
-            courses = courses.filter(search_vector=search_query)
+            courses = courses.filter(search_document__vector=search_query)
         paginator = Paginator(
             course_selectors.with_card_data(courses).order_by("next_start", "title", "pk"),
             PROFILE_COURSES_PER_PAGE,

@@ -27,10 +27,10 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _forget_search_memos():
-    """What a process keeps per search generation (vocabularies, synonyms, the search index) must not outlive
-    the rolled-back data of an earlier test: each test starts without it. Within a test the
-    generation is read once and then follows this process's own changes, so query counts do
-    not depend on the one-second memo expiring mid-test."""
+    """What a process keeps per search generation (vocabularies, synonyms, the search index)
+    must not outlive the rolled-back data of an earlier test: each test starts without it.
+    Within a test the generation is read once and then follows this process's own changes,
+    so query counts do not depend on the one-second memo expiring mid-test."""
     from measures import search, search_index, vocabulary
 
     search.GENERATION_MEMO_SECONDS = float("inf")

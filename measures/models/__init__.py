@@ -1,6 +1,6 @@
 from measures.models.courses import Course, Module
 from measures.models.dates import CourseDate
-from measures.models.search import SearchWord, Synonym
+from measures.models.search import SearchDocument, SearchWord, Synonym
 from measures.models.vocabularies import CertificateKind, FundingType, Subject, TargetGroup
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "CourseDate",
     "FundingType",
     "Module",
+    "SearchDocument",
     "SearchWord",
     "Subject",
     "Synonym",

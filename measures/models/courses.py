@@ -1,6 +1,5 @@
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -144,7 +143,6 @@ class Course(models.Model):
     updated_at = models.DateTimeField(_("zuletzt aktualisiert"), auto_now=True)
     last_confirmed_at = models.DateTimeField(_("zuletzt bestätigt"), null=True, blank=True)
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
-    search_vector = SearchVectorField(null=True, editable=False)
     current_until = models.DateField(
         _("aktuell bis"),
         null=True,
@@ -203,7 +201,6 @@ class Course(models.Model):
         ]
         indexes = [
             models.Index(fields=["provider", "status"], name="course_provider_status_idx"),
-            GinIndex(fields=["search_vector"], name="course_search_vector_idx"),
             models.Index(
                 fields=["current_until"],
                 condition=Q(status="published"),
@@ -231,7 +228,6 @@ class Course(models.Model):
     # instance's copy may be older than the row, so saving it must not write them back.
     KEPT_BY_DATABASE = frozenset(
         {
-            "search_vector",
             "current_until",
             "facet_subjects",
             "facet_funding",

@@ -1,4 +1,5 @@
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -53,3 +54,28 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class SearchDocument(models.Model):
+    """A course's full-text document (title A, keywords and subjects B, summary C, the rest D),
+    written by ``measures.search.refresh_search_vectors`` after every change to what it holds.
+
+    It lives apart from the course's wide row: matching a broad term and ranking thousands of
+    courses then reads only these short rows, not every course's texts as well.
+    """
+
+    course = models.OneToOneField(
+        "measures.Course",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+    vector = SearchVectorField()
+
+    class Meta:
+        verbose_name = _("Suchdokument")
+        verbose_name_plural = _("Suchdokumente")
+        indexes = [GinIndex(fields=["vector"], name="searchdocument_vector_idx")]
+
+    def __str__(self):
+        return str(self.course_id)

@@ -252,7 +252,7 @@ def test_courses_use_the_vocabularies_and_prices_as_described():
 
 
 def test_courses_are_searchable_and_have_readable_german_slugs():
-    assert not demo_courses().filter(search_vector__isnull=True).exists()
+    assert not demo_courses().filter(search_document__isnull=True).exists()
     course = Course.objects.get(external_id="demo-kvhs-migration-tuerkisch")
     assert course.slug == "aelter-werden-in-der-migration-gesundheit-im-alter-auf-tuerkisch"
     assert demo_courses().count() == len(set(demo_courses().values_list("slug", flat=True)))

@@ -47,7 +47,7 @@ def index_ids(params: dict) -> set[int]:
     parsed = search.parse(cleaned.get("q") or "")
     text = None
     if parsed:
-        matches = Course.objects.public().filter(search_vector=parsed.search_query())
+        matches = Course.objects.public().filter(search_document__vector=parsed.search_query())
         text = index.positions(list(matches.values_list("pk", flat=True)))
     found = index.search(cleaned, place=place, radius_km=filterset.radius_km, text=text)
     return set(index.ids[found.courses()].tolist())
@@ -62,7 +62,7 @@ def sql_ids(params: dict) -> set[int]:
     courses = filterset.qs
     parsed = search.parse(cleaned.get("q") or "")
     if parsed:
-        courses = courses.filter(search_vector=parsed.search_query())
+        courses = courses.filter(search_document__vector=parsed.search_query())
     return set(courses.values_list("pk", flat=True))
 
 
@@ -126,9 +126,7 @@ def choices():
         "certificate": [
             [slug] for slug in CertificateKind.objects.values_list("slug", flat=True)[:4]
         ],
-        "target_group": [
-            [slug] for slug in TargetGroup.objects.values_list("slug", flat=True)[:4]
-        ],
+        "target_group": [[slug] for slug in TargetGroup.objects.values_list("slug", flat=True)[:4]],
         "subject": list(Subject.objects.values_list("slug", flat=True)[:10]),
         "language": [["de"], ["en"], ["de", "en"]],
         "access": [["step_free"], ["toilet"], ["hearing_loop"], ["childcare"], ["easy_language"]],
@@ -206,7 +204,8 @@ def test_each_facet_count_is_what_choosing_the_option_finds(catalogue):
         for facet in result.facets:
             assert facet.name in FACETS
             for option in facet.options:
-                chosen = {**params, facet.name: option.value if not facet.multiple else [option.value]}
+                value = [option.value] if facet.multiple else option.value
+                chosen = {**params, facet.name: value}
                 assert option.count == len(sql_ids(chosen)), (params, facet.name, option.value)
                 checked += 1
     assert checked > 100

@@ -26,7 +26,7 @@ def mainz(provider):
 
 
 def summary(course) -> dict:
-    return Course.objects.values(*Course.KEPT_BY_DATABASE - {"search_vector"}).get(pk=course.pk)
+    return Course.objects.values(*Course.KEPT_BY_DATABASE).get(pk=course.pk)
 
 
 def summarise_as_of(course, day) -> None:

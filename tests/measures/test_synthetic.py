@@ -25,7 +25,7 @@ def test_generates_marked_courses_with_dates_spread_over_districts():
     states = {key[:2] for key in providers.values_list("region__key", flat=True)}
     assert len(states) >= 2
     # Searchable at once: vectors are filled.
-    assert not courses.filter(search_vector__isnull=True).exists()
+    assert not courses.filter(search_document__isnull=True).exists()
     assert courses.filter(subjects__isnull=False).distinct().count() == 120
 
 
