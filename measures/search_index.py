@@ -56,54 +56,64 @@ def _minutes(moment) -> int:
 
 _PUBLIC = "c.status = %(published)s AND c.current_until >= %(day)s"
 
+# Small values are packed into one bigint per row (fewer values for the database to send);
+# ``_bits`` unpacks them. Ids stay whole.
 _COURSES_SQL = f"""
 SELECT c.id::int8 AS c0,
-       coalesce(array_position(%(kinds)s::text[], c.kind::text), 0)::int2 AS c1,
-       coalesce(array_position(%(languages)s::text[], c.language::text), 0)::int2 AS c2,
-       coalesce(c.certificate_kind_id, 0)::int8 AS c3,
-       c.provider_id::int8 AS c4,
-       c.childcare AS c5,
-       c.easy_language AS c6,
-       c.price_kind = %(free)s AS c7,
-       coalesce(c.price::float8, 'NaN'::float8) AS c8,
-       (row_number() OVER (ORDER BY c.title, c.id))::int4 AS c9,
-       (row_number() OVER (ORDER BY c.summary_next_start ASC NULLS FIRST, c.title, c.id))::int4
-           AS c10
+       ((row_number() OVER (ORDER BY c.title, c.id)) << 32)
+       | (row_number() OVER (ORDER BY c.summary_next_start ASC NULLS FIRST, c.title, c.id)) AS c1,
+       coalesce(array_position(%(kinds)s::text[], c.kind::text), 0)::int8
+       | (coalesce(array_position(%(languages)s::text[], c.language::text), 0)::int8 << 8)
+       | (c.childcare::int::int8 << 16) | (c.easy_language::int::int8 << 17)
+       | ((c.price_kind = %(free)s)::int::int8 << 18)
+       | (coalesce(c.certificate_kind_id, 0)::int8 << 24) AS c2,
+       c.provider_id::int8 AS c3,
+       coalesce(c.price::float8, 'NaN'::float8) AS c4
 FROM measures_course c
 WHERE {_PUBLIC}
 """  # noqa: S608 - constant SQL, values are parameters
 
-# The link tables as the database keeps them on the course (``facet_*`` arrays).
+# The link tables as the database keeps them on the course (``facet_*`` arrays); the link's
+# kind (LINKS) in the entry's top bits. (PostgreSQL's | and << bind equally: parentheses.)
 _LINKS_SQL = f"""
-SELECT 0::int2 AS c0, c.id::int8 AS c1, unnest(c.facet_subjects)::int8 AS c2
+SELECT c.id::int8 AS c0, unnest(c.facet_subjects)::int8 AS c1
 FROM measures_course c WHERE {_PUBLIC}
 UNION ALL
-SELECT 1::int2, c.id::int8, unnest(c.facet_funding)::int8 FROM measures_course c WHERE {_PUBLIC}
+SELECT c.id::int8, unnest(c.facet_funding)::int8 | (1::int8 << 56)
+FROM measures_course c WHERE {_PUBLIC}
 UNION ALL
-SELECT 2::int2, c.id::int8, unnest(c.facet_target_groups)::int8
+SELECT c.id::int8, unnest(c.facet_target_groups)::int8 | (2::int8 << 56)
 FROM measures_course c WHERE {_PUBLIC}
 """  # noqa: S608 - constant SQL, values are parameters
+
+# Weekdays 0–6 as bits (seven tests of the array cost less than a subquery per date).
+_WEEKDAY_BITS = " | ".join(f"((({day} = ANY(d.weekdays))::int::int8) << {day})" for day in range(7))
 
 # The current dates of public courses (``CourseDate.objects.current``).
 _DATES_SQL = f"""
 SELECT d.course_id::int8 AS c0,
-       coalesce(array_position(%(modes)s::text[], d.mode::text), 0)::int2 AS c1,
-       coalesce((SELECT bit_or(1 << w) FROM unnest(d.weekdays) AS w), 0)::int2 AS c2,
-       coalesce(floor(extract(epoch FROM d.start_time) / 60)::int2, -1::int2) AS c3,
-       coalesce(d.start_date - %(epoch)s::date, %(no_day)s)::int4 AS c4,
-       d.rolling_start AS c5,
-       coalesce(d.price::float8, 'NaN'::float8) AS c6,
-       coalesce(d.venue_id, 0)::int8 AS c7
+       coalesce(d.venue_id, 0)::int8 AS c1,
+       coalesce(array_position(%(modes)s::text[], d.mode::text), 0)::int8
+       | (({_WEEKDAY_BITS}) << 2)
+       | ((coalesce(floor(date_part('epoch', d.start_time) / 60)::int8, -1) + 1) << 9)
+       | (d.rolling_start::int::int8 << 20)
+       | ((coalesce(d.start_date - %(epoch)s::date, %(no_day)s)::int8 + 2147483648) << 21) AS c2,
+       coalesce(d.price::float8, 'NaN'::float8) AS c3
 FROM measures_coursedate d JOIN measures_course c ON c.id = d.course_id
 WHERE {_PUBLIC} AND d.booking_status <> %(cancelled)s
   AND (d.rolling_start OR d.end_date >= %(day)s
        OR (d.end_date IS NULL AND d.start_date >= %(day)s))
 """  # noqa: S608 - constant SQL, values are parameters
 
+
+def _bits(packed: np.ndarray, shift: int, width: int) -> np.ndarray:
+    return (packed >> shift) & ((1 << width) - 1)
+
+
 # Each column comes back as one bytea, its values in PostgreSQL's binary form (``int8send``
 # and so on: fixed width, big-endian) one after another, which NumPy reads as it is. Reading
 # rows instead would cost a Python object per value. Every column is NOT NULL, so the columns
-# line up; ``rank`` numbers the rows in the order wanted.
+# line up.
 _SEND = {
     ">i2": "int2send",
     ">i4": "int4send",
@@ -174,24 +184,19 @@ class SearchIndex:
             "no_day": int(NO_DAY),
             "cancelled": CourseDate.BookingStatus.CANCELLED,
         }
-        columns = _columns(
-            _COURSES_SQL,
-            params,
-            [">i8", ">i2", ">i2", ">i8", ">i8", "?", "?", "?", ">f8", ">i4", ">i4"],
+        ids, ranks, codes, providers, prices = _columns(
+            _COURSES_SQL, params, [">i8", ">i8", ">i8", ">i8", ">f8"]
         )
-        in_date_order = np.argsort(columns[-1])
-        (
-            self.ids,
-            self.kind,
-            self.language,
-            self.certificate,
-            self.provider,
-            self.childcare,
-            self.easy_language,
-            self.course_free,
-            self.course_price,
-            self.title_rank,
-        ) = (column[in_date_order] for column in columns[:-1])
+        in_date_order = np.argsort(_bits(ranks, 0, 32))
+        ids, ranks, codes = ids[in_date_order], ranks[in_date_order], codes[in_date_order]
+        self.ids, self.title_rank = ids, _bits(ranks, 32, 31).astype(np.int32)
+        self.kind = _bits(codes, 0, 8).astype(np.int16)
+        self.language = _bits(codes, 8, 8).astype(np.int16)
+        self.childcare = _bits(codes, 16, 1).astype(bool)
+        self.easy_language = _bits(codes, 17, 1).astype(bool)
+        self.course_free = _bits(codes, 18, 1).astype(bool)
+        self.certificate = codes >> 24
+        self.provider, self.course_price = providers[in_date_order], prices[in_date_order]
         self.size = len(self.ids)
         # Certificates as dense codes (0: none) for counting.
         self.certificate_ids = np.unique(self.certificate[self.certificate > 0])
@@ -203,7 +208,8 @@ class SearchIndex:
         self.price_key = np.where(self.course_free, 0.0, self.course_price)
         self.price_key = np.where(np.isnan(self.price_key), np.inf, self.price_key)
 
-        kinds, course_ids, entries = _columns(_LINKS_SQL, params, [">i2", ">i8", ">i8"])
+        course_ids, entries = _columns(_LINKS_SQL, params, 2 * [">i8"])
+        kinds, entries = entries >> 56, _bits(entries, 0, 56)
         positions = self.positions(course_ids)
         self.links = {
             name: _Links(positions[kinds == number], entries[kinds == number])
@@ -213,20 +219,15 @@ class SearchIndex:
 
         self._venues()
         self._region_groups: dict[str | None, tuple[list, np.ndarray]] = {}
-        (
-            course_ids,
-            self.mode,
-            self.weekdays,
-            self.start_minute,
-            self.start_day,
-            self.rolling,
-            self.date_price,
-            venue_ids,
-        ) = _columns(
-            _DATES_SQL,
-            params,
-            [">i8", ">i2", ">i2", ">i2", ">i4", "?", ">f8", ">i8"],
+        course_ids, venue_ids, packed, prices = _columns(
+            _DATES_SQL, params, [">i8", ">i8", ">i8", ">f8"]
         )
+        self.mode = _bits(packed, 0, 2).astype(np.int16)
+        self.weekdays = _bits(packed, 2, 7).astype(np.int16)
+        self.start_minute = (_bits(packed, 9, 11) - 1).astype(np.int16)
+        self.rolling = _bits(packed, 20, 1).astype(bool)
+        self.start_day = ((packed >> 21) - 2147483648).astype(np.int32)
+        self.date_price = prices
         self.date_course = self.positions(course_ids)
         at = np.searchsorted(self.venue_ids, venue_ids)
         at = np.minimum(at, len(self.venue_ids) - 1) if len(self.venue_ids) else at
@@ -279,12 +280,14 @@ class SearchIndex:
         """Course → area (top-level subject) pairs, one per course and area."""
         subjects = self.links["subject"]
         parents = {item.pk: item.parent_id for item in vocabulary().subjects.values()}
-        areas = np.array([parents.get(int(pk)) or int(pk) for pk in subjects.entries], np.int64)
-        pairs = np.unique(np.stack([subjects.courses, areas]), axis=1) if len(areas) else None
-        self.areas = _Links(
-            pairs[0] if pairs is not None else np.zeros(0, np.int64),
-            pairs[1] if pairs is not None else np.zeros(0, np.int64),
-        )
+        area_of = np.array([parents.get(int(pk)) or int(pk) for pk in subjects.ids], np.int64)
+        # Pairs are grouped by subject: each subject's pairs take its area.
+        areas = np.repeat(area_of, np.diff(subjects.starts))
+        course, area = subjects.courses, areas
+        if len(area):
+            unique = np.unique(course.astype(np.int64) << 32 | area)
+            course, area = unique >> 32, unique & 0xFFFFFFFF
+        self.areas = _Links(course, area)
 
     def _venues(self) -> None:
         """Every venue (few: one array slot each, plus a last one for "no venue")."""
