@@ -16,7 +16,6 @@ import numpy as np
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import F, Prefetch
 from django.http import QueryDict
 from django.utils.html import escape
@@ -159,19 +158,19 @@ def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     if ranked:
         rank = SearchRank(F("vector"), search_query, weights=RANK_WEIGHTS)
         matches = matches.annotate(rank=rank).values_list("course_id", "rank")
+        names, types = ["course_id", "rank"], [">i8", ">f4"]
     else:
         matches = matches.values_list("course_id")
-    # Read as plain rows: thousands of matches, no model or converter per row.
+        names, types = ["course_id"], [">i8"]
+    # Read as arrays: tens of thousands of matches, no Python object per row.
     sql, sql_params = matches.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, sql_params)
-        rows = cursor.fetchall()
-    positions = index.positions(np.array([row[0] for row in rows], dtype=np.int64))
+    columns = search_index.read_columns(sql, sql_params, types, names)
+    positions = index.positions(columns[0])
     if not ranked:
         return positions, None
     ranks = np.full(index.size, np.nan)
     known = positions >= 0
-    ranks[positions[known]] = np.array([row[1] for row in rows], dtype=float)[known]
+    ranks[positions[known]] = columns[1][known]
     return positions, ranks
 
 

@@ -118,14 +118,18 @@ _SEND = {
     ">i2": "int2send",
     ">i4": "int4send",
     ">i8": "int8send",
+    ">f4": "float4send",
     ">f8": "float8send",
     "?": "boolsend",
 }
 
 
-def _columns(sql: str, params: dict, types: list[str]) -> list[np.ndarray]:
+def read_columns(sql: str, params, types: list[str], names=None) -> list[np.ndarray]:
+    """The result of ``sql`` as one array per column (named ``c0``, ``c1`` … or ``names``)."""
+    names = names or [f"c{number}" for number in range(len(types))]
     aggregates = ", ".join(
-        f"string_agg({_SEND[kind]}(t.c{number}), ''::bytea)" for number, kind in enumerate(types)
+        f"string_agg({_SEND[kind]}(t.\"{name}\"), ''::bytea)"
+        for name, kind in zip(names, types, strict=True)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {aggregates} FROM ({sql}) AS t", params)  # noqa: S608 - constants
@@ -184,7 +188,7 @@ class SearchIndex:
             "no_day": int(NO_DAY),
             "cancelled": CourseDate.BookingStatus.CANCELLED,
         }
-        ids, ranks, codes, providers, prices = _columns(
+        ids, ranks, codes, providers, prices = read_columns(
             _COURSES_SQL, params, [">i8", ">i8", ">i8", ">i8", ">f8"]
         )
         in_date_order = np.argsort(_bits(ranks, 0, 32))
@@ -208,7 +212,7 @@ class SearchIndex:
         self.price_key = np.where(self.course_free, 0.0, self.course_price)
         self.price_key = np.where(np.isnan(self.price_key), np.inf, self.price_key)
 
-        course_ids, entries = _columns(_LINKS_SQL, params, 2 * [">i8"])
+        course_ids, entries = read_columns(_LINKS_SQL, params, 2 * [">i8"])
         kinds, entries = entries >> 56, _bits(entries, 0, 56)
         positions = self.positions(course_ids)
         self.links = {
@@ -219,7 +223,7 @@ class SearchIndex:
 
         self._venues()
         self._region_groups: dict[str | None, tuple[list, np.ndarray]] = {}
-        course_ids, venue_ids, packed, prices = _columns(
+        course_ids, venue_ids, packed, prices = read_columns(
             _DATES_SQL, params, [">i8", ">i8", ">i8", ">f8"]
         )
         self.mode = _bits(packed, 0, 2).astype(np.int16)
