@@ -10,14 +10,17 @@ SQL queries does not depend on the number of results.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 import numpy as np
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -188,36 +191,51 @@ def _sort(requested: str | None, query, place_lookup) -> str:
     return "date"
 
 
-def _page_courses(ids: list[int], query, place_lookup) -> list[Course]:
-    """The courses of a page, in the order of ``ids``, with what a result shows."""
-    courses = _with_page_data(Course.objects.filter(pk__in=ids), query, place_lookup)
-    by_id = {course.pk: course for course in courses}
-    return _decorate([by_id[pk] for pk in ids if pk in by_id])
+@dataclass
+class ResultDate:
+    """What a result shows of one current date."""
+
+    rolling_start: bool
+    start_date: date | None
+    mode: str
+    city: str | None
+
+    def get_mode_display(self) -> str:
+        return str(CourseDate.Mode(self.mode).label)
 
 
-# The columns a result shows (``_search_result.html``): no long texts, no search vector.
-RESULT_FIELDS = ("slug", "title", "summary", "price", "price_kind", "provider__name")
-RESULT_DATE_FIELDS = (
-    "course_id",
-    "rolling_start",
-    "start_date",
-    "start_time",
-    "mode",
-    "venue__city",
-)
+@dataclass
+class SearchResult:
+    """One course on a result page: what ``_search_result.html`` shows, read as plain values
+    (no model instances: a page is two queries and no ORM objects)."""
+
+    pk: int
+    slug: str
+    title: str
+    summary: str
+    price: Decimal | None
+    price_kind: str
+    provider_name: str
+    title_html: str
+    snippet_html: str
+    distance: float | None
+    current_dates: list[ResultDate]
+
+    def get_absolute_url(self) -> str:
+        return reverse("measures:course_detail", kwargs={"slug": self.slug})
 
 
-def _with_page_data(courses, query, place_lookup):
-    """What a result shows: provider, current dates, distance and highlighted snippets."""
-    dates = current_dates().only(*RESULT_DATE_FIELDS)
-    courses = (
-        courses.select_related("provider")
-        .only(*RESULT_FIELDS)
-        .prefetch_related(Prefetch("dates", queryset=dates, to_attr="current_dates"))
-    )
+RESULT_FIELDS = ("pk", "slug", "title", "summary", "price", "price_kind", "provider__name")
+
+
+def _page_courses(ids: list[int], query, place_lookup) -> list[SearchResult]:
+    """The courses of a page, in the order of ``ids``, with their current dates, distance and
+    highlighted title and summary."""
+    courses = Course.objects.filter(pk__in=ids)
+    extra = []
     if place_lookup.place is not None:
-        distance = distance_km_expression(place_lookup.place)
-        courses = courses.annotate(distance=distance)
+        courses = courses.annotate(distance=distance_km_expression(place_lookup.place))
+        extra.append("distance")
     search_query = query.search_query()
     if search_query is not None:
         marks = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": search.CONFIG}
@@ -225,15 +243,32 @@ def _with_page_data(courses, query, place_lookup):
             title_marked=SearchHeadline("title", search_query, highlight_all=True, **marks),
             snippet=SearchHeadline("summary", search_query, max_fragments=2, **marks),
         )
-    return courses
-
-
-def _decorate(courses) -> list[Course]:
-    for course in courses:
-        course.distance = getattr(course, "distance", None)
-        course.title_html = _marked(getattr(course, "title_marked", None) or course.title)
-        course.snippet_html = _marked(getattr(course, "snippet", None) or course.summary)
-    return courses
+        extra += ["title_marked", "snippet"]
+    dates: dict[int, list[ResultDate]] = {pk: [] for pk in ids}
+    for course_id, *values in (
+        current_dates()
+        .filter(course_id__in=ids)
+        .values_list("course_id", "rolling_start", "start_date", "mode", "venue__city")
+    ):
+        dates[course_id].append(ResultDate(*values))
+    by_id = {row["pk"]: row for row in courses.values(*RESULT_FIELDS, *extra)}
+    return [
+        SearchResult(
+            pk=pk,
+            slug=row["slug"],
+            title=row["title"],
+            summary=row["summary"],
+            price=row["price"],
+            price_kind=row["price_kind"],
+            provider_name=row["provider__name"],
+            title_html=_marked(row.get("title_marked") or row["title"]),
+            snippet_html=_marked(row.get("snippet") or row["summary"]),
+            distance=row.get("distance"),
+            current_dates=dates[pk],
+        )
+        for pk in ids
+        if (row := by_id.get(pk)) is not None
+    ]
 
 
 def _marked(text: str):
