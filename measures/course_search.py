@@ -231,7 +231,8 @@ RESULT_FIELDS = ("pk", "slug", "title", "summary", "price", "price_kind", "provi
 def _page_courses(ids: list[int], query, place_lookup) -> list[SearchResult]:
     """The courses of a page, in the order of ``ids``, with their current dates, distance and
     highlighted title and summary."""
-    courses = Course.objects.filter(pk__in=ids)
+    # Public now: the index may lag a change by one build (see measures.search_index).
+    courses = Course.objects.public().filter(pk__in=ids)
     extra = []
     if place_lookup.place is not None:
         courses = courses.annotate(distance=distance_km_expression(place_lookup.place))

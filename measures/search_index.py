@@ -717,23 +717,61 @@ _FILTERS = {
 
 
 # The process's index -------------------------------------------------------------------------
+#
+# A search never waits for a rebuild once the process has an index of the day: after a change
+# (a new search generation) it keeps answering from the index it has while a thread builds the
+# next one (1.3 s for 100,000 courses, 18 s for 1,000,000). Counts and facets may lag a change
+# by that long; the courses shown never do, as the page reads them in SQL and leaves out any
+# that is no longer public. The first index of a process, and the first of a day (yesterday's
+# holds dates that have ended since), are built before the search that needs them.
 
+BUILD_IN_BACKGROUND = True  # tests build in the foreground: their data is not committed
 _current: tuple[tuple[int, date], SearchIndex] | None = None
 _lock = threading.Lock()
+_builder: threading.Thread | None = None  # the thread building the next index, if any
 
 
 def current_index() -> SearchIndex:
-    """The index of the current search generation and day, built when either changed."""
+    """The index of the current search generation and day, or while the next one is being
+    built, the index of an earlier generation of the same day."""
     global _current  # noqa: PLW0603 - the per-process index
     search.ensure_current_summaries()  # the date order reads the next start
     key = (search.generation(), timezone.localdate())
     built = _current
     if built is not None and built[0] == key:
         return built[1]
+    if BUILD_IN_BACKGROUND and built is not None and built[0][1] == key[1]:
+        _build_in_background()
+        return built[1]
     with _lock:
         if _current is None or _current[0] != key:
             _current = (key, SearchIndex(key[1]))
         return _current[1]
+
+
+def _build_in_background() -> None:
+    global _builder  # noqa: PLW0603 - the per-process builder
+    with _lock:
+        if _builder is not None and _builder.is_alive():
+            return  # it builds again when it finds the generation moved on meanwhile
+        _builder = threading.Thread(target=_build_until_current, name="search-index", daemon=True)
+        _builder.start()
+
+
+def _build_until_current() -> None:
+    """Build indexes until one matches the generation read after it was built."""
+    global _current  # noqa: PLW0603 - the per-process index
+    try:
+        while True:
+            key = (search.generation(), timezone.localdate())  # read before the data
+            index = SearchIndex(key[1])
+            with _lock:
+                if _current is None or _current[0] < key:
+                    _current = (key, index)
+            if (search.generation(), timezone.localdate()) == key:
+                return
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def forget() -> None:

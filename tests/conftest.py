@@ -35,6 +35,7 @@ def _forget_search_memos():
 
     search.GENERATION_MEMO_SECONDS = float("inf")
     search_index.forget()
+    search_index.BUILD_IN_BACKGROUND = False  # a thread would not see the test's data
     search._generation_memo = None
     search._synonyms = None
     vocabulary._vocabulary = None

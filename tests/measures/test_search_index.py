@@ -269,3 +269,47 @@ def test_states_and_districts_in_the_region_facet(catalogue):
 
 def _facet(result, name):
     return next(facet for facet in result.facets if facet.name == name)
+
+
+# Building the next index -----------------------------------------------------------------
+
+
+def test_after_a_change_a_search_answers_at_once_while_a_thread_builds_the_next_index(
+    monkeypatch,
+):
+    monkeypatch.setattr(search_index, "BUILD_IN_BACKGROUND", True)
+    first = search_index.current_index()
+    search.bump_generation()  # a change: a new generation
+    assert search_index.current_index() is first  # no waiting for the build
+    search_index._builder.join(timeout=120)
+    assert not search_index._builder.is_alive()
+    newer = search_index.current_index()
+    assert newer is not first
+    assert search_index._current[0] == (search.generation(), today())
+    assert search_index.current_index() is newer  # current now: nothing more to build
+
+
+def test_the_first_index_of_a_day_is_built_before_the_search(monkeypatch):
+    monkeypatch.setattr(search_index, "BUILD_IN_BACKGROUND", True)
+    first = search_index.current_index()
+    tomorrow = today() + timedelta(days=1)
+    monkeypatch.setattr(search_index.timezone, "localdate", lambda *args: tomorrow)
+    index = search_index.current_index()
+    assert index is not first and index.day == tomorrow
+    assert search_index._builder is None or not search_index._builder.is_alive()
+
+
+def test_a_course_withdrawn_since_the_index_was_built_is_not_shown(provider_with_course):
+    provider, course = provider_with_course
+    params = query_dict({"provider": provider.slug})
+    assert [c.pk for c in course_search(params=params).page.object_list] == [course.pk]
+    # Withdrawn without a new generation yet: the index still holds it, the page does not.
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.DRAFT)
+    assert course_search(params=params).page.object_list == []
+
+
+@pytest.fixture
+def provider_with_course():
+    provider = make_provider("Zurückgezogen e. V.")
+    venue = make_venue(provider, "55116")
+    return provider, make_course(provider, "Bald zurückgezogen", dates=[{"venue": venue}])
