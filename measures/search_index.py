@@ -215,14 +215,17 @@ class SearchIndex:
         course_ids, entries = read_columns(_LINKS_SQL, params, 2 * [">i8"])
         kinds, entries = entries >> 56, _bits(entries, 0, 56)
         positions = self.positions(course_ids)
+        # The three reads are separate statements: a course published or withdrawn between
+        # them has no row in the first one, and its links and dates are left out here.
+        held = positions >= 0
         self.links = {
-            name: _Links(positions[kinds == number], entries[kinds == number])
+            name: _Links(positions[held & (kinds == number)], entries[held & (kinds == number)])
             for number, name in enumerate(LINKS)
         }
         self._subject_areas()
 
         self._venues()
-        self._region_groups: dict[str | None, tuple[list, np.ndarray]] = {}
+        self._region_groups: dict[str | None, tuple[list, _Runs]] = {}
         course_ids, venue_ids, packed, prices = read_columns(
             _DATES_SQL, params, [">i8", ">i8", ">i8", ">f8"]
         )
@@ -233,13 +236,19 @@ class SearchIndex:
         self.start_day = ((packed >> 21) - 2147483648).astype(np.int32)
         self.date_price = prices
         self.date_course = self.positions(course_ids)
+        held = self.date_course >= 0
+        if not held.all():
+            course_ids, venue_ids = course_ids[held], venue_ids[held]
+            for name in ("date_course", "mode", "weekdays", "start_minute", "start_day"):
+                setattr(self, name, getattr(self, name)[held])
+            self.rolling, self.date_price = self.rolling[held], self.date_price[held]
         at = np.searchsorted(self.venue_ids, venue_ids)
         at = np.minimum(at, len(self.venue_ids) - 1) if len(self.venue_ids) else at
         known = (
             (self.venue_ids[at] == venue_ids) if len(self.venue_ids) else np.zeros(len(at), bool)
         )
         self.date_venue = np.where(known, at, len(self.venue_ids))  # the last slot: no venue
-        # Dates grouped by course, and within a course by the venue's region (see _regions).
+        # Dates grouped by course, and within a course by the venue's region (see region_groups).
         order = np.lexsort((self.region_order[self.date_venue], self.date_course))
         for name in (
             "date_course",
