@@ -1,7 +1,5 @@
-"""The course search: scope → filter (django-filter) → full text → order → paginate → facets.
-
-The facet statement is assembled from Django-compiled SQL and fixed fragments of this module;
-every value is a parameter (hence the per-file exception from ruff's S608 in pyproject.toml).
+"""The course search: validate (django-filter) → full text (PostgreSQL) → filter, count the
+facets and order (the in-memory index, ``measures.search_index``) → read the page (PostgreSQL).
 
 ``course_search(params=request.GET)`` returns everything the search page shows. The number of
 SQL queries does not depend on the number of results.
