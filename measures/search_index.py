@@ -425,6 +425,11 @@ def _any_per_run(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return running[np.append(starts[1:], len(values))] > running[starts]
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
 def _mask(size: int, positions) -> np.ndarray:
     mask = np.zeros(size, dtype=bool)
     positions = np.asarray(positions)
@@ -440,6 +445,7 @@ class Search:
         self.index = index
         self.course_conditions: dict[str, np.ndarray] = {}
         self.date_conditions: dict[str, np.ndarray] = {}
+        self._memo: dict[tuple, np.ndarray] = {}  # results by what they leave out
 
     def on_courses(self, name: str, condition: np.ndarray) -> None:
         if name in self.course_conditions:
@@ -456,18 +462,24 @@ class Search:
         return set(self.course_conditions) | set(self.date_conditions)
 
     def courses(self, exclude=frozenset()) -> np.ndarray:
-        """The matching courses, leaving out the named filters."""
-        mask = self._course_level(exclude)
-        dates = self._date_level(exclude)
-        if dates is not None:
-            mask &= self.index.any_date(dates)
-        return mask
+        """The matching courses, leaving out the named filters (read-only, kept per search)."""
+        key = ("courses", frozenset(exclude) & self.active)
+        if key not in self._memo:
+            mask = self._course_level(key[1])
+            dates = self._date_level(key[1])
+            if dates is not None:
+                mask &= self.index.any_date(dates)
+            self._memo[key] = _read_only(mask)
+        return self._memo[key]
 
     def dates(self, exclude=frozenset()) -> np.ndarray:
         """The current dates meeting every date condition, of courses meeting the others."""
-        dates = self._date_level(exclude)
-        courses = self._course_level(exclude)[self.index.date_course]
-        return courses if dates is None else courses & dates
+        key = ("dates", frozenset(exclude) & self.active)
+        if key not in self._memo:
+            dates = self._date_level(key[1])
+            courses = self._course_level(key[1])[self.index.date_course]
+            self._memo[key] = _read_only(courses if dates is None else courses & dates)
+        return self._memo[key]
 
     def count(self, exclude=frozenset()) -> int:
         return int(np.count_nonzero(self.courses(exclude)))
@@ -492,41 +504,33 @@ class Search:
         """Facet name → (value, label, count) for every option that finds something, each
         counted with every other active filter applied (what choosing it would find)."""
         index, words = self.index, vocabulary()
-        without = {}
-
-        def courses(name):
-            if name not in self.active:
-                name = ""
-            if name not in without:
-                without[name] = self.courses({name} if name else frozenset())
-            return without[name]
-
+        courses = self.courses
         facets: dict[str, list] = {}
         by_id = {item.pk: item for item in words.subjects.values()}
         if chosen_subject is not None and chosen_subject.parent_id is None:
-            counts = index.links["subject"].counts(courses("subject"))
+            counts = index.links["subject"].counts(courses({"subject"}))
             facets["subject"] = [
                 (by_id[pk].slug, by_id[pk].name, n)
                 for pk, n in counts.items()
                 if pk in by_id and by_id[pk].parent_id == chosen_subject.pk
             ]
         else:
-            counts = index.areas.counts(courses("subject"))
+            counts = index.areas.counts(courses({"subject"}))
             facets["subject"] = [
                 (by_id[pk].slug, by_id[pk].name, n) for pk, n in counts.items() if pk in by_id
             ]
         for name, entries in (("funding", words.funding), ("target_group", words.target_groups)):
             known = {item.pk: item for item in entries.values()}
-            counts = index.links[name].counts(courses(name))
+            counts = index.links[name].counts(courses({name}))
             facets[name] = [
                 (known[pk].slug, known[pk].name, n) for pk, n in counts.items() if pk in known
             ]
-        kinds = np.bincount(index.kind[courses("kind")], minlength=len(KINDS) + 1)
+        kinds = np.bincount(index.kind[courses({"kind"})], minlength=len(KINDS) + 1)
         facets["kind"] = [
             (KINDS[i - 1], KINDS[i - 1], int(n)) for i, n in enumerate(kinds) if n and i
         ]
         certificates = {item.pk: item for item in words.certificates.values()}
-        counts = np.bincount(index.certificate_code[courses("certificate")])
+        counts = np.bincount(index.certificate_code[courses({"certificate"})])
         facets["certificate"] = [
             (certificates[pk].slug, certificates[pk].name, int(n))
             for pk, n in zip(index.certificate_ids.tolist(), counts[1:].tolist(), strict=False)
