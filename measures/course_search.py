@@ -7,6 +7,7 @@ SQL queries does not depend on the number of results.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,8 +15,9 @@ from functools import cached_property
 
 import numpy as np
 from django import forms
-from django.contrib.postgres.search import SearchHeadline, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F
 from django.http import QueryDict
 from django.urls import reverse
@@ -31,8 +33,7 @@ from measures.filters import (
     VocabularyField,
 )
 from measures.models import Course, CourseDate, SearchDocument, Subject
-from measures.search_geo import distance_km_expression
-from measures.selectors import current_dates, public_courses
+from measures.selectors import public_courses
 from measures.vocabulary import vocabulary
 from network import listing
 from network.listing import MAX_PAGE  # deeper pages are refused, as in every listing
@@ -127,7 +128,7 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     )
     ordered = index.ordered(found.courses(), sort, ranks=ranks, place=place_lookup.place)
     page = Paginator(ordered, PAGE_SIZE).get_page(listing.page_number(params.get("page")))
-    page.object_list = _page_courses(index.ids[page.object_list].tolist(), query, place_lookup)
+    page.object_list = _page_courses(index, page.object_list, query, place_lookup)
 
     result = CourseSearch(
         params=params,
@@ -223,51 +224,80 @@ class SearchResult:
         return reverse("measures:course_detail", kwargs={"slug": self.slug})
 
 
-RESULT_FIELDS = ("pk", "slug", "title", "summary", "price", "price_kind", "provider__name")
+# The courses of a page with their current dates, in one statement (parameters: the index's,
+# ``ids``, and with a search term ``tsquery`` and the headline options).
+_PAGE_SQL = f"""
+SELECT c.id, c.slug, c.title, c.summary, c.price, c.price_kind, o.name, {{headlines}},
+    (SELECT json_agg(json_build_array(d.rolling_start, d.start_date, d.mode, v.city)
+                     ORDER BY d.rolling_start, d.start_date, d.start_time)
+     FROM measures_coursedate d LEFT JOIN network_venue v ON v.id = d.venue_id
+     WHERE d.course_id = c.id AND {search_index.CURRENT_DATE_SQL})
+FROM measures_course c JOIN network_organisation o ON o.id = c.provider_id
+WHERE c.id = ANY(%(ids)s) AND {search_index.PUBLIC_COURSE_SQL}
+"""  # noqa: S608 - constant SQL, values are parameters
+_HEADLINES_SQL = (
+    "ts_headline(%(config)s::regconfig, c.title, to_tsquery(%(config)s::regconfig, %(tsquery)s),"
+    " %(title_options)s),"
+    " ts_headline(%(config)s::regconfig, c.summary, to_tsquery(%(config)s::regconfig,"
+    " %(tsquery)s), %(snippet_options)s)"
+)
 
 
-def _page_courses(ids: list[int], query, place_lookup) -> list[SearchResult]:
-    """The courses of a page, in the order of ``ids``, with their current dates, distance and
-    highlighted title and summary."""
-    # Public now: the index may lag a change by one build (see measures.search_index).
-    courses = Course.objects.public().filter(pk__in=ids)
-    extra = []
+def _page_courses(index, positions: np.ndarray, query, place_lookup) -> list[SearchResult]:
+    """The courses at these index positions, in this order, with their current dates,
+    distance and highlighted title and summary. Only courses public now: the index may lag a
+    change by one build (see measures.search_index)."""
+    ids = index.ids[positions].tolist()
+    params = {**index.params(index.day), "ids": ids}
+    headlines = "NULL, NULL"
+    tsquery = query.tsquery()
+    if tsquery is not None:
+        headlines = _HEADLINES_SQL
+        marks = f"StartSel={_literal(MARK_START)}, StopSel={_literal(MARK_STOP)}"
+        params |= {
+            "config": search.CONFIG,
+            "tsquery": tsquery,
+            "title_options": f"{marks}, HighlightAll=true",
+            "snippet_options": f"{marks}, MaxFragments=2",
+        }
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_SQL.format(headlines=headlines), params)
+        rows = {row[0]: row for row in cursor.fetchall()}
+    distances = [None] * len(ids)
     if place_lookup.place is not None:
-        courses = courses.annotate(distance=distance_km_expression(place_lookup.place))
-        extra.append("distance")
-    search_query = query.search_query()
-    if search_query is not None:
-        marks = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": search.CONFIG}
-        courses = courses.annotate(
-            title_marked=SearchHeadline("title", search_query, highlight_all=True, **marks),
-            snippet=SearchHeadline("summary", search_query, max_fragments=2, **marks),
+        nearest = index.course_distance(place_lookup.place)[positions]
+        distances = [None if math.isinf(km) else float(km) for km in nearest]
+    results = []
+    for pk, distance in zip(ids, distances, strict=True):
+        if pk not in rows:
+            continue
+        _pk, slug, title, summary, price, price_kind, provider, title_marked, snippet, dates = rows[
+            pk
+        ]
+        results.append(
+            SearchResult(
+                pk=pk,
+                slug=slug,
+                title=title,
+                summary=summary,
+                price=price,
+                price_kind=price_kind,
+                provider_name=provider,
+                title_html=_marked(title_marked or title),
+                snippet_html=_marked(snippet or summary),
+                distance=distance,
+                current_dates=[
+                    ResultDate(rolling, date.fromisoformat(start) if start else None, mode, city)
+                    for rolling, start, mode, city in dates or []
+                ],
+            )
         )
-        extra += ["title_marked", "snippet"]
-    dates: dict[int, list[ResultDate]] = {pk: [] for pk in ids}
-    for course_id, *values in (
-        current_dates()
-        .filter(course_id__in=ids)
-        .values_list("course_id", "rolling_start", "start_date", "mode", "venue__city")
-    ):
-        dates[course_id].append(ResultDate(*values))
-    by_id = {row["pk"]: row for row in courses.values(*RESULT_FIELDS, *extra)}
-    return [
-        SearchResult(
-            pk=pk,
-            slug=row["slug"],
-            title=row["title"],
-            summary=row["summary"],
-            price=row["price"],
-            price_kind=row["price_kind"],
-            provider_name=row["provider__name"],
-            title_html=_marked(row.get("title_marked") or row["title"]),
-            snippet_html=_marked(row.get("snippet") or row["summary"]),
-            distance=row.get("distance"),
-            current_dates=dates[pk],
-        )
-        for pk in ids
-        if (row := by_id.get(pk)) is not None
-    ]
+    return results
+
+
+def _literal(text: str) -> str:
+    """A value in ts_headline's options: double-quoted, inner quotes doubled."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _marked(text: str):

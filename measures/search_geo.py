@@ -5,7 +5,7 @@ the bounding-box test an index scan; the exact distance is checked after it.
 """
 
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, FloatField, Q
+from django.db.models import BigIntegerField, Q
 from django.db.models.expressions import RawSQL
 
 from network.places import Place
@@ -42,17 +42,3 @@ def course_within_radius(place: Place, radius_km: float) -> Q:
         output_field=ArrayField(BigIntegerField()),
     )
     return Q(facet_venues__overlap=near)
-
-
-_NEAREST_VENUE = """
-SELECT min(earth_distance(ll_to_earth(%s, %s), ll_to_earth(v.latitude, v.longitude))) / 1000
-FROM network_venue v
-WHERE v.id = ANY(measures_course.facet_venues) AND v.latitude IS NOT NULL
-"""
-
-
-def distance_km_expression(place: Place) -> RawSQL:
-    """The distance in km from the place to the nearest venue of a course's current dates."""
-    return RawSQL(  # noqa: S611 - constant SQL, parameters
-        _NEAREST_VENUE, (place.latitude, place.longitude), output_field=FloatField()
-    )

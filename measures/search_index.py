@@ -54,7 +54,14 @@ def _minutes(moment) -> int:
 
 # Loading -----------------------------------------------------------------------------------
 
+# Course.objects.public() and CourseDate.objects.current() in SQL, for courses ``c`` and dates
+# ``d`` (parameters: see SearchIndex.params).
 _PUBLIC = "c.status = %(published)s AND c.current_until >= %(day)s"
+CURRENT_DATE_SQL = (
+    "d.booking_status <> %(cancelled)s AND (d.rolling_start OR d.end_date >= %(day)s"
+    " OR (d.end_date IS NULL AND d.start_date >= %(day)s))"
+)
+PUBLIC_COURSE_SQL = _PUBLIC
 
 # Small values are packed into one bigint per row (fewer values for the database to send);
 # ``_bits`` unpacks them. Ids stay whole.
@@ -100,9 +107,7 @@ SELECT d.course_id::int8 AS c0,
        | ((coalesce(d.start_date - %(epoch)s::date, %(no_day)s)::int8 + 2147483648) << 21) AS c2,
        coalesce(d.price::float8, 'NaN'::float8) AS c3
 FROM measures_coursedate d JOIN measures_course c ON c.id = d.course_id
-WHERE {_PUBLIC} AND d.booking_status <> %(cancelled)s
-  AND (d.rolling_start OR d.end_date >= %(day)s
-       OR (d.end_date IS NULL AND d.start_date >= %(day)s))
+WHERE {_PUBLIC} AND {CURRENT_DATE_SQL}
 """  # noqa: S608 - constant SQL, values are parameters
 
 
@@ -175,9 +180,10 @@ class _Links:
 class SearchIndex:
     """The public courses (in date order: next start, title, id) and their current dates."""
 
-    def __init__(self, day: date):
-        self.day = day
-        params = {
+    @staticmethod
+    def params(day: date) -> dict:
+        """The parameters of the SQL above."""
+        return {
             "published": Course.Status.PUBLISHED,
             "day": day,
             "kinds": list(KINDS),
@@ -188,6 +194,11 @@ class SearchIndex:
             "no_day": int(NO_DAY),
             "cancelled": CourseDate.BookingStatus.CANCELLED,
         }
+
+    def __init__(self, day: date):
+        self.day = day
+        self._distances: tuple[tuple[float, float], np.ndarray] | None = None
+        params = self.params(day)
         ids, ranks, codes, providers, prices = read_columns(
             _COURSES_SQL, params, [">i8", ">i8", ">i8", ">i8", ">f8"]
         )
@@ -394,12 +405,16 @@ class SearchIndex:
             return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(half, 1.0)))
 
     def course_distance(self, place) -> np.ndarray:
-        """Each course's distance in km to the nearest venue of its current dates (inf: none)."""
-        per_date = self.venue_distance(place)[self.date_venue] / 1000
-        nearest = np.full(self.size, np.inf)
-        located = ~np.isnan(per_date)
-        np.minimum.at(nearest, self.date_course[located], per_date[located])
-        return nearest
+        """Each course's distance in km to the nearest venue of its current dates (inf: none);
+        the last place's are kept (the order and the page both need them)."""
+        point = (place.latitude, place.longitude)
+        if self._distances is None or self._distances[0] != point:
+            per_date = self.venue_distance(place)[self.date_venue] / 1000
+            nearest = np.full(self.size, np.inf)
+            located = ~np.isnan(per_date)
+            np.minimum.at(nearest, self.date_course[located], per_date[located])
+            self._distances = (point, _read_only(nearest))
+        return self._distances[1]
 
     # Orders ---------------------------------------------------------------------------------
 
