@@ -464,7 +464,6 @@ def _value_of(entry) -> str:
 __all__ = ["DEFAULT_RADIUS", "MAX_PAGE", "course_search"]
 
 
-CHOICE_GROUPS = ("mode", "weekday", "time", "kind", "language", "access")
 FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 
 

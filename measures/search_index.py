@@ -56,12 +56,11 @@ def _minutes(moment) -> int:
 
 # Course.objects.public() and CourseDate.objects.current() in SQL, for courses ``c`` and dates
 # ``d`` (parameters: see SearchIndex.params).
-_PUBLIC = "c.status = %(published)s AND c.current_until >= %(day)s"
+PUBLIC_COURSE_SQL = "c.status = %(published)s AND c.current_until >= %(day)s"
 CURRENT_DATE_SQL = (
     "d.booking_status <> %(cancelled)s AND (d.rolling_start OR d.end_date >= %(day)s"
     " OR (d.end_date IS NULL AND d.start_date >= %(day)s))"
 )
-PUBLIC_COURSE_SQL = _PUBLIC
 
 # Small values are packed into one bigint per row (fewer values for the database to send);
 # ``_bits`` unpacks them. Ids stay whole.
@@ -77,20 +76,20 @@ SELECT c.id::int8 AS c0,
        c.provider_id::int8 AS c3,
        coalesce(c.price::float8, 'NaN'::float8) AS c4
 FROM measures_course c
-WHERE {_PUBLIC}
+WHERE {PUBLIC_COURSE_SQL}
 """  # noqa: S608 - constant SQL, values are parameters
 
 # The link tables as the database keeps them on the course (``facet_*`` arrays); the link's
 # kind (LINKS) in the entry's top bits. (PostgreSQL's | and << bind equally: parentheses.)
 _LINKS_SQL = f"""
 SELECT c.id::int8 AS c0, unnest(c.facet_subjects)::int8 AS c1
-FROM measures_course c WHERE {_PUBLIC}
+FROM measures_course c WHERE {PUBLIC_COURSE_SQL}
 UNION ALL
 SELECT c.id::int8, unnest(c.facet_funding)::int8 | (1::int8 << 56)
-FROM measures_course c WHERE {_PUBLIC}
+FROM measures_course c WHERE {PUBLIC_COURSE_SQL}
 UNION ALL
 SELECT c.id::int8, unnest(c.facet_target_groups)::int8 | (2::int8 << 56)
-FROM measures_course c WHERE {_PUBLIC}
+FROM measures_course c WHERE {PUBLIC_COURSE_SQL}
 """  # noqa: S608 - constant SQL, values are parameters
 
 # Weekdays 0–6 as bits (seven tests of the array cost less than a subquery per date).
@@ -107,7 +106,7 @@ SELECT d.course_id::int8 AS c0,
        | ((coalesce(d.start_date - %(epoch)s::date, %(no_day)s)::int8 + 2147483648) << 21) AS c2,
        coalesce(d.price::float8, 'NaN'::float8) AS c3
 FROM measures_coursedate d JOIN measures_course c ON c.id = d.course_id
-WHERE {_PUBLIC} AND {CURRENT_DATE_SQL}
+WHERE {PUBLIC_COURSE_SQL} AND {CURRENT_DATE_SQL}
 """  # noqa: S608 - constant SQL, values are parameters
 
 
