@@ -122,11 +122,17 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     sort = _sort(cleaned.get("sort"), query, place_lookup)
 
     index = search_index.current_index()
-    text, ranks = _text_matches(index, query, ranked=sort == "relevance")
+    # With other filters, only the courses that meet them all are ranked (a broad term in a
+    # region: thousands of matches, a few hundred of them there).
+    filtered = place_lookup.place is not None or search_index.filters_active(cleaned)
+    text, ranks = _text_matches(index, query, ranked=sort == "relevance" and not filtered)
     found = index.search(
         cleaned, place=place_lookup.place, radius_km=filterset.radius_km, text=text
     )
-    ordered = index.ordered(found.courses(), sort, ranks=ranks, place=place_lookup.place)
+    matching = found.courses()
+    if sort == "relevance" and ranks is None and text is not None:
+        ranks = _ranks(index, query, np.flatnonzero(matching))
+    ordered = index.ordered(matching, sort, ranks=ranks, place=place_lookup.place)
     page = Paginator(ordered, PAGE_SIZE).get_page(listing.page_number(params.get("page")))
     page.object_list = _page_courses(index, page.object_list, query, place_lookup)
 
@@ -174,6 +180,29 @@ def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     known = positions >= 0
     ranks[positions[known]] = columns[1][known]
     return positions, ranks
+
+
+_RANKS_SQL = (
+    "SELECT course_id AS c0, ts_rank(%(weights)s::float4[], vector,"
+    " to_tsquery(%(config)s::regconfig, %(tsquery)s)) AS c1"
+    " FROM measures_searchdocument WHERE course_id = ANY(%(ids)s)"
+)
+
+
+def _ranks(index, query: search.ParsedQuery, positions: np.ndarray) -> np.ndarray:
+    """The relevance of the courses at these positions (the same ``ts_rank`` as above)."""
+    ranks = np.full(index.size, np.nan)
+    if len(positions):
+        params = {
+            "weights": RANK_WEIGHTS,
+            "config": search.CONFIG,
+            "tsquery": query.tsquery(),
+            "ids": index.ids[positions].tolist(),
+        }
+        ids, values = search_index.read_columns(_RANKS_SQL, params, [">i8", ">f4"])
+        found = index.positions(ids)
+        ranks[found[found >= 0]] = values[found >= 0]
+    return ranks
 
 
 def _sort(requested: str | None, query, place_lookup) -> str:

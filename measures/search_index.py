@@ -444,6 +444,11 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def filters_active(cleaned: dict) -> bool:
+    """Whether any filter besides the text and the place is set."""
+    return any(name in _FILTERS and not is_empty(value) for name, value in cleaned.items())
+
+
 def _mask(size: int, positions) -> np.ndarray:
     mask = np.zeros(size, dtype=bool)
     positions = np.asarray(positions)

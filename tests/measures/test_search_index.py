@@ -6,6 +6,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.http import QueryDict
@@ -313,3 +314,17 @@ def provider_with_course():
     provider = make_provider("Zurückgezogen e. V.")
     venue = make_venue(provider, "55116")
     return provider, make_course(provider, "Bald zurückgezogen", dates=[{"venue": venue}])
+
+
+def test_ranking_only_the_filtered_matches_gives_the_same_ranks(catalogue):
+    from measures.course_search import _ranks, _text_matches
+
+    index = search_index.current_index()
+    parsed = search.parse("Kurs")
+    positions, all_ranks = _text_matches(index, parsed, ranked=True)
+    held = positions[positions >= 0]
+    assert len(held) > 5
+    subset = held[::2]
+    ranks = _ranks(index, parsed, subset)
+    assert np.array_equal(ranks[subset], all_ranks[subset])
+    assert np.isnan(np.delete(ranks, subset)).all()
