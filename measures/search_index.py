@@ -236,6 +236,7 @@ class SearchIndex:
 
         self._venues()
         self._region_groups: dict[str | None, tuple[list, _Runs]] = {}
+        self._venues_in: dict[tuple[str, str], np.ndarray] = {}
         course_ids, venue_ids, packed, prices = read_columns(
             _DATES_SQL, params, [">i8", ">i8", ">i8", ">f8"]
         )
@@ -344,6 +345,19 @@ class SearchIndex:
         self.region_order = np.array(
             [rank.get((c, k), len(rank)) for k, c, _n in self.venue_region], np.int32
         )
+
+    def venues_in(self, region) -> np.ndarray:
+        """Which venue slots lie in the region or below it (kept per region: the loop over
+        the venues is Python)."""
+        key = (region.country, "" if region.kind == Region.Kind.COUNTRY else region.key)
+        if key not in self._venues_in:
+            country, prefix = key
+            inside = [
+                (c == country) if not prefix else (k is not None and k.startswith(prefix))
+                for k, c, _name in self.venue_region
+            ]
+            self._venues_in[key] = _read_only(np.array(inside, dtype=bool))
+        return self._venues_in[key]
 
     def region_groups(self, state_prefix: str | None) -> tuple[list, _Runs]:
         """The region facet's options as (key, name) and the dates at venues in them, by
@@ -604,13 +618,7 @@ class _Runs:
 
 
 def _region(index: SearchIndex, found: Search, value) -> None:
-    if value.kind == Region.Kind.COUNTRY:
-        inside = [country == value.country for _k, country, _n in index.venue_region]
-    else:
-        inside = [
-            key is not None and key.startswith(value.key) for key, _c, _n in index.venue_region
-        ]
-    found.on_dates("region", np.array(inside, dtype=bool)[index.date_venue])
+    found.on_dates("region", index.venues_in(value)[index.date_venue])
 
 
 def _day(value: date) -> int:
