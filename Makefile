@@ -9,12 +9,16 @@ export DEBUG ?= true
 
 .PHONY: run test setup venv node data lint check-migrations bench clean-db
 
+# The daily jobs run at start and then every night beside the server (see README).
 run: setup
+	$(BIN)/python manage.py daily_jobs --loop & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup node
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 setup: venv data

@@ -1,10 +1,11 @@
 from django.conf import settings
 
+from network.selectors import site_networks
+from pages.selectors import menu_pages
+
 
 def site(request):
     """Site-wide template context: the networks and the information pages in the menus."""
-    from atlas.selectors import menu_pages, site_networks
-
     networks = site_networks()
     return {
         "site_networks": networks,

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+from core import generations
 from measures.models import (
     CertificateKind,
     Course,
@@ -45,7 +46,7 @@ from measures.models import (
     Subject,
     TargetGroup,
 )
-from measures.search import bump_generation, refresh_search_vectors, refresh_search_words
+from measures.search import refresh_search_vectors, refresh_search_words
 from network.models import (
     Certification,
     Contact,
@@ -61,6 +62,10 @@ from network.models import (
     Venue,
     WorkingGroup,
 )
+from pages.info_defaults import DEFAULT_PAGES, create_missing
+from pages.models import InfoPage
+from workspace.models import QualityCriterion, RoleAssignment
+from workspace.services import assign_role
 
 DEMO_DIR = Path(settings.FIXTURES_DIR) / "demo"
 ACCESSIBILITY_KEYS = ("step_free_access", "accessible_toilet", "hearing_loop")
@@ -858,7 +863,7 @@ def load_demo(*, today: date | None = None) -> dict[str, int]:
     counts = DemoLoader(today or timezone.localdate(), read_files()).run()
     counts["Informationsseiten"] = load_info_pages()
     # Bulk writes send no signals: every process is to reread networks, vocabularies and menus.
-    bump_generation(reference=True)
+    generations.bump(reference=True)
     return counts
 
 
@@ -990,8 +995,6 @@ def load_info_pages() -> int:
     """Create the demo's information pages that are missing, and put the demo's imprint in
     place of the shipped default (never over a text someone has edited). Returns the number of
     pages created or changed."""
-    from atlas.info_defaults import DEFAULT_PAGES, create_missing
-    from atlas.models import InfoPage
 
     changed = create_missing(InfoPage)
     existing = set(InfoPage.objects.values_list("slug", flat=True))
@@ -1010,7 +1013,7 @@ def load_info_pages() -> int:
             body=DEMO_IMPRINT, updated_at=timezone.now()
         )
     if missing:
-        bump_generation(reference=True)  # bulk_create sends no signals: new menus
+        generations.bump(reference=True)  # bulk_create sends no signals: new menus
     return changed
 
 
@@ -1042,7 +1045,6 @@ def create_superuser() -> list[Account]:
 
 def _demo_user(username: str, *, email_domain: str = "bildungsatlas.example"):
     """A fresh password for a demo user that holds only the roles given afterwards."""
-    from workspace.models import RoleAssignment
 
     user, _ = get_user_model().objects.get_or_create(
         username=username, defaults={"email": f"{username}@{email_domain}"}
@@ -1068,8 +1070,6 @@ DEMO_QUALITY_CRITERIA = [
 def create_coordinators() -> list[Account]:
     """``koordination-<network>``: the coordinator of each demo network (and a checklist for
     the networks that review offers, where none exists yet)."""
-    from workspace.models import QualityCriterion, RoleAssignment
-    from workspace.services import assign_role
 
     accounts = []
     for spec in read_files():
@@ -1092,8 +1092,6 @@ STAFF_PER_NETWORK = 2
 
 def create_provider_staff() -> list[Account]:
     """``redaktion-<provider>``: staff of the first providers (with courses) of each network."""
-    from workspace.models import RoleAssignment
-    from workspace.services import assign_role
 
     accounts, done = [], set()
     for spec in read_files():

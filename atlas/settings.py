@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "taggit",
     "atlas",
+    "pages",
     "network",
     "measures",
 ]

@@ -8,10 +8,10 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from atlas.models import InfoPage
 from measures.models import Course
 from network.models import Event, Network, Organisation, Project, Region, WorkingGroup
 from network.selectors import is_public_organisation
+from pages.models import InfoPage
 
 
 class UpdatedSitemap(Sitemap):
@@ -31,9 +31,9 @@ class StaticSitemap(Sitemap):
     names = [
         "atlas:home",
         "measures:course_list",
-        "network:provider_list",
+        "measures:provider_list",
         "network:partner_list",
-        "network:region_list",
+        "measures:region_list",
         "network:network_list",
         "atlas:info_index",
         "atlas:imprint",
@@ -129,7 +129,7 @@ class RegionSitemap(Sitemap):
         return [*german, *elsewhere]
 
     def location(self, key):
-        return reverse("network:region_detail", kwargs={"key": key})
+        return reverse("measures:region_detail", kwargs={"key": key})
 
 
 SITEMAPS = {

@@ -6,12 +6,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from atlas import ratelimit, selectors
-from atlas.forms import AccessibilityFeedbackForm
-from atlas.models import InfoPage
-from atlas.services import feedback_submit
+from core import ratelimit
 from measures import selectors as course_selectors
 from network import selectors as network_selectors
+from pages import selectors
+from pages.forms import AccessibilityFeedbackForm
+from pages.models import InfoPage
+from pages.services import feedback_submit
 
 
 @require_GET

@@ -7,6 +7,15 @@ class MeasuresConfig(AppConfig):
     verbose_name = _("Bildungsangebote")
 
     def ready(self):
-        from measures import signals
+        from core import generations
+        from measures import models
 
-        signals.connect()
+        # The course search validates and labels with these, held in memory per generation.
+        for model in (
+            models.Synonym,
+            models.Subject,
+            models.FundingType,
+            models.TargetGroup,
+            models.CertificateKind,
+        ):
+            generations.bump_on_change(model, reference=True)

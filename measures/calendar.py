@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
+from core.ical import BERLIN
 from measures.models import Course, CourseDate
 
-BERLIN = ZoneInfo("Europe/Berlin")
 ICAL_WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 PRODUCT_ID = "-//Bildungsatlas//Kurstermine//DE"
 

@@ -25,18 +25,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core import listing
+from core.listing import MAX_PAGE, RADIUS_CHOICES
 from measures import search, search_index
-from measures.filters import (
-    DEFAULT_RADIUS,
-    RADIUS_CHOICES,
-    CourseFilter,
-    VocabularyField,
-)
+from measures.filters import CourseFilter, VocabularyField
 from measures.models import Course, CourseDate, SearchDocument, Subject
 from measures.selectors import public_courses
 from measures.vocabulary import vocabulary
-from network import listing
-from network.listing import MAX_PAGE  # deeper pages are refused, as in every listing
 from network.places import PlaceLookup, resolve_place
 
 PAGE_SIZE = 20
@@ -342,8 +337,6 @@ FACETS = ("subject", "region", "mode", "funding", "target_group", "kind", "certi
 
 
 def _facet_list(grouped, cleaned) -> list[Facet]:
-    from measures.filters import CourseFilter as Filters  # labels and choices
-
     def selected_values(name):
         value = cleaned.get(name)
         if value is None:
@@ -374,7 +367,7 @@ def _facet_list(grouped, cleaned) -> list[Facet]:
         result.append(
             Facet(
                 name=name,
-                label=str(Filters.base_filters[name].label),
+                label=str(CourseFilter.base_filters[name].label),
                 options=options,
                 multiple=name not in ("subject", "region"),
             )
@@ -490,7 +483,7 @@ def _value_of(entry) -> str:
     return str(getattr(entry, "slug", None) or entry.key)
 
 
-__all__ = ["DEFAULT_RADIUS", "MAX_PAGE", "course_search"]
+__all__ = ["MAX_PAGE", "course_search"]
 
 
 FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")

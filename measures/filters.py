@@ -13,9 +13,10 @@ import django_filters
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.listing import DEFAULT_RADIUS, MAX_RADIUS, MIN_RADIUS, is_empty
 from measures.models import (
     Course,
     CourseDate,
@@ -23,10 +24,6 @@ from measures.models import (
 from measures.models.dates import WEEKDAYS
 from measures.vocabulary import vocabulary
 from network.models import Organisation, Region
-
-RADIUS_CHOICES = [5, 10, 25, 50, 100]
-DEFAULT_RADIUS = 25
-MIN_RADIUS, MAX_RADIUS = 5, 100
 
 MORNING_END = time(12, 0)
 EVENING_START = time(17, 0)
@@ -58,13 +55,6 @@ SORT_CHOICES = [
     ("distance", _("Entfernung")),
     ("price", _("Preis")),
 ]
-
-
-def is_empty(value) -> bool:
-    """Whether a cleaned filter value means "not filtered"."""
-    if isinstance(value, QuerySet):
-        return value.query.is_empty()
-    return value in (None, "", [], (), False)
 
 
 class VocabularyField(forms.Field):

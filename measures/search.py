@@ -9,15 +9,16 @@ lower case, umlauts as digraphs, ß as ss, accents removed) and stemmed with Pos
 from __future__ import annotations
 
 import re
-import time
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from core import generations
+from core.text import fold
 from measures.models import Course, SearchWord, Synonym
 
 CONFIG = "german"
@@ -25,15 +26,7 @@ MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 MIN_SUGGESTION_SIMILARITY = 0.35
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"[0-9a-z]+")
-
-
-def fold(text: str) -> str:
-    """Python twin of the database function ``atlas_fold``."""
-    text = text.lower().translate(_UMLAUTS)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def words(text: str) -> list[str]:
@@ -100,7 +93,7 @@ def active_synonyms() -> dict[str, list[list[str]]]:
     """Folded term words → folded alternatives, from the admin-editable table (read once per
     reference generation: saving a synonym starts a new one)."""
     global _synonyms  # noqa: PLW0603 - a per-process memo keyed by the generation
-    current = reference_generation()
+    current = generations.reference()
     if _synonyms is not None and _synonyms[0] == current:
         return _synonyms[1]
     table: dict[str, list[list[str]]] = {}
@@ -159,70 +152,9 @@ ON CONFLICT (course_id) DO UPDATE SET vector = EXCLUDED.vector
 """
 
 
-# The search generation: a number that changes whenever data the search keeps in caches
-# changes (courses, their dates and links, vocabularies, synonyms, menus); the reference
-# generation changes only with the vocabularies, synonyms and menus, which a process keeps in
-# memory. Both are database sequences, so every worker process sees a change; a process
-# remembers them for a second.
-GENERATION_SEQUENCE = "measures_search_generation"
-REFERENCE_SEQUENCE = "measures_reference_generation"
-GENERATION_MEMO_SECONDS = 1.0
-_generation_memo: tuple[int, int, float] | None = None  # (search, reference, when read)
-
-
-def _generations() -> tuple[int, int]:
-    global _generation_memo  # noqa: PLW0603 - a per-process memo
-    memo, now = _generation_memo, time.monotonic()
-    if memo is not None and now - memo[2] < GENERATION_MEMO_SECONDS:
-        return memo[0], memo[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT last_value FROM {GENERATION_SEQUENCE}), "  # noqa: S608 - constants
-            f"(SELECT last_value FROM {REFERENCE_SEQUENCE})"
-        )
-        search_value, reference_value = cursor.fetchone()
-    _generation_memo = (search_value, reference_value, now)
-    return search_value, reference_value
-
-
-def generation() -> int:
-    """The current search generation (one query a second per process at most)."""
-    return _generations()[0]
-
-
-def reference_generation() -> int:
-    """The current reference generation (vocabularies, synonyms, menus)."""
-    return _generations()[1]
-
-
-def bump_generation(*, reference: bool = False) -> None:
-    """Mark every cached search result (with ``reference``, also the vocabularies, synonyms
-    and menus) as old: at once for this process's own reads, and again after the commit, for
-    what other processes cached meanwhile from the data before it."""
-    _next_generation(reference)
-    transaction.on_commit(lambda: _next_generation(reference))
-
-
-# Advance the search generation, and the reference generation too or only read it.
-_NEXT_SQL = {
-    True: f"SELECT nextval('{GENERATION_SEQUENCE}'), nextval('{REFERENCE_SEQUENCE}')",
-    False: (
-        f"SELECT nextval('{GENERATION_SEQUENCE}'), (SELECT last_value FROM {REFERENCE_SEQUENCE})"  # noqa: S608 - constants
-    ),
-}
-
-
-def _next_generation(reference: bool) -> None:
-    global _generation_memo  # noqa: PLW0603 - a per-process memo
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_SQL[reference])
-        search_value, reference_value = cursor.fetchone()
-    _generation_memo = (search_value, reference_value, time.monotonic())
-
-
 def refresh_search_vectors(course_ids=None) -> None:
     """Recompute the stored search vector of the given courses (all when None)."""
-    bump_generation()
+    generations.bump()
     params = {"course_type": ContentType.objects.get_for_model(Course).pk}
     where = ""
     if course_ids is not None:
@@ -243,8 +175,6 @@ WITH stale AS (SELECT array_agg(id) AS ids FROM measures_course WHERE summary_va
 SELECT measures_course_summarise_dates(ids, %s), coalesce(cardinality(ids), 0) FROM stale
 """
 
-_summaries_current_on = None  # the day this process last renewed stale summaries
-
 
 def refresh_stale_summaries(day=None) -> int:
     """Renew the date summaries that dates ending since they were written have made stale;
@@ -254,17 +184,8 @@ def refresh_stale_summaries(day=None) -> int:
         cursor.execute(_STALE_SUMMARIES_SQL, [day, day])
         _result, renewed = cursor.fetchone()
     if renewed:
-        bump_generation()
+        generations.bump()
     return renewed
-
-
-def ensure_current_summaries() -> None:
-    """Renew stale summaries once a day per process, before the first search of the day."""
-    global _summaries_current_on  # noqa: PLW0603 - a per-process marker, nothing more
-    today = timezone.localdate()
-    if _summaries_current_on != today:
-        refresh_stale_summaries(today)
-        _summaries_current_on = today
 
 
 _WORDS_SQL = """
@@ -336,8 +257,6 @@ def suggestions(text: str, *, limit: int = 3) -> list[str]:
 
 def refresh_courses_of(*, providers=(), subjects=(), venues=()) -> None:
     """Refresh the courses whose indexed text changes with these providers, subjects, venues."""
-    from django.db.models import Q
-
     condition = Q(pk__in=[])
     if providers:
         condition |= Q(provider__in=providers)

@@ -26,13 +26,13 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from measures import search
+from core import generations
+from core.listing import is_empty
 from measures.filters import (
     COURSE_ACCESSIBILITY,
     EVENING_START,
     MORNING_END,
     VENUE_ACCESSIBILITY,
-    is_empty,
 )
 from measures.models import Course, CourseDate
 from measures.vocabulary import vocabulary
@@ -775,8 +775,7 @@ def current_index() -> SearchIndex:
     """The index of the current search generation and day, or while the next one is being
     built, the index of an earlier generation of the same day."""
     global _current  # noqa: PLW0603 - the per-process index
-    search.ensure_current_summaries()  # the date order reads the next start
-    key = (search.generation(), timezone.localdate())
+    key = (generations.search(), timezone.localdate())
     built = _current
     if built is not None and built[0] == key:
         return built[1]
@@ -803,12 +802,12 @@ def _build_until_current() -> None:
     global _current  # noqa: PLW0603 - the per-process index
     try:
         while True:
-            key = (search.generation(), timezone.localdate())  # read before the data
+            key = (generations.search(), timezone.localdate())  # read before the data
             index = SearchIndex(key[1])
             with _lock:
                 if _current is None or _current[0] < key:
                     _current = (key, index)
-            if (search.generation(), timezone.localdate()) == key:
+            if (generations.search(), timezone.localdate()) == key:
                 return
     finally:
         connection.close()  # this thread's own connection

@@ -4,6 +4,7 @@ from django.db.models import Count, Min, Prefetch, Q
 from django.db.models.functions import Coalesce
 
 from measures.models import Course, CourseDate, Subject
+from network.models import OrganisationCertification
 
 
 def public_courses():
@@ -62,8 +63,6 @@ def search_text(queryset, query: str):
 
 def course_for_page():
     """Published courses (current or not) with everything the course page shows."""
-    from network.models import OrganisationCertification
-
     return (
         Course.objects.published()
         .select_related("provider", "provider__region", "certificate_kind", "contact")

@@ -14,4 +14,8 @@ urlpatterns = [
         views.date_calendar,
         name="date_calendar",
     ),
+    path("anbieter/", views.provider_list, name="provider_list"),
+    path("anbieter/<slug:slug>/", views.provider_detail, name="provider_detail"),
+    path("regionen/", views.region_list, name="region_list"),
+    path("regionen/<str:key>/", views.region_detail, name="region_detail"),
 ]

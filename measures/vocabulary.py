@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from measures import search
+from core import generations
 from measures.models import CertificateKind, FundingType, Subject, TargetGroup
 from network.models import Region
 
@@ -46,7 +46,7 @@ _vocabulary: tuple[int, Vocabulary] | None = None  # (generation, snapshot)
 
 def vocabulary() -> Vocabulary:
     global _vocabulary  # noqa: PLW0603 - a per-process memo keyed by the generation
-    current = search.reference_generation()
+    current = generations.reference()
     if _vocabulary is None or _vocabulary[0] != current:
         subjects = list(Subject.objects.all())
         children: dict[int | None, list[int]] = {}

@@ -1,14 +1,13 @@
-"""iCalendar (RFC 5545) for network events, as ``measures.calendar`` does for course dates."""
+"""iCalendar (RFC 5545) for network events."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.utils import timezone
-from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from measures.calendar import BERLIN
+from core.ical import BERLIN, new_calendar
 from network.models import Event
 
 PRODUCT_ID = "-//Bildungsatlas//Netzwerkveranstaltungen//DE"
@@ -16,12 +15,7 @@ DEFAULT_LENGTH = timedelta(hours=2)
 
 
 def calendar_for(events: list[Event], *, name: str, host: str) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar = new_calendar(product_id=PRODUCT_ID, name=name)
     for event in events:
         calendar.add_component(event_for(event, host=host))
     calendar.add_missing_timezones()

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from network import geo
+from core import geo
 from network.models import Region
 
 MAX_WIDTH, MAX_HEIGHT = 560.0, 640.0
@@ -259,7 +259,7 @@ def region_map(
                 key=outline.key,
                 name=outline.name,
                 d=outline.d,
-                url=reverse("network:region_detail", kwargs={"key": outline.key}),
+                url=reverse("measures:region_detail", kwargs={"key": outline.key}),
                 count=count,
                 shade=shade_of(count, bounds),
                 label=label,

@@ -10,37 +10,23 @@ from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Case,
     CharField,
     F,
     Func,
-    IntegerField,
     Prefetch,
-    TextField,
     Value,
-    When,
 )
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.http import QueryDict
 
-from network import listing
+from core import listing
+from core.text import folded
 from network.filters import PartnerFilter
 from network.models import Membership, Network, Organisation, Region, WorkingGroup
+from network.selectors import role_rank
 
 PAGE_SIZE = 30
 FILTER_NAMES = ("q", "network", "role", "kind", "working_group", "region")
-
-
-def role_rank():
-    """Lead partner first, then consortium, strategic and cooperation partners."""
-    return Case(
-        *[
-            When(role=value, then=Value(rank))
-            for rank, (value, _label) in enumerate(Membership.Role.choices)
-        ],
-        default=Value(len(Membership.Role.choices)),
-        output_field=IntegerField(),
-    )
 
 
 def public_memberships():
@@ -95,7 +81,7 @@ def partner_directory(*, params: QueryDict) -> PartnerDirectory:
 
 
 def _by_name():
-    return Func(F("organisation__name"), function="atlas_fold", output_field=TextField())
+    return folded("organisation__name")
 
 
 def _ordered(memberships, sort: str):

@@ -111,3 +111,13 @@ def _grouped(rows) -> list[dict]:
         .annotate(lat=Avg("latitude"), lon=Avg("longitude"), code=Min("code"), rows=Count("id"))
         .order_by("-rows", "place", "district__name")[: MAX_CANDIDATES + 1]
     )
+
+
+def postal_code_centre(code: str) -> tuple[float, float] | None:
+    """The mean ``(lat, lon)`` of a postal code's places, or None for an unknown code."""
+    result = PostalCode.objects.filter(code=code).aggregate(
+        lat=Avg("latitude"), lon=Avg("longitude")
+    )
+    if result["lat"] is None:
+        return None
+    return result["lat"], result["lon"]

@@ -5,9 +5,11 @@ organisation only through a membership marked public. An organisation whose only
 are hidden has no profile, and network pages leave it out of their member lists.
 """
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.core.cache import cache
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.utils import timezone
 
+from core import generations
 from network.models import (
     Event,
     Membership,
@@ -18,7 +20,31 @@ from network.models import (
     Region,
     WorkingGroup,
 )
-from network.partner_directory import role_rank
+
+
+def role_rank():
+    """Lead partner first, then consortium, strategic and cooperation partners."""
+    return Case(
+        *[
+            When(role=value, then=Value(rank))
+            for rank, (value, _label) in enumerate(Membership.Role.choices)
+        ],
+        default=Value(len(Membership.Role.choices)),
+        output_field=IntegerField(),
+    )
+
+
+SITE_NETWORKS_CACHE_SECONDS = 300
+
+
+def site_networks() -> list[Network]:
+    """The networks, for the site's header and footer; cached per reference generation."""
+    key = f"atlas:site-networks:{generations.reference()}"
+    networks = cache.get(key)
+    if networks is None:
+        networks = list(Network.objects.order_by("name").only("name", "short_name", "slug"))
+        cache.set(key, networks, SITE_NETWORKS_CACHE_SECONDS)
+    return networks
 
 
 def covered_regions():

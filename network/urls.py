@@ -35,8 +35,4 @@ urlpatterns = [
         name="event_calendar",
     ),
     path("partner/", views.partner_list, name="partner_list"),
-    path("anbieter/", views.provider_list, name="provider_list"),
-    path("anbieter/<slug:slug>/", views.provider_detail, name="provider_detail"),
-    path("regionen/", views.region_list, name="region_list"),
-    path("regionen/<str:key>/", views.region_detail, name="region_detail"),
 ]

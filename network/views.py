@@ -1,28 +1,18 @@
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from measures import search
-from measures import selectors as course_selectors
-from measures.structured_data import json_ld_script
-from network import listing, regions, selectors
+from core import listing
+from core.ical import ics_response
+from network import selectors
 from network.calendar import calendar_for
-from network.filters import PARTNER_SORT_CHOICES, RADIUS_CHOICES
+from network.filters import PARTNER_SORT_CHOICES
 from network.models import Network
 from network.partner_directory import filter_groups as partner_filter_groups
 from network.partner_directory import partner_directory
-from network.provider_search import filter_groups as provider_filter_groups
-from network.provider_search import provider_search
-from network.structured_data import organisation_json_ld
 
-PROFILE_COURSES_PER_PAGE = 10
 PAST_EVENTS_PER_PAGE = 20
-
-
-def _base_url(request) -> str:
-    return f"{request.scheme}://{request.get_host()}"
 
 
 # Networks -----------------------------------------------------------------------------------
@@ -135,18 +125,12 @@ def event_detail(request, network, slug):
     )
 
 
-def _ics_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_GET
 def event_calendar(request, network, slug):
     network = _network(network)
     event = get_object_or_404(selectors.event_for_page(network), slug=slug)
     content = calendar_for([event], name=event.title, host=request.get_host())
-    return _ics_response(content, f"{event.slug}.ics")
+    return ics_response(content, f"{event.slug}.ics")
 
 
 @require_GET
@@ -157,7 +141,7 @@ def network_calendar(request, network):
     for event in events:
         event.network = network
     content = calendar_for(events, name=network.name, host=request.get_host())
-    return _ics_response(content, f"{network.slug}-veranstaltungen.ics")
+    return ics_response(content, f"{network.slug}-veranstaltungen.ics")
 
 
 # Partners and providers ---------------------------------------------------------------------
@@ -176,73 +160,3 @@ def partner_list(request):
             "sort_choices": PARTNER_SORT_CHOICES,
         },
     )
-
-
-@require_GET
-def provider_list(request):
-    result = provider_search(params=request.GET)
-    return render(
-        request,
-        "network/provider_list.html",
-        {
-            "search": result,
-            "page": result.page,
-            "radius_choices": RADIUS_CHOICES,
-            "filter_groups": provider_filter_groups(result),
-        },
-    )
-
-
-@require_GET
-def provider_detail(request, slug):
-    organisation = get_object_or_404(selectors.organisation_for_profile(), slug=slug)
-    params = listing.bounded(request.GET)
-    query = search.parse(params.get("q", ""))
-    courses = course_selectors.public_courses().filter(provider=organisation)
-    total = None
-    page = None
-    if organisation.is_provider:
-        total = courses.count()
-        search_query = query.search_query()
-        if search_query is not None:
-            courses = courses.filter(search_document__vector=search_query)
-        paginator = Paginator(
-            course_selectors.with_card_data(courses).order_by("next_start", "title", "pk"),
-            PROFILE_COURSES_PER_PAGE,
-        )
-        paginator.count = courses.order_by().count() if query else total
-        page = paginator.get_page(listing.page_number(params.get("page")))
-    return render(
-        request,
-        "network/provider_detail.html",
-        {
-            "provider": organisation,
-            "memberships": selectors.working_groups_of(organisation),
-            "query": query,
-            "course_total": total,
-            "page": page,
-            "json_ld": json_ld_script(
-                organisation_json_ld(organisation, base_url=_base_url(request))
-            ),
-        },
-    )
-
-
-# Regions ------------------------------------------------------------------------------------
-
-
-@require_GET
-def region_list(request):
-    return render(request, "network/region_list.html", regions.overview())
-
-
-@require_GET
-def region_detail(request, key):
-    if not regions.REGION_KEY.match(key):
-        raise Http404("Not a region key")
-    if key == regions.COUNTRY:
-        return redirect("network:region_list", permanent=True)
-    context = regions.region_page(key)
-    if context is None:
-        raise Http404("No such region")
-    return render(request, "network/region_detail.html", context)

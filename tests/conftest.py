@@ -31,12 +31,13 @@ def _forget_search_memos():
     must not outlive the rolled-back data of an earlier test: each test starts without it.
     Within a test the generation is read once and then follows this process's own changes,
     so query counts do not depend on the one-second memo expiring mid-test."""
+    from core import generations
     from measures import search, search_index, vocabulary
 
-    search.GENERATION_MEMO_SECONDS = float("inf")
+    generations.MEMO_SECONDS = float("inf")
     search_index.forget()
     search_index.BUILD_IN_BACKGROUND = False  # a thread would not see the test's data
-    search._generation_memo = None
+    generations.forget()
     search._synonyms = None
     vocabulary._vocabulary = None
 

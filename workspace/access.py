@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workspace.models import RoleAssignment
+
 SUPERUSER = "superuser"
 COORDINATOR = "coordinator"
 PROVIDER_STAFF = "provider_staff"
@@ -52,8 +54,6 @@ def access_for(user) -> Access:
     cached = getattr(user, _CACHE, None)
     if cached is not None:
         return cached
-    from workspace.models import RoleAssignment
-
     if user.is_superuser:
         access = Access(is_superuser=True)
     elif not user.is_staff:

@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import Course, CourseDate
+from network.models import Membership, Network
 from workspace.access import access_for
 from workspace.completeness import INCOMPLETE_BELOW, with_completeness
+from workspace.models import Review
 from workspace.scopes import (
     course_dates_for_user,
     courses_for_user,
@@ -119,8 +121,6 @@ def incomplete_panel(courses) -> Panel:
 
 
 def returned_panel(courses) -> Panel:
-    from workspace.models import Review
-
     latest_reason = Review.objects.filter(course=OuterRef("pk")).order_by("-created_at")
     rows = (
         courses.filter(status=Course.Status.RETURNED)
@@ -182,8 +182,6 @@ def awaiting_review_panel(user) -> Panel:
     access = access_for(user)
     courses = courses_for_user(user).filter(status=Course.Status.SUBMITTED)
     if not access.is_superuser:
-        from network.models import Membership, Network
-
         reviewing = Network.objects.filter(reviews_offers=True, pk__in=access.network_ids)
         courses = courses.filter(
             Q(provider__in=Membership.objects.filter(network__in=reviewing).values("organisation"))

@@ -1,9 +1,12 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from workspace import security
+from workspace.models import QualityCriterion
 
 LOCKED = _(
     "Zu viele fehlgeschlagene Anmeldeversuche. Die Anmeldung ist für %(minutes)s Minuten "
@@ -82,9 +85,6 @@ class LoginForm(AdminAuthenticationForm):
         raise ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
 
     def _backup_code_used(self, user):
-        from django.contrib import messages
-        from django.utils.translation import ngettext
-
         left = security.backup_codes_left(user)
         messages.warning(
             self.request,
@@ -155,8 +155,6 @@ class ReviewForm(forms.Form):
     )
 
     def __init__(self, *args, networks, **kwargs):
-        from workspace.models import QualityCriterion
-
         super().__init__(*args, **kwargs)
         self.fields["network"].queryset = networks
         criteria = QualityCriterion.objects.filter(network__in=networks, is_active=True)

@@ -1,7 +1,7 @@
 """What a user may touch: one ``…_for_user(user, queryset=None)`` selector per model.
 
 Every admin list, detail, change, delete, history, export, bulk action, autocomplete and
-foreign-key choice starts from these (through ``atlas.admin_base``), and the services filter
+foreign-key choice starts from these (through ``workspace.admin.base``), and the services filter
 posted ids through them again. A model without an entry in ``SCOPES`` is visible to superusers
 only.
 
@@ -23,7 +23,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from taggit.models import Tag
 
-from atlas.models import InfoPage
 from measures.models import (
     CertificateKind,
     Course,
@@ -49,6 +48,7 @@ from network.models import (
     Venue,
     WorkingGroup,
 )
+from pages.models import InfoPage
 from workspace.access import access_for
 from workspace.models import CourseChange, QualityCriterion, Reminder, Review, RoleAssignment
 

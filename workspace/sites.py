@@ -8,12 +8,18 @@ password reset by email, and the dashboard on the index page.
 from django.contrib import admin
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 
-from workspace import security
+from workspace import security, views
+from workspace.dashboard import dashboard_for
 from workspace.forms import LoginForm
 
 
@@ -56,21 +62,14 @@ class WorkspaceAdminSite(admin.AdminSite):
         def inner(request, *args, **kwargs):
             user = request.user
             if not (user.is_active and user.is_staff):
-                from django.contrib.auth.views import redirect_to_login
-
                 return redirect_to_login(
                     request.get_full_path(), reverse("admin:login", current_app=self.name)
                 )
             return view(request, *args, **kwargs)
 
-        from django.views.decorators.cache import never_cache
-        from django.views.decorators.csrf import csrf_protect
-
         return csrf_protect(never_cache(inner))
 
     def get_urls(self):
-        from workspace import views
-
         reset = "registration/"
         urls = [
             path(
@@ -131,10 +130,6 @@ class WorkspaceAdminSite(admin.AdminSite):
 
     def view_on_site(self, request, content_type_id, object_id):
         """Django's shortcut redirect to an object's page, for objects the user may see."""
-        from django.contrib.contenttypes.models import ContentType
-        from django.contrib.contenttypes.views import shortcut
-        from django.http import Http404
-
         try:
             model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
             model_admin = self._registry[model]
@@ -146,7 +141,5 @@ class WorkspaceAdminSite(admin.AdminSite):
         return shortcut(request, content_type_id, object_id)
 
     def index(self, request, extra_context=None):
-        from workspace.dashboard import dashboard_for
-
         context = {"dashboard": dashboard_for(request), **(extra_context or {})}
         return super().index(request, context)

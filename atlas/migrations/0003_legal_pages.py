@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def create_legal_pages(apps, schema_editor):
-    from atlas.info_defaults import create_missing
+    from pages.info_defaults import create_missing
 
     create_missing(apps.get_model("atlas", "InfoPage"))
 

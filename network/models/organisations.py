@@ -1,6 +1,7 @@
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,9 +70,7 @@ class Organisation(AddressFields, AccessibilityFields):
         return self.name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("network:provider_detail", kwargs={"slug": self.slug})
+        return reverse("measures:provider_detail", kwargs={"slug": self.slug})
 
 
 class Contact(models.Model):

@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,9 +82,7 @@ class Region(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("network:region_detail", kwargs={"key": self.key})
+        return reverse("measures:region_detail", kwargs={"key": self.key})
 
     def ancestors(self) -> list["Region"]:
         chain, node = [], self.parent

@@ -15,10 +15,7 @@ from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils import timezone
 
-from atlas import markup
-from atlas.info_defaults import DEFAULT_PAGES
-from atlas.models import AccessibilityFeedback, InfoPage
-from atlas.services import feedback_delete_old
+from core import markup
 from measures.models import Course
 from network.models import (
     Event,
@@ -29,6 +26,9 @@ from network.models import (
     Region,
     WorkingGroup,
 )
+from pages.info_defaults import DEFAULT_PAGES
+from pages.models import AccessibilityFeedback, InfoPage
+from pages.services import feedback_delete_old
 
 pytestmark = pytest.mark.django_db
 
@@ -355,7 +355,7 @@ def test_feedback_limit_counts_no_rejected_input_or_bots_and_ends(client, settin
 def test_feedback_limit_keeps_no_address():
     from django.test import RequestFactory
 
-    from atlas import ratelimit
+    from core import ratelimit
 
     request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.44")
     ratelimit.record("feedback", request, window=60)
@@ -493,24 +493,24 @@ def test_hidden_membership_is_not_public(client):
 
 def test_coordinators_edit_pages_in_admin_but_cannot_delete_legal_pages(admin_client):
     imprint = InfoPage.objects.get(purpose="imprint")
-    assert admin_client.get(reverse("admin:atlas_infopage_changelist")).status_code == 200
-    assert admin_client.get(reverse("admin:atlas_infopage_add")).status_code == 200
-    change = reverse("admin:atlas_infopage_change", args=[imprint.pk])
+    assert admin_client.get(reverse("admin:pages_infopage_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:pages_infopage_add")).status_code == 200
+    change = reverse("admin:pages_infopage_change", args=[imprint.pk])
     assert admin_client.get(change).status_code == 200
     assert (
-        admin_client.get(reverse("admin:atlas_infopage_delete", args=[imprint.pk])).status_code
+        admin_client.get(reverse("admin:pages_infopage_delete", args=[imprint.pk])).status_code
         == 403
     )
     page = make_page()
     assert (
-        admin_client.get(reverse("admin:atlas_infopage_delete", args=[page.pk])).status_code == 200
+        admin_client.get(reverse("admin:pages_infopage_delete", args=[page.pk])).status_code == 200
     )
 
 
 def test_feedback_is_listed_in_admin_and_cannot_be_invented(admin_client):
     feedback = AccessibilityFeedback.objects.create(message="Der Kontrast ist zu schwach.")
-    listing = admin_client.get(reverse("admin:atlas_accessibilityfeedback_changelist"))
+    listing = admin_client.get(reverse("admin:pages_accessibilityfeedback_changelist"))
     assert "Der Kontrast ist zu schwach." in listing.content.decode()
-    change = reverse("admin:atlas_accessibilityfeedback_change", args=[feedback.pk])
+    change = reverse("admin:pages_accessibilityfeedback_change", args=[feedback.pk])
     assert admin_client.get(change).status_code == 200
-    assert admin_client.get(reverse("admin:atlas_accessibilityfeedback_add")).status_code == 403
+    assert admin_client.get(reverse("admin:pages_accessibilityfeedback_add")).status_code == 403

@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.http import QueryDict
 
+from core import generations
 from measures.course_search import MAX_PAGE, PAGE_SIZE, course_search
 from measures.models import (
     CertificateKind,
@@ -17,7 +18,6 @@ from measures.models import (
     Synonym,
     TargetGroup,
 )
-from measures.search import bump_generation
 from tests.factories import make_course, make_provider, make_venue, refresh_words, today
 
 pytestmark = pytest.mark.django_db
@@ -366,7 +366,7 @@ def test_a_course_leaves_the_search_when_its_last_date_passes(provider, mainz):
     course = make_course(provider, "Bald vorbei", dates=[{"venue": mainz, "start_date": today()}])
     assert titles(run(provider)) == ["Bald vorbei"]
     course.dates.update(start_date=today() - timedelta(days=1))
-    bump_generation()  # every write path refreshes the index, which invalidates cached counts
+    generations.bump()  # every write path refreshes the index, which invalidates cached counts
     result = run(provider)
     assert titles(result) == [] and result.count == 0
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.http import QueryDict
 
+from core import generations
 from measures import search, search_index
 from measures.course_search import FACETS, course_search
 from measures.filters import CourseFilter
@@ -280,13 +281,13 @@ def test_after_a_change_a_search_answers_at_once_while_a_thread_builds_the_next_
 ):
     monkeypatch.setattr(search_index, "BUILD_IN_BACKGROUND", True)
     first = search_index.current_index()
-    search.bump_generation()  # a change: a new generation
+    generations.bump()  # a change: a new generation
     assert search_index.current_index() is first  # no waiting for the build
     search_index._builder.join(timeout=120)
     assert not search_index._builder.is_alive()
     newer = search_index.current_index()
     assert newer is not first
-    assert search_index._current[0] == (search.generation(), today())
+    assert search_index._current[0] == (generations.search(), today())
     assert search_index.current_index() is newer  # current now: nothing more to build
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from core import generations
 from measures import search
 from measures.models import Course, FundingType, Subject, TargetGroup
 from network.models import Region
@@ -137,7 +138,9 @@ def test_a_summary_gone_stale_is_renewed(provider, mainz):
     assert summary(other)["summary_next_start"] == today() + timedelta(days=3)
 
 
-def test_the_first_search_of_the_day_renews_stale_summaries(provider, mainz, monkeypatch):
+def _stale_course(provider, mainz):
+    """A course whose first date ended yesterday, summarised five days ago (so its summary
+    still names that date as the next start), and one starting in nine days."""
     course = make_course(
         provider,
         "Sortiert",
@@ -154,7 +157,30 @@ def test_the_first_search_of_the_day_renews_stale_summaries(provider, mainz, mon
         provider, "Mitte", dates=[{"venue": mainz, "start_date": today() + timedelta(days=9)}]
     )
     summarise_as_of(course, today() - timedelta(days=5))
-    monkeypatch.setattr(search, "_summaries_current_on", None)
+    return course
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def test_a_search_never_writes_even_with_stale_summaries(provider, mainz):
+    from django.test.utils import CaptureQueriesContext
+
+    course = _stale_course(provider, mainz)
+    with CaptureQueriesContext(connection) as queries:
+        result = run(provider, sort="date")
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert writes == []
+    assert summary(course)["summary_valid_until"] < today()  # left for the daily job
+    assert result.count == 2
+
+
+def test_the_daily_job_renews_stale_summaries_and_the_date_order(provider, mainz):
+    from django.core.management import call_command
+
+    course = _stale_course(provider, mainz)
+    call_command("daily_jobs", verbosity=0)
+    assert summary(course)["summary_next_start"] == today() + timedelta(days=50)
     result = run(provider, sort="date")
     assert titles(result) == ["Mitte", "Sortiert"]
     modes = {facet.name: facet for facet in result.facets}["mode"].options
@@ -177,7 +203,7 @@ def test_a_change_in_another_process_reaches_the_cached_counts(provider, mainz):
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('measures_search_generation')")
     assert run(provider).count == 2  # still the memo: the cached counts
-    search._generation_memo = None  # the second has passed
+    generations.forget()  # the second has passed
     assert run(provider).count == 1
 
 

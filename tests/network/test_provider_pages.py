@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from django.http import QueryDict
 
 from measures.models import Subject
+from measures.provider_search import PAGE_SIZE, provider_search
 from network.models import (
     Certification,
     Membership,
@@ -17,7 +18,6 @@ from network.models import (
     PostalCode,
     WorkingGroup,
 )
-from network.provider_search import PAGE_SIZE, provider_search
 from tests.factories import make_course, make_venue, today
 
 pytestmark = pytest.mark.django_db

@@ -10,17 +10,17 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from network.geo import (
+from core.geo import (
     centre,
     centroid,
     distance_km,
     point_in_polygon,
     polygons,
-    postal_code_centre,
     ring_area,
     simplify,
 )
 from network.models import PostalCode, Region
+from network.places import postal_code_centre
 
 GEO_DIR = settings.FIXTURES_DIR / "geo"
 SOURCE_POSTAL_CODE_ROWS = 23_297  # postleitzahlen.csv from GeoNames; none dropped

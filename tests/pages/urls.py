@@ -40,9 +40,9 @@ from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
-from atlas.models import InfoPage
 from measures.models import Course, CourseDate
 from network.models import Event, Network, Organisation, Project, Region, WorkingGroup
+from pages.models import InfoPage
 
 PathsFor = Callable[[str], Iterable[str]]
 
@@ -102,7 +102,7 @@ REGISTRY: dict[str, PathsFor] = {
         slug="course__slug",
         date_id="pk",
     ),
-    "network:provider_detail": each(
+    "measures:provider_detail": each(
         lambda: Organisation.objects.filter(is_provider=True),
         # A partner that offers no courses has a profile through its public membership.
         lambda: Organisation.objects.filter(is_provider=False, memberships__is_public=True),
@@ -139,7 +139,7 @@ REGISTRY: dict[str, PathsFor] = {
     "atlas:sitemap_section": lambda name: [
         reverse(name, kwargs={"section": section}) for section in ("seiten", "regionen", "kurse")
     ],
-    "network:region_detail": each(
+    "measures:region_detail": each(
         # A state and a district, those a network covers first.
         lambda: Region.objects.states().annotate(n=Count("networks")).order_by("-n", "key"),
         lambda: Region.objects.districts().annotate(n=Count("networks")).order_by("-n", "key"),

@@ -155,7 +155,7 @@ class World:
         }
 
     def info_pages(self):
-        from atlas.models import InfoPage
+        from pages.models import InfoPage
 
         return tuple(
             InfoPage.objects.create(title=f"Seite {i} {self.token}", slug=f"{self.slug}-s{i}")

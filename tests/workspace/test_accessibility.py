@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from atlas.models import InfoPage
 from measures.models import Course
 from network.models import Network, Organisation
+from pages.models import InfoPage
 from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import AXE_JS, need
 from tests.pages.checks import AXE_RUN
@@ -111,8 +111,8 @@ def test_workspace_pages_pass_axe(browser, site_url, committed_accounts, django_
             reverse("admin:index"),
             reverse("admin:network_network_change", args=[network.pk]),
             reverse("admin:auth_user_changelist"),
-            reverse("admin:atlas_infopage_changelist"),
-            reverse("admin:atlas_infopage_change", args=[imprint.pk]),
+            reverse("admin:pages_infopage_changelist"),
+            reverse("admin:pages_infopage_change", args=[imprint.pk]),
             reverse("admin:two_factor"),
         ]
         assert submitted is not None, "the demo data has a submitted offer in a reviewing network"

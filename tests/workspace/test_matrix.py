@@ -21,7 +21,6 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
-from atlas.models import InfoPage
 from measures.models import (
     CertificateKind,
     Course,
@@ -45,6 +44,7 @@ from network.models import (
     Venue,
     WorkingGroup,
 )
+from pages.models import InfoPage
 from tests.workspace.conftest import ROLES
 
 pytestmark = pytest.mark.django_db

@@ -268,7 +268,7 @@ def test_index_lists_only_what_the_role_works_with(client, world):
         "network/membership",
         "auth/user",
         "measures/synonym",
-        "atlas/infopage",
+        "pages/infopage",
     } <= listed
     assert "atlas/accessibilityfeedback" not in listed
     assert "network/region" not in listed and "measures/subject" not in listed

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from measures.models import Course
+
 
 class CourseChange(models.Model):
     """One entry of a course's history: who changed what, when, and what it did to the status.
@@ -57,8 +59,6 @@ class CourseChange(models.Model):
 
     @staticmethod
     def _status_label(value: str) -> str:
-        from measures.models import Course
-
         return str(dict(Course.Status.choices).get(value, value or "–"))
 
     @property

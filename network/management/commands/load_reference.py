@@ -22,7 +22,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from measures.search import bump_generation
+from core import generations
 from network.models import PostalCode, Region
 
 COUNTRY = "DE"
@@ -73,7 +73,7 @@ class Command(BaseCommand):
             region_ids, regions = load_regions(directory)
             postal_codes, without_district = load_postal_codes(directory, region_ids)
             # Bulk writes send no signals: every process is to reread the regions.
-            bump_generation(reference=True)
+            generations.bump(reference=True)
         if verbosity >= 1:
             self.stdout.write(
                 f"Referenzdaten geladen: Regionen {regions}, Postleitzahlen {postal_codes}, "

@@ -1,0 +1,495 @@
+"""The provider search: scope → filter (django-filter) → full text → order → paginate → facets.
+
+``provider_search(params=request.GET)`` returns everything ``/anbieter/`` shows, in a number of
+SQL queries that does not depend on the number of providers or results.
+
+Free text searches the provider's name, short name and place (weight A), its core competencies
+(B) and its description (D), folded and stemmed like the course search (``measures.search``),
+synonyms included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.contrib.postgres.search import SearchRank, SearchVector
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Prefetch,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from core import generations, listing
+from core.text import folded
+from measures import search
+from measures.models import Course
+from measures.provider_filters import (
+    PREMISES,
+    PROVIDER_SORT_CHOICES,
+    ProviderFilter,
+    public_courses_of_provider,
+    with_premises,
+)
+from network.models import (
+    Membership,
+    Network,
+    Organisation,
+    OrganisationCertification,
+    Region,
+)
+from network.places import PlaceLookup, resolve_place
+
+PAGE_SIZE = 20
+MAX_TEXT_MATCHES = 50_000
+FACET_CACHE_SECONDS = 60
+FILTER_NAMES = (
+    "q",
+    "place",
+    "region",
+    "subject",
+    "certification",
+    "access",
+    "network",
+    "kind",
+    "current",
+)
+
+
+def providers():
+    """The scope: organisations that offer courses."""
+    return Organisation.objects.filter(is_provider=True)
+
+
+def document() -> SearchVector:
+    competencies = Func(
+        F("core_competencies"), Value(" "), function="array_to_string", output_field=TextField()
+    )
+    return (
+        SearchVector(
+            folded("name"), folded("short_name"), folded("city"), config="german", weight="A"
+        )
+        + SearchVector(folded(competencies), config="german", weight="B")
+        + SearchVector(folded("description"), config="german", weight="D")
+    )
+
+
+def current_course_count():
+    counted = (
+        public_courses_of_provider().order_by().values("provider").annotate(n=Count("pk"))
+    ).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+_NEAREST = """
+SELECT least(
+    (SELECT earth_distance(ll_to_earth(%s, %s), ll_to_earth(o.latitude, o.longitude))
+     FROM network_organisation o
+     WHERE o.id = network_organisation.id AND o.latitude IS NOT NULL AND o.longitude IS NOT NULL),
+    (SELECT min(earth_distance(ll_to_earth(%s, %s), ll_to_earth(v.latitude, v.longitude)))
+     FROM network_venue v
+     WHERE v.organisation_id = network_organisation.id AND v.latitude IS NOT NULL
+       AND v.longitude IS NOT NULL)
+) / 1000
+"""
+
+
+def distance_km(place) -> RawSQL:
+    """The distance from the place to the provider's address or nearest venue, in km."""
+    params = (place.latitude, place.longitude) * 2
+    return RawSQL(_NEAREST, params, output_field=FloatField())  # noqa: S611 - constant SQL
+
+
+@dataclass
+class ProviderSearch:
+    params: QueryDict
+    filterset: ProviderFilter
+    query: search.ParsedQuery
+    place_lookup: PlaceLookup
+    sort: str
+    page: Page
+    facets: listing.Facets = field(default_factory=listing.Facets)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
+
+    @cached_property
+    def chips(self) -> list[tuple[str, str]]:
+        return listing.chips(self.params, self.filterset.form, FILTER_NAMES)
+
+    @property
+    def sort_choices(self):
+        """The sort options that make sense for this search."""
+        return [
+            (value, label)
+            for value, label in PROVIDER_SORT_CHOICES
+            if (value != "relevance" or self.query)
+            and (value != "distance" or self.place_lookup.place)
+        ]
+
+
+def provider_search(*, params: QueryDict) -> ProviderSearch:
+    params = listing.bounded(params)
+    filterset = ProviderFilter(params, queryset=providers())
+    form = filterset.form
+    form.is_valid()
+    errors = listing.form_errors(form)
+    cleaned = form.cleaned_data
+
+    place_lookup = resolve_place(cleaned.get("place") or "")
+    if place_lookup.error:
+        errors.append(place_lookup.error)
+    filterset.place = place_lookup.place
+
+    query = search.parse(cleaned.get("q") or "")
+    sort = _sort(cleaned.get("sort"), query, place_lookup)
+    query.provider_ids = _text_matches(query)
+
+    found = _text_filtered(filterset.qs, query)
+    ordered = _ordered(found, sort, query, place_lookup)
+    paginator = Paginator(_with_page_data(ordered, place_lookup), PAGE_SIZE)
+    paginator.count = found.order_by().count()
+    page = paginator.get_page(listing.page_number(params.get("page")))
+    page.object_list = list(page.object_list)
+
+    result = ProviderSearch(
+        params=params,
+        filterset=filterset,
+        query=query,
+        place_lookup=place_lookup,
+        sort=sort,
+        page=page,
+        errors=errors,
+    )
+    result.facets = cached_facets(params, filterset, query)
+    return result
+
+
+def cached_facets(params: QueryDict, filterset: ProviderFilter, query) -> listing.Facets:
+    """The facets of this search, kept for a minute (dropped when indexed course data changes):
+    counting over all current courses is the costly part of the search."""
+    relevant = sorted(
+        (key, sorted(values)) for key, values in params.lists() if key not in ("page", "sort")
+    )
+    digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
+    key = f"atlas:provider-facets:{generations.search()}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = facets(filterset, query)
+        cache.set(key, found, FACET_CACHE_SECONDS)
+    return found
+
+
+def _sort(requested, query, place_lookup) -> str:
+    if requested == "relevance" and query:
+        return "relevance"
+    if requested == "distance" and place_lookup.place:
+        return "distance"
+    if requested in ("name", "courses"):
+        return requested
+    if query:
+        return "relevance"
+    if place_lookup.place:
+        return "distance"
+    return "name"
+
+
+def _text_matches(query: search.ParsedQuery) -> list[int] | None:
+    """The providers whose text matches, found once per search (the document is computed on
+    the fly, so the facets reuse the ids instead of matching again); None without a query."""
+    search_query = query.search_query()
+    if search_query is None:
+        return None
+    return list(
+        providers()
+        .annotate(document=document())
+        .filter(document=search_query)
+        .values_list("pk", flat=True)[:MAX_TEXT_MATCHES]
+    )
+
+
+def _text_filtered(queryset, query: search.ParsedQuery):
+    ids = getattr(query, "provider_ids", None)
+    if ids is None:
+        return queryset
+    return queryset.filter(pk__in=ids)
+
+
+def _ordered(queryset, sort: str, query, place_lookup):
+    by_name = (folded("name").asc(), "pk")
+    if sort == "relevance":
+        rank = SearchRank(document(), query.search_query(), weights=[0.1, 0.3, 0.6, 1.0])
+        return queryset.annotate(rank=rank).order_by("-rank", *by_name)
+    if sort == "distance":
+        return queryset.annotate(distance=distance_km(place_lookup.place)).order_by(
+            F("distance").asc(nulls_last=True), *by_name
+        )
+    if sort == "courses":
+        return queryset.annotate(course_count=current_course_count()).order_by(
+            "-course_count", *by_name
+        )
+    return queryset.order_by(*by_name)
+
+
+def _with_page_data(queryset, place_lookup):
+    """What a result shows: place, current course count, valid certificates, networks."""
+    if "course_count" not in queryset.query.annotations:
+        queryset = queryset.annotate(course_count=current_course_count())
+    if place_lookup.place is not None and "distance" not in queryset.query.annotations:
+        queryset = queryset.annotate(distance=distance_km(place_lookup.place))
+    return queryset.select_related("region").prefetch_related(
+        Prefetch(
+            "certificates",
+            queryset=OrganisationCertification.objects.valid_on().select_related("certification"),
+            to_attr="valid_certificates",
+        ),
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(is_public=True)
+            .select_related("network")
+            .order_by("network__name"),
+            to_attr="public_memberships",
+        ),
+    )
+
+
+# Facets -------------------------------------------------------------------------------------
+
+
+def _without(filterset: ProviderFilter, query, *names: str):
+    return _text_filtered(filterset.apply(providers(), exclude=frozenset(names)), query)
+
+
+def facets(filterset: ProviderFilter, query) -> listing.Facets:
+    """Counts per option, each with every other active filter applied."""
+    if getattr(query, "provider_ids", None) == []:
+        return listing.Facets()  # the text matches nothing: every count is zero
+    cleaned = filterset.form.cleaned_data
+    rows = []
+
+    # Subjects of current courses: the top level, or the children of a chosen top-level one.
+    base = _without(filterset, query, "subject")
+    courses = Course.objects.public().filter(provider__in=base.values("pk"))
+    through = Course.subjects.through.objects.filter(course__in=courses.values("pk"))
+    chosen = cleaned.get("subject")
+    if chosen is not None and chosen.parent_id is None:
+        through = through.filter(subject__parent=chosen)
+        key, label = F("subject__slug"), F("subject__name")
+    else:
+        key = Case(
+            When(subject__parent__isnull=True, then=F("subject__slug")),
+            default=F("subject__parent__slug"),
+            output_field=CharField(),
+        )
+        label = Case(
+            When(subject__parent__isnull=True, then=F("subject__name")),
+            default=F("subject__parent__name"),
+            output_field=CharField(),
+        )
+    rows.append(listing.grouped(through, "subject", key, label, "course__provider_id"))
+
+    base = _without(filterset, query, "certification")
+    certificates = OrganisationCertification.objects.valid_on().filter(
+        organisation__in=base.values("pk")
+    )
+    rows.append(
+        listing.grouped(
+            certificates,
+            "certification",
+            F("certification__slug"),
+            F("certification__name"),
+            "organisation_id",
+        )
+    )
+
+    base = _without(filterset, query, "access")
+    chosen_access = list(cleaned.get("access") or [])
+    for value, label in PREMISES:
+        features = list(dict.fromkeys([*chosen_access, value]))
+        rows.append(
+            listing.grouped(
+                base.filter(with_premises(features)),
+                "access",
+                Value(value),
+                Value(str(label)),
+                "pk",
+            )
+        )
+
+    base = _without(filterset, query, "network")
+    members = Membership.objects.filter(is_public=True, organisation__in=base.values("pk"))
+    network_label = Coalesce(
+        Func(F("network__short_name"), Value(""), function="nullif"), F("network__name")
+    )
+    rows.append(
+        listing.grouped(members, "network", F("network__slug"), network_label, "organisation_id")
+    )
+
+    base = _without(filterset, query, "kind")
+    rows.append(listing.grouped(base, "kind", F("kind"), F("kind"), "pk"))
+
+    base = _without(filterset, query, "current")
+    rows.append(
+        listing.grouped(
+            base.filter(Exists(public_courses_of_provider())),
+            "current",
+            Value("true"),
+            Value(""),
+            "pk",
+        )
+    )
+
+    counted = listing.count_facets(rows)
+    counted["region"] = provider_counts_by_region(
+        _without(filterset, query, "region", "place"), cleaned.get("region")
+    )
+    return _facet_options(counted)
+
+
+_REGION_COUNTS = """
+SELECT s.key, s.name, count(DISTINCT x.organisation_id)
+FROM (
+    SELECT o.id AS organisation_id, o.region_id FROM network_organisation o
+    WHERE o.id IN ({ids})
+    UNION ALL
+    SELECT v.organisation_id, v.region_id FROM network_venue v
+    WHERE v.organisation_id IN ({ids})
+) AS x
+JOIN network_region r ON r.id = x.region_id
+JOIN network_region s ON s.key = substr(r.key, 1, %s)
+WHERE r.country = 'DE' AND s.kind IN ('state', 'district') AND r.key LIKE %s
+GROUP BY s.key, s.name
+"""
+
+
+def provider_counts_by_region(base, chosen: Region | None) -> list[tuple[str, str, int]]:
+    """Providers per state, or per district of the chosen region's state: by address or venue."""
+    try:
+        ids_sql, ids_params = base.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing by construction (no text matches)
+        return []
+    if chosen is not None and chosen.kind != Region.Kind.COUNTRY:
+        length, prefix = 5, chosen.key[:2] + "%"
+    else:
+        length, prefix = 2, "%"
+    # The inner SQL is Django's own compilation of the base queryset; values stay parameters.
+    sql = _REGION_COUNTS.format(ids=ids_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids_params, *ids_params, length, prefix])
+        return [(key, name, count) for key, name, count in cursor.fetchall()]
+
+
+def _facet_options(counted) -> listing.Facets:
+    kinds = dict(Organisation.Kind.choices)
+    result = listing.Facets()
+    for name, rows in counted.items():
+        options = []
+        for value, label, count in rows:
+            if name == "kind":
+                label = str(kinds.get(value, value))
+            options.append(listing.FacetOption(value=value, label=label, count=count))
+        if name != "access":
+            options.sort(key=lambda option: (-option.count, option.label))
+        result.options[name] = options
+    return result
+
+
+# The filter form ----------------------------------------------------------------------------
+
+
+def filter_groups(result: ProviderSearch) -> list[listing.FilterGroup]:
+    """The filter form's option groups, each option with its count."""
+    params, form, facets_ = result.params, result.filterset.form, result.facets
+    groups = []
+    show_network = Network.objects.count() > 1
+    for name in ("subject", "region", "network"):
+        if name == "network" and not show_network:
+            continue
+        chosen = params.get(name, "") if name not in form.errors else ""
+        options = [
+            listing.FilterOption(option.value, option.label, option.value == chosen, option.count)
+            for option in facets_.get(name)
+            if option.count or option.value == chosen
+        ]
+        if chosen and not any(option.checked for option in options):
+            value = form.cleaned_data.get(name)
+            if value is not None:
+                options.insert(0, listing.FilterOption(chosen, str(value), True, 0))
+        groups.append(
+            listing.FilterGroup(
+                name,
+                str(form.fields[name].label),
+                options,
+                input_type="radio",
+                all_label=str(form.fields[name].empty_label),
+            )
+        )
+
+    for name in ("certification", "access", "kind"):
+        chosen = set(params.getlist(name)) if name not in form.errors else set()
+        counts = facets_.counts(name)
+        if name == "certification":
+            choices = [(option.value, option.label) for option in facets_.get(name)]
+            known = {value for value, _label in choices}
+            missing = chosen - known
+            if missing:
+                choices += [
+                    (obj.slug, obj.name)
+                    for obj in form.cleaned_data.get("certification") or []
+                    if obj.slug in missing
+                ]
+        elif name == "access":
+            choices = [(value, str(label)) for value, label in PREMISES]
+        else:
+            labels = dict(Organisation.Kind.choices)
+            choices = [
+                (value, str(labels[value]))
+                for value, label in Organisation.Kind.choices
+                if counts.get(value) or value in chosen
+            ]
+        groups.append(
+            listing.FilterGroup(
+                name,
+                str(form.fields[name].label),
+                [
+                    listing.FilterOption(value, label, value in chosen, counts.get(value, 0))
+                    for value, label in choices
+                ],
+            )
+        )
+    groups.append(
+        listing.FilterGroup(
+            "current",
+            _("Kurse"),
+            [
+                listing.FilterOption(
+                    "true",
+                    str(form.fields["current"].label),
+                    params.get("current") == "true",
+                    facets_.counts("current").get("true", 0),
+                )
+            ],
+        )
+    )
+    return groups

@@ -1,0 +1,41 @@
+"""Reads for the information pages and the menus."""
+
+from django.core.cache import cache
+
+from core import generations
+from pages.info_defaults import DEFAULT_PAGES
+from pages.models import MENU_CACHE_KEY, InfoPage
+
+MENU_CACHE_SECONDS = 300
+
+
+def published_pages():
+    return InfoPage.objects.filter(is_published=True)
+
+
+def page_for_purpose(purpose: str) -> InfoPage:
+    """The page for a legal purpose; its default text (unsaved) if it has been deleted."""
+    page = InfoPage.objects.filter(purpose=purpose).first()
+    if page is None:
+        page = InfoPage(purpose=purpose, **DEFAULT_PAGES[purpose])
+    return page
+
+
+def menu_pages() -> dict[str, list[tuple[str, str]]]:
+    """(title, URL) of the published pages in each menu; cached per reference generation (a
+    saved page starts a new one)."""
+    key = f"{MENU_CACHE_KEY}:{generations.reference()}"
+    menus = cache.get(key)
+    if menus is None:
+        menus = {InfoPage.Menu.MAIN: [], InfoPage.Menu.FOOTER: []}
+        pages = (
+            published_pages()
+            .exclude(menu="")
+            .filter(purpose="")
+            .only("title", "slug", "purpose", "menu")
+        )
+        for page in pages.order_by("position", "title"):
+            menus[page.menu].append((page.title, page.get_absolute_url()))
+        menus = {str(key): value for key, value in menus.items()}
+        cache.set(key, menus, MENU_CACHE_SECONDS)
+    return menus

@@ -1,0 +1,904 @@
+"""Courses with their dates and modules.
+
+The course form follows the public course page: Was (with the curriculum modules) /
+Wann & Wo (with the dates) / Preis & Förderung / Kontakt / Verwaltung.
+"""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from measures.models import Course, CourseDate, Module
+from measures.models.dates import WEEKDAYS
+from measures.search import refresh_search_vectors
+from network.models import Membership, Network, Organisation
+from workspace import services
+from workspace.access import access_for
+from workspace.admin.base import (
+    EMPTY,
+    AtlasModelAdmin,
+    AtlasStackedInline,
+    AtlasTabularInline,
+    YesNoFilter,
+)
+from workspace.changes import form_changes, formset_changes, snapshot
+from workspace.completeness import INCOMPLETE_BELOW, completeness_of, with_completeness
+from workspace.forms import ReviewForm
+from workspace.models import CourseChange
+from workspace.scopes import course_changes_for_user, courses_for_user, reviews_for_user
+
+WHAT = _("Was")
+WHEN_WHERE = _("Wann & Wo")
+PRICE_FUNDING = _("Preis & Förderung")
+CONTACT = _("Kontakt")
+ADMINISTRATION = _("Verwaltung")
+
+DATE_FIELDS = [
+    ("start_date", "end_date", "rolling_start"),
+    "weekdays",
+    ("start_time", "end_time"),
+    "schedule_notes",
+    ("mode", "venue"),
+    ("booking_status", "seats", "registration_deadline"),
+    ("price", "external_id"),
+]
+
+
+# Filters ------------------------------------------------------------------------------------
+
+
+def provider_filter(field_path: str):
+    """A filter by provider for the organisation foreign key at ``field_path``."""
+
+    class ProviderListFilter(admin.SimpleListFilter):
+        title = _("Anbieter")
+        parameter_name = "anbieter"
+
+        def lookups(self, request, model_admin):
+            organisations = model_admin.related_queryset(request, Organisation).filter(
+                Q(is_provider=True) | Exists(Course.objects.filter(provider=OuterRef("pk")))
+            )
+            return [(str(organisation.pk), str(organisation)) for organisation in organisations]
+
+        def queryset(self, request, queryset):
+            if not self.value():
+                return queryset
+            if not self.value().isdigit():
+                return queryset.none()
+            return queryset.filter(**{f"{field_path}__pk": self.value()})
+
+    return ProviderListFilter
+
+
+def network_filter(provider_path: str):
+    """A filter by network: the provider at ``provider_path`` is a member of it."""
+
+    class NetworkListFilter(admin.SimpleListFilter):
+        title = _("Netzwerk")
+        parameter_name = "netzwerk"
+
+        def lookups(self, request, model_admin):
+            networks = model_admin.related_queryset(request, Network)
+            return [(str(network.pk), str(network)) for network in networks]
+
+        def queryset(self, request, queryset):
+            if not self.value():
+                return queryset
+            if not self.value().isdigit():
+                return queryset.none()
+            members = Membership.objects.filter(
+                organisation=OuterRef(provider_path), network=self.value()
+            )
+            return queryset.filter(Exists(members))
+
+    return NetworkListFilter
+
+
+class CourseCurrentFilter(YesNoFilter):
+    """Current (a current or future date, or a rolling start) or out of date."""
+
+    title = _("Aktualität")
+    parameter_name = "aktuell"
+    yes_label = _("aktuell")
+    no_label = _("veraltet")
+
+    def filter_yes(self, queryset):
+        return queryset.current()
+
+    def filter_no(self, queryset):
+        return queryset.out_of_date()
+
+
+class CourseModeFilter(admin.SimpleListFilter):
+    title = _("Form")
+    parameter_name = "form"
+
+    def lookups(self, request, model_admin):
+        return CourseDate.Mode.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in CourseDate.Mode.values:
+            return queryset
+        dates = CourseDate.objects.filter(course=OuterRef("pk"), mode=self.value())
+        return queryset.filter(Exists(dates))
+
+
+class DateCurrentFilter(YesNoFilter):
+    title = _("Aktualität")
+    parameter_name = "aktuell"
+    yes_label = _("aktuell oder künftig")
+    no_label = _("vergangen oder abgesagt")
+
+    def filter_yes(self, queryset):
+        return queryset.current()
+
+    def filter_no(self, queryset):
+        return queryset.exclude(pk__in=CourseDate.objects.current().values("pk"))
+
+
+VENUE_NOT_OF_PROVIDER = _("Dieser Veranstaltungsort gehört nicht zum Anbieter des Kurses.")
+
+
+# Forms --------------------------------------------------------------------------------------
+
+
+# Told before saving (next to the fields and the save buttons) and after.
+REVIEW_FIELD_HINT = _(
+    "Eine Änderung hier schickt das veröffentlichte Angebot erneut zur Prüfung; bis zur "
+    "Freigabe durch die Netzwerkkoordination ist es offline."
+)
+BACK_TO_REVIEW_MESSAGE = _(
+    "Titel, Kurzbeschreibung, Beschreibung, Anbieter oder Art wurden geändert: Das Angebot ist "
+    "jetzt offline und geht erneut zur Prüfung. Es erscheint wieder, sobald die "
+    "Netzwerkkoordination es freigibt."
+)
+
+
+class CourseForm(forms.ModelForm):
+    """The course's contact person must belong to its provider. On a published course that a
+    network reviews, the fields whose change sends it back to review say so."""
+
+    review_on_change = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.review_on_change:
+            for name in sorted(services.REVIEW_FIELDS & set(self.fields)):
+                help_text = str(self.fields[name].help_text or "")
+                self.fields[name].help_text = f"{help_text} {REVIEW_FIELD_HINT}".strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        provider, contact = cleaned.get("provider"), cleaned.get("contact")
+        if provider and contact and contact.organisation_id != provider.pk:
+            self.add_error("contact", _("Die Ansprechperson gehört nicht zu diesem Anbieter."))
+        return cleaned
+
+
+class CourseDateFormSet(BaseInlineFormSet):
+    """A date's venue must belong to the course's provider."""
+
+    def clean(self):
+        super().clean()
+        provider_id = self.instance.provider_id
+        for form in self.forms:
+            venue = getattr(form, "cleaned_data", {}).get("venue")
+            if venue and provider_id and venue.organisation_id != provider_id:
+                form.add_error("venue", VENUE_NOT_OF_PROVIDER)
+
+
+class CourseDateForm(forms.ModelForm):
+    """A date edited on its own: its venue must belong to the course's provider."""
+
+    def clean(self):
+        cleaned = super().clean()
+        course, venue = cleaned.get("course"), cleaned.get("venue")
+        if course and venue and venue.organisation_id != course.provider_id:
+            self.add_error("venue", VENUE_NOT_OF_PROVIDER)
+        return cleaned
+
+
+def log_part_change(request, obj, form, change, *, dates_changed):
+    """Log a date or module saved on its own in the course's history (the review rule applies
+    as for the course form: dates are minor edits)."""
+    label = capfirst(str(obj._meta.verbose_name))
+    if change:
+        changes = formset_changes(_SingleFormSet(form), label)
+    else:
+        changes = [{"field": f"{label}: {obj}", "old": "–", "new": str(_("neu"))}]
+    services.course_edited(
+        course=obj.course,
+        user=request.user,
+        changes=changes,
+        changed_fields=[],
+        dates_changed=dates_changed,
+        content_changed=not dates_changed,
+    )
+
+
+def log_part_deleted(request, obj, *, dates_changed):
+    label = capfirst(str(obj._meta.verbose_name))
+    services.course_edited(
+        course=obj.course,
+        user=request.user,
+        changes=[{"field": f"{label}: {obj}", "old": str(obj), "new": str(_("gelöscht"))}],
+        changed_fields=[],
+        dates_changed=dates_changed,
+    )
+
+
+class _SingleFormSet:
+    """One saved model form seen as a formset (for ``formset_changes``)."""
+
+    def __init__(self, form):
+        self.forms = [form]
+        self.deleted_objects, self.new_objects = [], []
+
+    def _should_delete_form(self, form):
+        return False
+
+
+# Provider staff keep their organisation's offers; coordinators their network's.
+COURSE_PARTS = {"coordinator": "vacd", "provider_staff": "vacd"}
+
+
+# Inlines ------------------------------------------------------------------------------------
+
+
+class WeekdaysFieldMixin:
+    """Weekdays as checkboxes instead of a comma-separated list of numbers."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "weekdays":
+            return forms.TypedMultipleChoiceField(
+                choices=WEEKDAYS,
+                coerce=int,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                label=capfirst(db_field.verbose_name),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class CourseDateInline(WeekdaysFieldMixin, AtlasStackedInline):
+    model = CourseDate
+    role_permissions = COURSE_PARTS
+    formset = CourseDateFormSet
+    fields = DATE_FIELDS
+    autocomplete_fields = ["venue"]
+    after_fieldset = WHEN_WHERE
+
+    def get_queryset(self, request):
+        # The row label (str) names the course.
+        return super().get_queryset(request).select_related("course")
+
+
+class ModuleInline(AtlasTabularInline):
+    model = Module
+    role_permissions = COURSE_PARTS
+    fields = ["position", "title", "contents", "teaching_units"]
+    after_fieldset = WHAT
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "contents":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 50})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+# Admins -------------------------------------------------------------------------------------
+
+
+class CompletenessFilter(YesNoFilter):
+    title = _("Vollständigkeit")
+    parameter_name = "vollstaendig"
+    yes_label = _("vollständig genug")
+    no_label = _("unvollständig")
+
+    def filter_yes(self, queryset):
+        return queryset.filter(completeness__gte=INCOMPLETE_BELOW)
+
+    def filter_no(self, queryset):
+        return queryset.filter(completeness__lt=INCOMPLETE_BELOW)
+
+
+def csv_cell(value) -> str:
+    """A cell that a spreadsheet does not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+TRANSITIONS = {
+    # name: (service, label, success message)
+    "submit": (services.course_submit, _("Einreichen"), _("Das Angebot ist eingereicht.")),
+    "archive": (services.course_archive, _("Archivieren"), _("Das Angebot ist archiviert.")),
+    "reopen": (
+        services.course_reopen,
+        _("Wieder als Entwurf öffnen"),
+        _("Das Angebot ist wieder ein Entwurf."),
+    ),
+}
+
+
+@admin.register(Course)
+class CourseAdmin(AtlasModelAdmin):
+    # Provider staff delete drafts that were never published; coordinators archive instead.
+    role_permissions = {"coordinator": "vac", "provider_staff": "vacd"}
+    form = CourseForm
+    change_form_template = "admin/measures/course/workspace_change_form.html"
+    list_display = [
+        "title",
+        "provider",
+        "kind",
+        "status",
+        "next_date",
+        "is_current",
+        "completeness",
+        "last_confirmed_at",
+        "updated_at",
+    ]
+    list_filter = [
+        "status",
+        CourseCurrentFilter,
+        CompletenessFilter,
+        "kind",
+        provider_filter("provider"),
+        network_filter("provider"),
+        CourseModeFilter,
+        "price_kind",
+        "language",
+    ]
+    search_fields = ["title", "slug", "=external_id", "provider__name", "provider__short_name"]
+    ordering = ["title", "pk"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["provider", "contact", "subjects", "target_groups", "funding"]
+    readonly_fields = [
+        "module_units",
+        "status",
+        "review_state",
+        "completeness_report",
+        "created_at",
+        "updated_at",
+        "last_confirmed_at",
+        "published_at",
+    ]
+    actions = ["confirm_selected", "submit_selected", "archive_selected", "export_csv"]
+    save_on_top = True
+    fieldsets = [
+        (
+            WHAT,
+            {
+                "fields": [
+                    "provider",
+                    "title",
+                    "slug",
+                    "kind",
+                    "summary",
+                    "description",
+                    "objectives",
+                    "contents",
+                    "prerequisites",
+                    "subjects",
+                    "target_groups",
+                    "keywords",
+                    ("language", "easy_language"),
+                    ("certificate_kind", "certificate_details"),
+                ]
+            },
+        ),
+        (
+            WHEN_WHERE,
+            {"fields": [("hours", "teaching_units", "module_units"), "childcare"]},
+        ),
+        (PRICE_FUNDING, {"fields": [("price_kind", "price"), "price_notes", "funding"]}),
+        (CONTACT, {"fields": ["contact", "registration_url", "registration_notes"]}),
+        (
+            ADMINISTRATION,
+            {
+                "fields": [
+                    ("status", "external_id"),
+                    "review_state",
+                    "completeness_report",
+                    ("created_at", "updated_at"),
+                    ("last_confirmed_at", "published_at"),
+                ]
+            },
+        ),
+    ]
+    inlines = [ModuleInline, CourseDateInline]
+
+    # Scope and list ------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        current_dates = CourseDate.objects.current(today).filter(course=OuterRef("pk"))
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("provider")
+            .annotate(
+                has_current_date=Exists(current_dates),
+                next_start=Subquery(
+                    current_dates.filter(start_date__gte=today)
+                    .order_by("start_date")
+                    .values("start_date")[:1]
+                ),
+                has_rolling_start=Exists(current_dates.filter(rolling_start=True)),
+            )
+        )
+        return with_completeness(queryset, today)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not access_for(request.user).is_superuser:
+            # Provider staff delete single drafts; published offers are archived.
+            actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if not allowed or obj is None or access_for(request.user).is_superuser:
+            return allowed
+        return obj.published_at is None and obj.status in (
+            Course.Status.DRAFT,
+            Course.Status.RETURNED,
+        )
+
+    @admin.display(description=_("nächster Termin"), ordering=F("next_start").asc(nulls_last=True))
+    def next_date(self, obj):
+        if obj.next_start:
+            return obj.next_start
+        if obj.has_rolling_start:
+            return _("Einstieg jederzeit")
+        if obj.has_current_date:
+            return _("läuft")
+        return EMPTY
+
+    @admin.display(description=_("aktuell"), boolean=True, ordering="has_current_date")
+    def is_current(self, obj):
+        return obj.has_current_date
+
+    @admin.display(description=_("Vollständigkeit"), ordering="completeness")
+    def completeness(self, obj):
+        return f"{obj.completeness} %"
+
+    @admin.display(description=_("Summe der Modul-UE"))
+    def module_units(self, obj):
+        if obj is None or obj.pk is None:
+            return EMPTY
+        return obj.module_units
+
+    @admin.display(description=_("Vollständigkeit"))
+    def completeness_report(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Wird nach dem Speichern berechnet.")
+        report = completeness_of(obj)
+        if not report.missing:
+            return format_html("{} %", report.score)
+        return format_html(
+            '{} % – {}<ul class="completeness-hints">{}</ul>',
+            report.score,
+            _("Was noch fehlt:"),
+            format_html_join("", "<li>{}</li>", ((part.hint,) for part in report.missing)),
+        )
+
+    @admin.display(description=_("Prüfung"))
+    def review_state(self, obj):
+        if obj is None or obj.pk is None:
+            return EMPTY
+        review = obj.reviews.select_related("network").first()
+        if review is None:
+            if obj.status == Course.Status.SUBMITTED:
+                return _("wartet auf Prüfung")
+            return EMPTY
+        text = _("%(decision)s am %(date)s (%(network)s)") % {
+            "decision": review.get_decision_display(),
+            "date": date_format(timezone.localtime(review.created_at), "SHORT_DATE_FORMAT"),
+            "network": review.network,
+        }
+        if review.reason:
+            return format_html("{}: „{}“", text, review.reason)
+        return text
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.pk is not None and services.content_change_needs_review(obj):
+            form = type(form.__name__, (form,), {"review_on_change": True})
+        return form
+
+    # Saving and the change log ---------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            old = Course.objects.get(pk=obj.pk)
+            request._course_before = snapshot(old, form.changed_data)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Keywords, subjects and the dates' places are part of the indexed text.
+        refresh_search_vectors([form.instance.pk])
+        changes = form_changes(form, getattr(request, "_course_before", {})) if change else []
+        dates_changed = content_changed = False
+        for formset in formsets:
+            label = formset.model._meta.verbose_name
+            found = formset_changes(formset, capfirst(str(label)))
+            changes.extend(found)
+            if found and formset.model is CourseDate:
+                dates_changed = True
+            elif found:
+                content_changed = True
+        changed_fields = [
+            name for name in form.changed_data if name in getattr(request, "_course_before", {})
+        ]
+        entry = services.course_edited(
+            course=form.instance,
+            user=request.user,
+            changes=changes,
+            changed_fields=changed_fields,
+            dates_changed=dates_changed,
+            content_changed=content_changed,
+            created=not change,
+        )
+        if entry is not None and entry.action == CourseChange.Action.BACK_TO_REVIEW:
+            messages.warning(request, BACK_TO_REVIEW_MESSAGE)
+
+    def delete_model(self, request, obj):
+        services.course_deleted(course=obj, user=request.user)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for course in queryset:
+            services.course_deleted(course=course, user=request.user)
+        super().delete_queryset(request, queryset)
+
+    # Workflow ----------------------------------------------------------------------------------
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/aktion/<str:transition>/",
+                wrap(self.transition_view),
+                name=f"{prefix}_transition",
+            ),
+            path(
+                "<path:object_id>/bestaetigen/",
+                wrap(self.confirm_view),
+                name=f"{prefix}_confirm",
+            ),
+            path(
+                "<path:object_id>/pruefung/",
+                wrap(self.review_view),
+                name=f"{prefix}_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _course_or_404(self, request, object_id):
+        course = self.get_object(request, unquote(object_id))
+        if course is None:
+            raise Http404(_("Dieser Eintrag existiert nicht."))
+        return course
+
+    def _change_url(self, course):
+        return reverse("admin:measures_course_change", args=[course.pk])
+
+    def available_transitions(self, request, course):
+        if not self.has_change_permission(request, course):
+            return []
+        names = []
+        if course.status in (Course.Status.DRAFT, Course.Status.RETURNED):
+            names.append("submit")
+        if course.status != Course.Status.ARCHIVED:
+            names.append("archive")
+        else:
+            names.append("reopen")
+        return names
+
+    def transition_view(self, request, object_id, transition):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        course = self._course_or_404(request, object_id)
+        if transition not in TRANSITIONS:
+            raise Http404(_("Diese Aktion gibt es nicht."))
+        if not self.has_change_permission(request, course):
+            raise PermissionDenied
+        service, _label, success = TRANSITIONS[transition]
+        try:
+            course = service(course=course, user=request.user)
+        except services.WorkflowError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if transition == "submit" and course.status == Course.Status.PUBLISHED:
+                messages.success(request, _("Das Angebot ist veröffentlicht."))
+            else:
+                messages.success(request, success)
+        return HttpResponseRedirect(self._change_url(course))
+
+    def confirm_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        course = self._course_or_404(request, object_id)
+        if not self.has_change_permission(request, course):
+            raise PermissionDenied
+        if services.courses_confirm(user=request.user, course_ids=[course.pk]):
+            messages.success(request, _("Als aktuell bestätigt."))
+        else:
+            messages.error(request, _("Archivierte Angebote können nicht bestätigt werden."))
+        return HttpResponseRedirect(self._change_url(course))
+
+    def review_view(self, request, object_id):
+        course = self._course_or_404(request, object_id)
+        if not self.has_view_or_change_permission(request, course):
+            raise PermissionDenied
+        networks = services.review_networks_for(request.user, course)
+        if not networks.exists():
+            raise PermissionDenied
+        if course.status != Course.Status.SUBMITTED:
+            messages.info(request, _("Dieses Angebot wartet nicht auf eine Prüfung."))
+            return HttpResponseRedirect(self._change_url(course))
+        form = ReviewForm(request.POST or None, networks=networks)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["decision"] == ReviewForm.APPROVE:
+                    services.course_approve(
+                        course=course,
+                        user=request.user,
+                        network=data["network"],
+                        criteria=data["criteria"],
+                    )
+                    messages.success(request, _("Das Angebot ist freigegeben und veröffentlicht."))
+                else:
+                    services.course_return(
+                        course=course,
+                        user=request.user,
+                        network=data["network"],
+                        criteria=data["criteria"],
+                        reason=data["reason"],
+                    )
+                    messages.success(request, _("Das Angebot ist an den Anbieter zurückgegeben."))
+            except services.WorkflowError as error:
+                form.add_error(None, error)
+            else:
+                return HttpResponseRedirect(self._change_url(course))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Angebot prüfen: %(title)s") % {"title": course.title},
+            "subtitle": None,
+            "opts": self.opts,
+            "original": course,
+            "course": course,
+            "form": form,
+            "completeness": completeness_of(course),
+            "dates": course.dates.select_related("venue").order_by("start_date")[:20],
+        }
+        return TemplateResponse(request, "admin/workspace/course_review.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["workflow"] = [
+                (
+                    reverse("admin:measures_course_transition", args=[obj.pk, name]),
+                    TRANSITIONS[name][1],
+                )
+                for name in self.available_transitions(request, obj)
+            ]
+            context["can_confirm"] = (
+                self.has_change_permission(request, obj) and obj.status != Course.Status.ARCHIVED
+            )
+            context["can_review"] = services.can_review(request.user, obj)
+            context["needs_review"] = services.needs_review(obj)
+            context["review_on_change"] = services.content_change_needs_review(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        course = self._course_or_404(request, object_id)
+        if not self.has_view_or_change_permission(request, course):
+            raise PermissionDenied
+        entries = (
+            course_changes_for_user(request.user)
+            .filter(course=course)
+            .select_related("user")
+            .order_by("-created_at", "-pk")[:500]
+        )
+        reviews = (
+            reviews_for_user(request.user)
+            .filter(course=course)
+            .select_related("network", "reviewer")
+            .order_by("-created_at")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Verlauf: %(title)s") % {"title": course.title},
+            "subtitle": None,
+            "opts": self.opts,
+            "original": course,
+            "object": course,
+            "entries": entries,
+            "reviews": reviews,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/workspace/course_history.html", context)
+
+    # Bulk actions: Django passes the selected rows of the scoped changelist; the services
+    # filter the ids through the user's scope once more.
+
+    @admin.action(description=_("Als aktuell bestätigen"))
+    def confirm_selected(self, request, queryset):
+        count = services.courses_confirm(
+            user=request.user, course_ids=list(queryset.values_list("pk", flat=True))
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d Angebot als aktuell bestätigt.",
+                "%(count)d Angebote als aktuell bestätigt.",
+                count,
+            )
+            % {"count": count},
+        )
+
+    def _bulk_message(self, request, done, problems, text):
+        if done:
+            messages.success(request, text % {"count": done})
+        for problem in problems:
+            messages.warning(request, problem)
+
+    @admin.action(description=_("Einreichen (ohne Prüfung: veröffentlichen)"))
+    def submit_selected(self, request, queryset):
+        done, problems = services.courses_submit(
+            user=request.user, course_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self._bulk_message(request, done, problems, _("%(count)d Angebote eingereicht."))
+
+    @admin.action(description=_("Archivieren"))
+    def archive_selected(self, request, queryset):
+        done, problems = services.courses_archive(
+            user=request.user, course_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self._bulk_message(request, done, problems, _("%(count)d Angebote archiviert."))
+
+    @admin.action(description=_("Als CSV exportieren"))
+    def export_csv(self, request, queryset):
+        courses = courses_for_user(request.user, queryset)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="kurse.csv"'
+        response.write("\ufeff")  # spreadsheets read UTF-8 with a byte-order mark
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            [
+                _("Kennung"),
+                _("Titel"),
+                _("Anbieter"),
+                _("Status"),
+                _("nächster Termin"),
+                _("aktuell"),
+                _("Vollständigkeit"),
+                _("zuletzt bestätigt"),
+                _("zuletzt aktualisiert"),
+                _("externe Kennung"),
+            ]
+        )
+        for course in courses.order_by("title", "pk"):
+            writer.writerow(
+                [
+                    csv_cell(value)
+                    for value in (
+                        course.pk,
+                        course.title,
+                        course.provider,
+                        course.get_status_display(),
+                        course.next_start or "",
+                        _("ja") if course.has_current_date else _("nein"),
+                        course.completeness,
+                        course.last_confirmed_at.date() if course.last_confirmed_at else "",
+                        course.updated_at.date(),
+                        course.external_id,
+                    )
+                ]
+            )
+        return response
+
+
+@admin.register(CourseDate)
+class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
+    role_permissions = COURSE_PARTS
+    list_display = [
+        "course",
+        "provider",
+        "start_date",
+        "end_date",
+        "rolling_start",
+        "weekday_list",
+        "time_range",
+        "mode",
+        "venue",
+        "booking_status",
+    ]
+    list_filter = [
+        DateCurrentFilter,
+        "booking_status",
+        "mode",
+        "rolling_start",
+        provider_filter("course__provider"),
+        network_filter("course__provider"),
+    ]
+    search_fields = [
+        "course__title",
+        "course__provider__name",
+        "venue__name",
+        "venue__city",
+        "=external_id",
+    ]
+    ordering = [F("start_date").asc(nulls_first=True), "start_time", "pk"]
+    date_hierarchy = "start_date"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    autocomplete_fields = ["course", "venue"]
+    fieldsets = [(None, {"fields": ["course"]}), (WHEN_WHERE, {"fields": DATE_FIELDS})]
+    form = CourseDateForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        log_part_change(request, obj, form, change, dates_changed=True)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        log_part_deleted(request, obj, dates_changed=True)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course__provider", "venue")
+
+    @admin.display(description=_("Anbieter"), ordering="course__provider__name")
+    def provider(self, obj):
+        return obj.course.provider
+
+    @admin.display(description=_("Wochentage"))
+    def weekday_list(self, obj):
+        return ", ".join(name[:2] for name in obj.weekday_names()) or EMPTY
+
+    @admin.display(description=_("Uhrzeit"), ordering="start_time")
+    def time_range(self, obj):
+        times = [f"{time:%H:%M}" for time in (obj.start_time, obj.end_time) if time]
+        return "–".join(times) or EMPTY
+
+
+@admin.register(Module)
+class ModuleAdmin(AtlasModelAdmin):
+    role_permissions = COURSE_PARTS
+    show_facets = admin.ShowFacets.NEVER
+    list_display = ["title", "course", "position", "teaching_units"]
+    list_filter = [provider_filter("course__provider")]
+    search_fields = ["title", "contents", "course__title"]
+    ordering = ["course__title", "position", "pk"]
+    autocomplete_fields = ["course"]
+    fields = ["course", "position", "title", "contents", "teaching_units"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        log_part_change(request, obj, form, change, dates_changed=False)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        log_part_deleted(request, obj, dates_changed=False)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course")
