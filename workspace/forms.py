@@ -153,6 +153,8 @@ class ReviewForm(forms.Form):
         choices=[(APPROVE, _("Freigeben")), (RETURN, _("Zurückgeben"))],
         widget=forms.HiddenInput,
     )
+    # The version the reviewer read (``services.course_fingerprint``): approval names it.
+    seen = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, networks, **kwargs):
         super().__init__(*args, **kwargs)

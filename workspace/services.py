@@ -9,6 +9,8 @@ by a form or a bulk action are filtered through the user's scope again
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,11 +26,14 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from measures.models import Course
+from core import generations
+from measures import versions
+from measures.models import Course, CourseDate, Module
 from measures.search import refresh_search_vectors
 from network.models import Membership, Network
 from workspace import security
 from workspace.access import access_for, forget_access
+from workspace.changes import display
 from workspace.models import CourseChange, QualityCriterion, Reminder, Review, RoleAssignment
 from workspace.scopes import (
     courses_for_user,
@@ -126,10 +131,15 @@ def backup_codes_generate(*, user, count: int = security.BACKUP_CODE_COUNT) -> l
 
 # The review workflow -------------------------------------------------------------------------
 
-# Minor edits ("Bagatelle"): go live at once and are marked in the log.
-MINOR_COURSE_FIELDS = frozenset({"price", "price_kind", "price_notes"})
-# Changes to these send a published course back to review where the network reviews.
-REVIEW_FIELDS = frozenset({"title", "summary", "description", "provider", "kind"})
+# The rule, field by field, lives in ``measures.versions``: minor changes of a published course
+# go live at once (and are logged), major ones wait as a new version where a network reviews.
+MINOR_COURSE_FIELDS = versions.MINOR_COURSE_FIELDS
+REVIEW_FIELDS = versions.MAJOR_COURSE_FIELDS
+
+CHANGED_SINCE_SEEN = _(
+    "Das Angebot wurde geändert, seit Sie die Prüfung geöffnet haben. Bitte sehen Sie sich die "
+    "aktuelle Fassung an und entscheiden Sie dann."
+)
 
 
 class WorkflowError(ValidationError):
@@ -153,8 +163,8 @@ def needs_review(course) -> bool:
 
 
 def content_change_needs_review(course) -> bool:
-    """Whether changing the course's title, summary, description, provider or kind now sends
-    it back to review (and takes it offline until a coordinator approves it)."""
+    """Whether a major change of the course is now kept as a new version for review (while
+    the published version stays live)."""
     return course.status == Course.Status.PUBLISHED and needs_review(course)
 
 
@@ -169,6 +179,28 @@ def review_networks_for(user, course) -> QuerySet:
 
 def can_review(user, course) -> bool:
     return course.status == Course.Status.SUBMITTED and review_networks_for(user, course).exists()
+
+
+def pending_revision(course) -> Course | None:
+    """The new version of a published course that waits for review, if any."""
+    if course.pk is None or course.revision_of_id:
+        return None
+    return Course.objects.filter(revision_of=course).first()
+
+
+def course_fingerprint(course) -> str:
+    """The version of the course a reviewer sees (its major part): approval names it."""
+    return versions.fingerprint(versions.course_state(course))
+
+
+def review_changes(course) -> list[dict]:
+    """For a new version: what it changes against the published course."""
+    if not course.revision_of_id:
+        return []
+    live = versions.course_state(course.revision_of)
+    new = versions.course_state(course)
+    major, _minor = versions.changed(live, new)
+    return versions.change_lines(live, new, major, display)
 
 
 def _in_scope(user, course) -> Course:
@@ -204,10 +236,41 @@ def _set_status(course, status, *, now=None) -> str:
     return before
 
 
+def _validate(course) -> None:
+    """The course, its modules and its dates as the database now holds them pass every model
+    check (the forms checked their part; programs writing through the services get the same)."""
+    course.full_clean(exclude=["revision_of"])
+    for part in (*course.modules.all(), *course.dates.all()):
+        part.full_clean(exclude=["course"])
+
+
+def _publish_revision(revision, *, user, action, message="") -> Course:
+    """Make a new version the published one: its major part replaces the live course's, the
+    version itself goes."""
+    live = Course.objects.select_for_update().get(pk=revision.revision_of_id)
+    before = versions.course_state(live)
+    new = versions.course_state(revision)
+    versions.apply_major(live, versions.major_part(new))
+    _validate(live)
+    after = versions.course_state(live)
+    major, _minor = versions.changed(before, after)
+    _log(
+        course=live,
+        user=user,
+        action=action,
+        changes=versions.change_lines(before, after, major, display),
+        status_before=live.status,
+        message=message,
+    )
+    revision.delete()
+    refresh_search_vectors([live.pk])
+    return live
+
+
 @transaction.atomic
 def course_submit(*, course, user) -> Course:
     """Draft or returned → submitted (where a network reviews) or published (where none
-    does)."""
+    does). A returned new version goes back to review, or live where nobody reviews now."""
     course = _in_scope(user, course)
     if course.status not in (Course.Status.DRAFT, Course.Status.RETURNED):
         raise WorkflowError(
@@ -216,6 +279,13 @@ def course_submit(*, course, user) -> Course:
     if needs_review(course):
         before = _set_status(course, Course.Status.SUBMITTED)
         _log(course=course, user=user, action=CourseChange.Action.SUBMITTED, status_before=before)
+    elif course.revision_of_id:
+        return _publish_revision(
+            course,
+            user=user,
+            action=CourseChange.Action.REVISION_APPROVED,
+            message=str(_("Ohne Prüfung übernommen: das Netzwerk prüft keine Angebote.")),
+        )
     else:
         before = _set_status(course, Course.Status.PUBLISHED)
         _log(
@@ -246,13 +316,18 @@ def _review_network(user, course, network):
 
 
 @transaction.atomic
-def course_approve(*, course, user, network=None, criteria=()) -> Review:
+def course_approve(*, course, user, seen, network=None, criteria=()) -> Review:
     """Submitted → published, by a coordinator of a reviewing network (or a superuser), once
-    every active quality criterion of that network is checked."""
+    every active quality criterion of that network is checked. ``seen`` is the fingerprint of
+    the version the reviewer read (``course_fingerprint``): a course changed since is refused.
+    A new version of a published course replaces the published one."""
     course = _in_scope(user, course)
+    course = Course.objects.select_for_update().get(pk=course.pk)
     if course.status != Course.Status.SUBMITTED:
         raise WorkflowError(_("Nur eingereichte Angebote können geprüft werden."))
     network = _review_network(user, course, network)
+    if seen != course_fingerprint(course):
+        raise WorkflowError(CHANGED_SINCE_SEEN, code="changed")
     criteria_ids = {c.pk if hasattr(c, "pk") else int(c) for c in criteria}
     active, checklist = _checklist(network, criteria_ids)
     unchecked = [c.title for c in active if c.pk not in criteria_ids]
@@ -261,23 +336,30 @@ def course_approve(*, course, user, network=None, criteria=()) -> Review:
             _("Zur Freigabe müssen alle Kriterien erfüllt sein. Offen: %(open)s")
             % {"open": ", ".join(unchecked)}
         )
+    message = str(_("Geprüft und freigegeben (%(network)s).") % {"network": network})
+    if course.revision_of_id:
+        reviewed = _publish_revision(
+            course, user=user, action=CourseChange.Action.REVISION_APPROVED, message=message
+        )
+    else:
+        reviewed = course
+        before = _set_status(course, Course.Status.PUBLISHED)
+        _log(
+            course=course,
+            user=user,
+            action=CourseChange.Action.PUBLISHED,
+            status_before=before,
+            message=message,
+        )
+        refresh_search_vectors([course.pk])
     review = Review.objects.create(
-        course=course,
+        course=reviewed,
         network=network,
         reviewer=user,
         decision=Review.Decision.APPROVED,
         checklist=checklist,
     )
     review.criteria_checked.set([c for c in active if c.pk in criteria_ids])
-    before = _set_status(course, Course.Status.PUBLISHED)
-    _log(
-        course=course,
-        user=user,
-        action=CourseChange.Action.PUBLISHED,
-        status_before=before,
-        message=str(_("Geprüft und freigegeben (%(network)s).") % {"network": network}),
-    )
-    refresh_search_vectors([course.pk])
     return review
 
 
@@ -316,7 +398,15 @@ def course_return(*, course, user, reason, network=None, criteria=()) -> Review:
 
 @transaction.atomic
 def course_archive(*, course, user) -> Course:
+    """Any status → archived. A new version waiting for review is discarded instead (the
+    published course stays as it is); returns the course that remains."""
     course = _in_scope(user, course)
+    if course.revision_of_id:
+        live = course.revision_of
+        _log(course=live, user=user, action=CourseChange.Action.REVISION_DISCARDED)
+        course.delete()
+        refresh_search_vectors([live.pk])
+        return live
     if course.status == Course.Status.ARCHIVED:
         raise WorkflowError(_("Das Angebot ist bereits archiviert."))
     before = _set_status(course, Course.Status.ARCHIVED)
@@ -379,66 +469,172 @@ def courses_confirm(*, user, course_ids) -> int:
     return len(ids)
 
 
-# Edits and the change log --------------------------------------------------------------------
+# Edits, deletions and the change log ---------------------------------------------------------
+
+
+class CourseEdit:
+    """What ``course_edit`` did: the log entries it wrote and the new version, if any."""
+
+    def __init__(self, course):
+        self.course = course
+        self.entries: list[CourseChange] = []
+        self.revision: Course | None = None
+
+    @property
+    def kept_for_review(self) -> bool:
+        return self.revision is not None
+
+
+@contextmanager
+def course_edit(*, course, user, created=False):
+    """The one way a course and its parts (fields, links, keywords, modules, dates) change.
+
+    The caller writes inside the block (the admin's form and inlines, an import, the API);
+    afterwards, in the same transaction, the course as stored is validated, the review rule
+    applied — where a network reviews, a major change of a published course becomes a new
+    version waiting for review and the published one is put back as it was, while minor
+    changes stay live — the change log written and the search refreshed. Anything that fails
+    undoes the whole write. ``created`` for a course that the block creates (``course`` is then
+    the unsaved instance)."""
+    with transaction.atomic():
+        before = None
+        if not created:
+            course = _in_scope(user, course)
+            Course.objects.select_for_update().filter(pk=course.pk).first()
+            before = versions.course_state(course)
+        edit = CourseEdit(course)
+        yield edit
+        course = _in_scope(user, edit.course)
+        _validate(course)
+        if created:
+            edit.entries.append(_log(course=course, user=user, action=CourseChange.Action.CREATED))
+        else:
+            _apply_review_rule(edit, course=course, user=user, before=before)
+        edit.course = course
+        refresh_search_vectors([course.pk])
+
+
+def _apply_review_rule(edit, *, course, user, before) -> None:
+    after = versions.course_state(course)
+    major, minor = versions.changed(before, after)
+    if not (major or minor):
+        return
+    if major and content_change_needs_review(course):
+        edit.revision = _keep_for_review(course, user=user, before=before, after=after, major=major)
+        if minor:
+            edit.entries.append(
+                _log(
+                    course=course,
+                    user=user,
+                    action=CourseChange.Action.MINOR_EDIT,
+                    changes=versions.change_lines(before, after, minor, display),
+                    status_before=course.status,
+                )
+            )
+        return
+    edit.entries.append(
+        _log(
+            course=course,
+            user=user,
+            action=CourseChange.Action.EDITED if major else CourseChange.Action.MINOR_EDIT,
+            changes=versions.change_lines(before, after, major | minor, display),
+            status_before=course.status,
+        )
+    )
+
+
+def _keep_for_review(course, *, user, before, after, major) -> Course:
+    """Put the published course's major part back as it was and keep the change in its new
+    version (made now from the published course, or the one already waiting), submitted."""
+    versions.apply_major(course, versions.major_part(before))
+    revision = pending_revision(course)
+    if revision is None:
+        revision = Course.objects.get(pk=course.pk)
+        revision.pk = revision.id = None
+        revision._state.adding = True
+        revision.revision_of = course
+        revision.slug = f"{course.slug[:120]}-neu-{course.pk}"
+        revision.external_id = ""
+        revision.status = Course.Status.SUBMITTED
+        revision.published_at = revision.last_confirmed_at = None
+        revision.created_at = timezone.now()
+        for name in Course.KEPT_BY_DATABASE:  # kept by the database for the new row
+            setattr(revision, name, Course._meta.get_field(name).get_default())
+        revision.save()
+        versions.apply_major(revision, versions.major_part(before))
+    part = versions.major_part(versions.course_state(revision))
+    new = versions.major_part(after)
+    for name in major:
+        part[name] = new[name]
+    versions.apply_major(revision, part)
+    status_before = revision.status
+    if revision.status != Course.Status.SUBMITTED:
+        _set_status(revision, Course.Status.SUBMITTED)
+    _validate(revision)
+    _log(
+        course=course,
+        user=user,
+        action=CourseChange.Action.REVISION_SUBMITTED,
+        changes=versions.change_lines(before, after, major, display),
+        status_before=course.status,
+        message=str(_("Die veröffentlichte Fassung bleibt online, bis die neue freigegeben ist.")),
+    )
+    _log(
+        course=revision,
+        user=user,
+        action=CourseChange.Action.SUBMITTED,
+        changes=versions.change_lines(before, after, major, display),
+        status_before=status_before,
+    )
+    refresh_search_vectors([revision.pk])
+    return revision
+
+
+def course_may_delete(user, course) -> bool:
+    """Provider staff delete drafts that were never published; published offers are archived
+    (superusers may delete any)."""
+    if access_for(user).is_superuser:
+        return True
+    return course.published_at is None and course.status in (
+        Course.Status.DRAFT,
+        Course.Status.RETURNED,
+    )
 
 
 @transaction.atomic
-def course_edited(
-    *,
-    course,
-    user,
-    changes,
-    changed_fields,
-    dates_changed=False,
-    content_changed=False,
-    created=False,
-):
-    """Record an edit made in a form and apply the review rule.
-
-    ``changes`` describes what changed (``[{"field", "old", "new"}]``), ``changed_fields`` names
-    the course's own fields that changed, ``dates_changed`` whether its dates did,
-    ``content_changed`` whether other parts (its curriculum modules) did. Minor edits
-    (dates, times, venue, price, booking status) of a published course stay live and are logged
-    as such; changes of title, description, provider or kind send it back to review where a
-    network reviews. Returns the log entry (or None when nothing changed).
-    """
-    course = Course.objects.get(pk=course.pk)
-    if created:
-        entry = _log(course=course, user=user, action=CourseChange.Action.CREATED)
-        refresh_search_vectors([course.pk])
-        return entry
-    if not changes:
-        return None
-    changed_fields = set(changed_fields)
-    status_before = course.status
-    if changed_fields & REVIEW_FIELDS:
-        if course.status == Course.Status.PUBLISHED and needs_review(course):
-            _set_status(course, Course.Status.SUBMITTED)
-            action = CourseChange.Action.BACK_TO_REVIEW
-        else:
-            action = CourseChange.Action.EDITED
-    elif (
-        changed_fields <= MINOR_COURSE_FIELDS
-        and (dates_changed or changed_fields)
-        and not content_changed
-    ):
-        action = CourseChange.Action.MINOR_EDIT
-    else:
-        action = CourseChange.Action.EDITED
-    entry = _log(
-        course=course,
-        user=user,
-        action=action,
-        changes=changes,
-        status_before=status_before,
-    )
-    refresh_search_vectors([course.pk])
-    return entry
-
-
-def course_deleted(*, course, user) -> None:
-    """Log a deletion before it happens (the entry keeps the title)."""
+def course_delete(*, course, user) -> None:
+    """Delete a course: logged (the entry keeps the title), gone from the search at once."""
+    course = _in_scope(user, course)
+    if not course_may_delete(user, course):
+        raise PermissionDenied
     _log(course=course, user=user, action=CourseChange.Action.DELETED, status_before=course.status)
+    course.delete()
+    generations.bump()
+
+
+def _parts_delete(model, *, user, ids) -> int:
+    parts = model.objects.filter(course__in=courses_for_user(user), pk__in=list(ids))
+    by_course: dict[int, list[int]] = {}
+    for part_id, course_id in parts.values_list("pk", "course_id"):
+        by_course.setdefault(course_id, []).append(part_id)
+    for course in Course.objects.filter(pk__in=list(by_course)):
+        with course_edit(course=course, user=user):
+            model.objects.filter(pk__in=by_course[course.pk]).delete()
+    return sum(len(found) for found in by_course.values())
+
+
+@transaction.atomic
+def course_dates_delete(*, user, date_ids) -> int:
+    """Delete dates (within the user's reach): each course's deletion logged as a minor
+    change, the search refreshed. Returns how many were deleted."""
+    return _parts_delete(CourseDate, user=user, ids=date_ids)
+
+
+@transaction.atomic
+def course_modules_delete(*, user, module_ids) -> int:
+    """Delete curriculum modules (within the user's reach) under the review rule: for a
+    published course in a reviewing network the deletion waits in its new version."""
+    return _parts_delete(Module, user=user, ids=module_ids)
 
 
 # Organisations and reminders -----------------------------------------------------------------

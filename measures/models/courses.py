@@ -139,6 +139,17 @@ class Course(models.Model):
         blank=True,
         help_text=_("Die Kennung im System des Anbieters, für Importe."),
     )
+    # A published course changed where a network reviews offers: the new version waits here,
+    # as a course of its own that is never public, while the published one stays live.
+    revision_of = models.ForeignKey(
+        "self",
+        verbose_name=_("neue Fassung von"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
     created_at = models.DateTimeField(_("angelegt"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("zuletzt aktualisiert"), auto_now=True)
     last_confirmed_at = models.DateTimeField(_("zuletzt bestätigt"), null=True, blank=True)
@@ -189,6 +200,11 @@ class Course(models.Model):
                 condition=~Q(price_kind="free") | Q(price__isnull=True) | Q(price=0),
                 name="course_free_has_no_price",
                 violation_error_message=_("Ein kostenfreies Angebot hat keinen Preis."),
+            ),
+            models.UniqueConstraint(
+                fields=["revision_of"],
+                name="course_one_revision",
+                violation_error_message=_("Für dieses Angebot wartet schon eine neue Fassung."),
             ),
             models.UniqueConstraint(
                 fields=["provider", "external_id"],

@@ -1,4 +1,5 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -6,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.models.common import AccessibilityFields, AddressFields
+from network.models.regions import PostalCode
 
 
 class Organisation(AddressFields, AccessibilityFields):
@@ -115,6 +117,31 @@ class Venue(AddressFields, AccessibilityFields):
 
     def __str__(self):
         return f"{self.name}, {self.city}" if self.city else self.name
+
+    def clean(self):
+        """A venue has its place on the map, or the place search cannot find its courses:
+        taken from a German postal code where none is given, asked for elsewhere."""
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(
+                {"longitude": _("Bitte Breiten- und Längengrad zusammen angeben (oder keinen).")}
+            )
+        if self.latitude is not None:
+            return
+        found = PostalCode.objects.locate(self.postal_code, self.city)
+        if found is None:
+            raise ValidationError({"latitude": COORDINATES_NEEDED})
+        self.latitude, self.longitude = found.latitude, found.longitude
+        if self.region_id is None:
+            self.region_id = found.district_id
+
+
+COORDINATES_NEEDED = _(
+    "Zu dieser Postleitzahl kennt der Bildungsatlas keine Lage (er kennt die deutschen "
+    "Postleitzahlen). Bitte geben Sie Breiten- und Längengrad an, z. B. 47.8095 und 13.0550 – "
+    "in OpenStreetMap zeigt ein Rechtsklick auf den Ort „Adresse anzeigen“ beide an. Ohne sie "
+    "finden Lernende die Kurse dieses Orts in der Umkreissuche nicht."
+)
 
 
 class Certification(models.Model):

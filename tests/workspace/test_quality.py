@@ -146,7 +146,13 @@ def test_provider_dashboard_lists(client, world):
 
     client.force_login(world.staff)
     found = panels(client)
-    assert set(found) == {"out_of_date", "incomplete", "returned", "few_places"}
+    assert set(found) == {
+        "out_of_date",
+        "incomplete",
+        "returned",
+        "few_places",
+        "unlocated_venues",
+    }
     assert any(past.title in item for item in found["out_of_date"])
     assert any(a.course.title in item for item in found["incomplete"])
     assert [item for item in found["returned"] if "Preis fehlt." in item]
@@ -188,6 +194,7 @@ def test_coordinator_dashboard_lists(client, world):
         "stale_providers",
         "expiring_certificates",
         "duplicates",
+        "unlocated_venues",
     }
     assert any(a.submitted.title in item for item in found["awaiting_review"])
     assert any(stale.name in item for item in found["stale_providers"])

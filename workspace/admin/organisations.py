@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -242,11 +242,25 @@ class ContactAdmin(AtlasModelAdmin):
         return super().get_queryset(request).select_related("organisation")
 
 
+class VenueLocatedFilter(YesNoFilter):
+    """Venues the place search can use (with coordinates) or cannot."""
+
+    title = _("Lage bekannt")
+    parameter_name = "lage"
+
+    def filter_yes(self, queryset):
+        return queryset.filter(latitude__isnull=False, longitude__isnull=False)
+
+    def filter_no(self, queryset):
+        return queryset.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+
+
 @admin.register(Venue)
 class VenueAdmin(AtlasModelAdmin):
     role_permissions = ORGANISATION_PARTS
     list_display = ["name", "organisation", "street", "postal_code", "city", "region"]
     list_filter = [
+        VenueLocatedFilter,
         state_filter("region"),
         "step_free_access",
         "accessible_toilet",
