@@ -213,9 +213,15 @@ def apply_major(course, part: dict) -> None:
     course.refresh_from_db()
     for name in MANY:
         getattr(course, name).set(part[name])
-    course.keywords.set(part["keywords"], clear=True)
-    course.modules.all().delete()
-    Module.objects.bulk_create(Module(course=course, **module) for module in part["modules"])
+    if sorted(course.keywords.names()) != sorted(part["keywords"]):
+        course.keywords.set(part["keywords"], clear=True)
+    current = [
+        {name: value for name, value in _row(module, MODULE_FIELDS).items() if name != "id"}
+        for module in course.modules.order_by("position", "pk")
+    ]
+    if current != part["modules"]:
+        course.modules.all().delete()
+        Module.objects.bulk_create(Module(course=course, **module) for module in part["modules"])
 
 
 # Display ------------------------------------------------------------------------------------

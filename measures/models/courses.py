@@ -1,5 +1,6 @@
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -275,6 +276,14 @@ class Course(models.Model):
 
     def get_absolute_url(self):
         return reverse("measures:course_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        contact_elsewhere = self.contact_id and self.contact.organisation_id != self.provider_id
+        if self.provider_id and contact_elsewhere:
+            raise ValidationError(
+                {"contact": _("Die Ansprechperson gehört nicht zu diesem Anbieter.")}
+            )
 
     @property
     def module_units(self) -> int:

@@ -6,6 +6,7 @@ publishes exactly the version the coordinator saw.
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -312,3 +313,31 @@ def test_date_course_is_not_moved(client, world):
     url = reverse("admin:measures_coursedate_change", args=[world.a.date.pk])
     page = soup_of(client.get(url))
     assert page.find(attrs={"name": "course"}) is None
+
+
+def test_the_model_rules_hold_for_every_writer(world):
+    """What the admin form refuses, a program writing through the service cannot do either."""
+    course = world.a.course
+    with pytest.raises(ValidationError) as error:
+        with services.course_edit(course=course, user=world.superuser):
+            CourseDate.objects.create(course=course, venue=world.b.venue, rolling_start=True)
+    assert "venue" in error.value.message_dict
+    assert course.dates.count() == 1
+    with pytest.raises(ValidationError) as error:
+        with services.course_edit(course=course, user=world.superuser):
+            Course.objects.filter(pk=course.pk).update(contact=world.b.contact)
+    assert "contact" in error.value.message_dict
+
+
+def test_a_date_edit_shows_at_the_next_search(client, world):
+    course = world.b.course
+    publish(course)
+    services.refresh_search_vectors([course.pk])
+    assert course.title in found(world.token)
+    client.force_login(world.superuser)
+    url = reverse("admin:measures_coursedate_change", args=[world.b.date.pk])
+    data = form_data(client.get(url), "coursedate_form")
+    data["booking_status"] = CourseDate.BookingStatus.CANCELLED
+    assert client.post(url, data).status_code == 302
+    assert course.title not in found(world.token)
+    assert course.changes.first().action == CourseChange.Action.MINOR_EDIT

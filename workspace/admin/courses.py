@@ -11,7 +11,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -147,9 +146,6 @@ class DateCurrentFilter(YesNoFilter):
         return queryset.exclude(pk__in=CourseDate.objects.current().values("pk"))
 
 
-VENUE_NOT_OF_PROVIDER = _("Dieser Veranstaltungsort gehört nicht zum Anbieter des Kurses.")
-
-
 # Forms --------------------------------------------------------------------------------------
 
 
@@ -166,8 +162,8 @@ KEPT_FOR_REVIEW_MESSAGE = _(
 
 
 class CourseForm(forms.ModelForm):
-    """The course's contact person must belong to its provider. On a published course that a
-    network reviews, the fields whose change sends it back to review say so."""
+    """On a published course that a network reviews, the fields whose change waits as a new
+    version for review say so. (What a course must satisfy is checked by the model.)"""
 
     review_on_change = False
 
@@ -177,36 +173,6 @@ class CourseForm(forms.ModelForm):
             for name in sorted(services.REVIEW_FIELDS & set(self.fields)):
                 help_text = str(self.fields[name].help_text or "")
                 self.fields[name].help_text = f"{help_text} {REVIEW_FIELD_HINT}".strip()
-
-    def clean(self):
-        cleaned = super().clean()
-        provider, contact = cleaned.get("provider"), cleaned.get("contact")
-        if provider and contact and contact.organisation_id != provider.pk:
-            self.add_error("contact", _("Die Ansprechperson gehört nicht zu diesem Anbieter."))
-        return cleaned
-
-
-class CourseDateFormSet(BaseInlineFormSet):
-    """A date's venue must belong to the course's provider."""
-
-    def clean(self):
-        super().clean()
-        provider_id = self.instance.provider_id
-        for form in self.forms:
-            venue = getattr(form, "cleaned_data", {}).get("venue")
-            if venue and provider_id and venue.organisation_id != provider_id:
-                form.add_error("venue", VENUE_NOT_OF_PROVIDER)
-
-
-class CourseDateForm(forms.ModelForm):
-    """A date edited on its own: its venue must belong to the course's provider."""
-
-    def clean(self):
-        cleaned = super().clean()
-        course, venue = cleaned.get("course"), cleaned.get("venue")
-        if course and venue and venue.organisation_id != course.provider_id:
-            self.add_error("venue", VENUE_NOT_OF_PROVIDER)
-        return cleaned
 
 
 # Provider staff keep their organisation's offers; coordinators their network's.
@@ -234,7 +200,6 @@ class WeekdaysFieldMixin:
 class CourseDateInline(WeekdaysFieldMixin, AtlasStackedInline):
     model = CourseDate
     role_permissions = COURSE_PARTS
-    formset = CourseDateFormSet
     fields = DATE_FIELDS
     autocomplete_fields = ["venue"]
     after_fieldset = WHEN_WHERE
@@ -819,7 +784,6 @@ class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     autocomplete_fields = ["course", "venue"]
     fieldsets = [(None, {"fields": ["course"]}), (WHEN_WHERE, {"fields": DATE_FIELDS})]
-    form = CourseDateForm
 
     def get_readonly_fields(self, request, obj=None):
         # A date belongs to its course; it is not moved to another.
