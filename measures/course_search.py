@@ -1,5 +1,6 @@
-"""The course search: validate (django-filter) → full text (PostgreSQL) → filter, count the
-facets and order (the in-memory index, ``measures.search_index``) → read the page (PostgreSQL).
+"""The course search: the listing pipeline of ``core.listing`` with the in-memory index
+(``measures.search_index``) as its engine. Validate (django-filter) → filter (the index) → full
+text (PostgreSQL) → order and count the facets (the index) → read the page (PostgreSQL).
 
 ``course_search(params=request.GET)`` returns everything the search page shows. The number of
 SQL queries does not depend on the number of results.

@@ -1,4 +1,5 @@
-"""The provider search: scope → filter (django-filter) → full text → order → paginate → facets.
+"""The provider search: the listing pipeline of ``core.listing`` over SQL — scope → validate →
+filter (django-filter) → full text → order → paginate → facets.
 
 ``provider_search(params=request.GET)`` returns everything ``/anbieter/`` shows, in a number of
 SQL queries that does not depend on the number of providers or results.
