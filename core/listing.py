@@ -251,7 +251,7 @@ class Listing:
     steps filter, order and page a queryset with a django-filter ``FilterSet`` whose
     ``apply(queryset, exclude=…)`` applies every valid filter but the excluded ones (the
     provider search, the partner directory); the course search replaces filter, search, order,
-    paginate and facets with its in-memory index.
+    paginate and facets with its in-memory index. One instance runs one search.
     """
 
     filterset_class: type  # validates the parameters and applies the filters
