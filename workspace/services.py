@@ -10,6 +10,7 @@ by a form or a bulk action are filtered through the user's scope again
 from __future__ import annotations
 
 import smtplib
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -104,6 +106,34 @@ def reset_two_factor(*, users, actor) -> int:
     StaticDevice.objects.filter(user__in=in_reach).delete()
     deleted, _ = TOTPDevice.objects.filter(user__in=in_reach).delete()
     return deleted
+
+
+@transaction.atomic
+def two_factor_set_up(*, user, key: str, token: str) -> TOTPDevice:
+    """Save the authenticator app the user set up with ``key`` (hex, the key the set-up page
+    last showed this session; empty if none) once ``token`` is a current code of that key; a
+    ValidationError otherwise. Nothing is stored before, so an abandoned set-up leaves no key
+    behind."""
+    if security.has_two_factor(user):
+        raise ValidationError(
+            _("Die Zwei-Faktor-Anmeldung ist bereits eingerichtet."), code="already_set_up"
+        )
+    wrong_code = ValidationError(
+        _("Der Code passt nicht. Bitte prüfen Sie die Uhrzeit Ihres Geräts."), code="invalid"
+    )
+    if not key:  # this session was shown no key (or has since ended)
+        raise wrong_code
+    device = TOTPDevice(user=user, name=_("Authenticator-App"), key=key, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not (token.isdigit() and totp.verify(int(token), device.tolerance)):
+        raise wrong_code
+    device.last_t = totp.t()  # this code does not log in a second time
+    device.drift = totp.drift
+    device.full_clean()
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device.save()
+    return device
 
 
 @transaction.atomic
