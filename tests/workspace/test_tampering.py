@@ -112,6 +112,75 @@ def test_posting_to_another_tenants_object_is_a_404(client, world):
     assert Course.objects.filter(pk=world.b.course.pk, title__startswith="Kurs B").exists()
 
 
+# Another tenant's object: a 404 before any permission is checked --------------------------------
+
+
+def test_staff_get_a_404_for_another_organisations_delete_page(client, world):
+    client.force_login(world.staff)
+    path = reverse("admin:network_organisation_delete", args=[world.b.provider.pk])
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"post": "yes"}).status_code == 404
+    assert Organisation.objects.filter(pk=world.b.provider.pk).exists()
+
+
+def test_staff_get_a_403_for_deleting_their_own_organisation(client, world):
+    client.force_login(world.staff)
+    path = reverse("admin:network_organisation_delete", args=[world.a.provider.pk])
+    assert client.get(path).status_code == 403
+    assert client.post(path, {"post": "yes"}).status_code == 403
+    assert Organisation.objects.filter(pk=world.a.provider.pk).exists()
+
+
+def admin_url(obj, view):
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
+
+
+def test_posts_to_rows_outside_the_scope_are_404_and_to_own_rows_without_permission_403(
+    client, world
+):
+    """Whatever the role may do with the model: a row it cannot see is a 404, and a 403 only
+    ever answers for a row it sees."""
+    cells = {
+        "provider_staff": [
+            ("delete", world.b.provider, 404),
+            ("delete", world.a.provider, 403),
+            ("change", world.b.network, 404),  # no permission on networks at all
+            ("change", world.a.network, 404),  # their organisation's network: not theirs
+            ("delete", world.a.network, 404),
+            ("history", world.b.membership, 404),
+            ("change", world.staff_b, 404),
+            ("password_change", world.staff_b, 404),
+            ("change", world.b.course, 404),
+        ],
+        "coordinator": [
+            ("delete", world.b.network, 404),
+            ("delete", world.a.network, 403),
+            ("change", world.b.network, 404),
+            ("delete", world.b.course, 404),
+            ("delete", world.a.course, 403),
+            ("delete", world.b.provider, 404),
+            ("delete", world.a.provider, 403),
+            ("delete", world.staff_b, 404),
+            ("delete", world.staff, 403),
+            ("password_change", world.staff_b, 404),
+        ],
+    }
+    wrong = []
+    for role, role_cells in cells.items():
+        client.force_login(world.users[role])
+        for view, obj, status in role_cells:
+            response = client.post(admin_url(obj, view), {"post": "yes", "name": "Übernommen"})
+            if response.status_code != status:
+                label = f"{role} POST {view} {obj._meta.model_name} {obj}"
+                wrong.append(f"{label}: expected {status}, got {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    for obj in (world.b.provider, world.a.provider, world.a.network, world.b.network):
+        assert type(obj).objects.filter(pk=obj.pk, name=obj.name).exists()
+    assert Course.objects.filter(pk__in=[world.a.course.pk, world.b.course.pk]).count() == 2
+    assert type(world.staff).objects.filter(pk__in=[world.staff.pk, world.staff_b.pk]).count() == 2
+
+
 def test_bulk_action_ids_are_filtered_through_the_scope(client, world):
     client.force_login(world.staff)
     response = client.post(
