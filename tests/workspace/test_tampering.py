@@ -7,13 +7,15 @@ post ends in a form error (or is ignored), never in a changed row of the other t
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib import admin
 from django.core import mail
 from django.urls import reverse
 
 from measures.models import Course, CourseDate
 from network.models import Contact, Membership, Organisation, Venue, WorkingGroup
 from tests.measures.test_admin import form_data
-from workspace.models import RoleAssignment
+from tests.workspace.test_matrix import TENANT_OBJECTS, visible
+from workspace.models import Reminder, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +181,74 @@ def test_posts_to_rows_outside_the_scope_are_404_and_to_own_rows_without_permiss
         assert type(obj).objects.filter(pk=obj.pk, name=obj.name).exists()
     assert Course.objects.filter(pk__in=[world.a.course.pk, world.b.course.pk]).count() == 2
     assert type(world.staff).objects.filter(pk__in=[world.staff.pk, world.staff_b.pk]).count() == 2
+
+
+def offered_bulk_actions(rf, user):
+    """(model, action name) of every bulk action the user is offered in the admin."""
+    request = rf.get("/admin/")
+    request.user = user
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.has_view_or_change_permission(request):
+            continue
+        for name in model_admin.get_actions(request):
+            yield model, name
+
+
+@pytest.mark.parametrize("role", ["provider_staff", "coordinator"])
+def test_every_bulk_action_ignores_a_tampered_id_of_another_tenant(client, rf, world, role):
+    """Each bulk action the role is offered, posted with nothing but the id of another
+    tenant's row (the list never shows it): the row stays exactly as it was, no email goes
+    out, and no export contains it."""
+    user = world.users[role]
+    client.force_login(user)
+    checked, wrong = [], []
+    for model, action in offered_bulk_actions(rf, user):
+        if model not in TENANT_OBJECTS or visible(model, role, "other"):
+            continue  # shared or reference rows: there is no other tenant's row to tamper with
+        foreign = TENANT_OBJECTS[model](world)[1]
+        before = model._default_manager.filter(pk=foreign.pk).values().get()
+        response = client.post(
+            admin_url_of(model, "changelist"),
+            {"action": action, "_selected_action": [foreign.pk], "post": "yes"},
+        )
+        label = f"{model._meta.label}.{action}"
+        checked.append(label)
+        after = model._default_manager.filter(pk=foreign.pk).values().first()
+        if after != before:
+            wrong.append(f"{label}: changed another tenant's row")
+        if response.status_code not in (200, 302, 404):
+            wrong.append(f"{label}: status {response.status_code}")
+        if response.status_code == 200 and str(foreign) in response.content.decode("utf-8-sig"):
+            wrong.append(f"{label}: shows another tenant's row")
+        if mail.outbox:
+            wrong.append(f"{label}: sent {[m.to for m in mail.outbox]}")
+            mail.outbox.clear()
+    assert not wrong, f"bulk actions as {role}:\n" + "\n".join(wrong)
+    # Every action the role has is checked (a new one is checked without listing it here).
+    expected = {
+        "provider_staff": {
+            "measures.Course.confirm_selected",
+            "measures.Course.submit_selected",
+            "measures.Course.archive_selected",
+            "measures.Course.export_csv",
+            "network.Contact.delete_selected",
+            "network.Venue.delete_selected",
+            "measures.CourseDate.delete_selected",
+            "measures.Module.delete_selected",
+        },
+        "coordinator": {
+            "measures.Course.archive_selected",
+            "network.Organisation.send_reminders",
+            "auth.User.send_access_link",
+            "network.Membership.delete_selected",
+        },
+    }[role]
+    assert expected <= set(checked), sorted(checked)
+    assert not Reminder.objects.exists()
+
+
+def admin_url_of(model, view):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}")
 
 
 def test_bulk_action_ids_are_filtered_through_the_scope(client, world):

@@ -99,6 +99,12 @@ class AtlasAdminMixin:
         # Another tenant's object (or none): a 404 that does not confirm it exists.
         raise Http404(_("Dieser Eintrag existiert nicht."))
 
+    def response_action(self, request, queryset):
+        # A bulk action's posted ids are filtered through the user's scope once more, whatever
+        # rows the changelist passes on: another tenant's id selects nothing.
+        scoped = self.get_queryset(request).filter(pk__in=queryset.values("pk"))
+        return super().response_action(request, scoped)
+
     def related_queryset(self, request, model):
         """The rows of ``model`` this request may see: its admin's queryset when registered,
         else the model's scope."""
