@@ -9,12 +9,16 @@ by a form or a bulk action are filtered through the user's scope again
 
 from __future__ import annotations
 
+import smtplib
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, EmailMessage, get_connection, send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
@@ -23,6 +27,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -105,6 +110,34 @@ def reset_two_factor(*, users, actor) -> int:
     StaticDevice.objects.filter(user__in=in_reach).delete()
     deleted, _ = TOTPDevice.objects.filter(user__in=in_reach).delete()
     return deleted
+
+
+@transaction.atomic
+def two_factor_set_up(*, user, key: str, token: str) -> TOTPDevice:
+    """Save the authenticator app the user set up with ``key`` (hex, the key the set-up page
+    last showed this session; empty if none) once ``token`` is a current code of that key; a
+    ValidationError otherwise. Nothing is stored before, so an abandoned set-up leaves no key
+    behind."""
+    if security.has_two_factor(user):
+        raise ValidationError(
+            _("Die Zwei-Faktor-Anmeldung ist bereits eingerichtet."), code="already_set_up"
+        )
+    wrong_code = ValidationError(
+        _("Der Code passt nicht. Bitte prüfen Sie die Uhrzeit Ihres Geräts."), code="invalid"
+    )
+    if not key:  # this session was shown no key (or has since ended)
+        raise wrong_code
+    device = TOTPDevice(user=user, name=_("Authenticator-App"), key=key, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not (token.isdigit() and totp.verify(int(token), device.tolerance)):
+        raise wrong_code
+    device.last_t = totp.t()  # this code does not log in a second time
+    device.drift = totp.drift
+    device.full_clean()
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device.save()
+    return device
 
 
 @transaction.atomic
@@ -661,14 +694,52 @@ def reminder_recipient(organisation) -> str:
     return contact.email if contact else ""
 
 
-def send_outdated_reminders(*, user, organisation_ids, request) -> tuple[int, list[str]]:
+def reminder_subject(organisation) -> str:
+    """The reminder's subject: plain text on one line (a mail header is neither HTML-escaped
+    nor may it contain a line break, whatever the organisation's name holds)."""
+    subject = _("Bildungsatlas: veraltete Angebote von %(name)s") % {"name": organisation.name}
+    return " ".join(subject.split())
+
+
+@dataclass(frozen=True)
+class RemindersSent:
+    """What ``send_outdated_reminders`` did, by organisation name."""
+
+    sent: int
+    skipped: list[str]  # nothing out of date, or no address
+    failed: list[str]  # an invalid address, or the mail server refused it
+
+
+def _reminder_message(organisation, recipient, context) -> EmailMessage | None:
+    """The reminder, checked before anything is sent: None for an address or header that no
+    mail server would take."""
+    message = EmailMessage(
+        subject=reminder_subject(organisation),
+        body=render_to_string("workspace/email/reminder.txt", context),
+        to=[recipient],
+    )
+    try:
+        validate_email(recipient)
+        message.message()  # builds the headers (raises on a line break in one)
+    except (ValidationError, BadHeaderError, ValueError):
+        return None
+    return message
+
+
+def send_outdated_reminders(*, user, organisation_ids, request) -> RemindersSent:
     """Email each provider (within the coordinator's reach) the list of its out-of-date
-    published offers; returns how many were sent and the names of those skipped (nothing out
-    of date, or no address)."""
+    published offers.
+
+    Every message is built and checked before the first is sent; a message that cannot be
+    built or that the mail server refuses is reported (``failed``) and does not stop the
+    others."""
     access = access_for(user)
     if not (access.is_superuser or access.is_coordinator):
         raise PermissionDenied
-    sent, skipped = 0, []
+    skipped, failed, ready = [], [], []
+    url = request.build_absolute_uri(
+        reverse("admin:measures_course_changelist") + "?aktuell=no&status__exact=published"
+    )
     for organisation in organisations_for_user(user).filter(pk__in=list(organisation_ids)):
         courses = list(
             Course.objects.filter(provider=organisation)
@@ -681,18 +752,29 @@ def send_outdated_reminders(*, user, organisation_ids, request) -> tuple[int, li
         if not courses or not recipient:
             skipped.append(organisation.name)
             continue
-        url = request.build_absolute_uri(
-            reverse("admin:measures_course_changelist") + "?aktuell=no&status__exact=published"
-        )
         context = {"organisation": organisation, "courses": courses, "url": url, "sender": user}
-        send_mail(
-            subject=render_to_string("workspace/email/reminder_subject.txt", context).strip(),
-            message=render_to_string("workspace/email/reminder.txt", context),
-            from_email=None,
-            recipient_list=[recipient],
-        )
-        Reminder.objects.create(
-            organisation=organisation, sent_by=user, recipient=recipient, course_count=len(courses)
-        )
-        sent += 1
-    return sent, skipped
+        message = _reminder_message(organisation, recipient, context)
+        if message is None:
+            failed.append(organisation.name)
+            continue
+        ready.append((organisation, message, len(courses)))
+    sent = 0
+    connection = get_connection()
+    try:
+        for organisation, message, course_count in ready:
+            message.connection = connection
+            try:
+                message.send()
+            except (smtplib.SMTPException, OSError):
+                failed.append(organisation.name)
+                continue
+            Reminder.objects.create(
+                organisation=organisation,
+                sent_by=user,
+                recipient=message.to[0],
+                course_count=course_count,
+            )
+            sent += 1
+    finally:
+        connection.close()
+    return RemindersSent(sent=sent, skipped=skipped, failed=failed)

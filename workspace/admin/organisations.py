@@ -196,22 +196,35 @@ class OrganisationAdmin(AtlasModelAdmin):
 
     @admin.action(description=_("An veraltete Angebote erinnern (E-Mail)"))
     def send_reminders(self, request, queryset):
-        sent, skipped = services.send_outdated_reminders(
+        result = services.send_outdated_reminders(
             user=request.user,
             organisation_ids=list(queryset.values_list("pk", flat=True)),
             request=request,
         )
-        if sent:
+        if result.sent:
             messages.success(
                 request,
-                ngettext("%(count)d Erinnerung gesendet.", "%(count)d Erinnerungen gesendet.", sent)
-                % {"count": sent},
+                ngettext(
+                    "%(count)d Erinnerung gesendet.",
+                    "%(count)d Erinnerungen gesendet.",
+                    result.sent,
+                )
+                % {"count": result.sent},
             )
-        if skipped:
+        if result.skipped:
             messages.warning(
                 request,
                 _("Nicht erinnert (nichts veraltet oder keine E-Mail-Adresse): %(names)s")
-                % {"names": ", ".join(skipped)},
+                % {"names": ", ".join(result.skipped)},
+            )
+        if result.failed:
+            messages.error(
+                request,
+                _(
+                    "Nicht gesendet (E-Mail-Adresse ungültig oder vom Mailserver abgelehnt): "
+                    "%(names)s"
+                )
+                % {"names": ", ".join(result.failed)},
             )
 
     def get_queryset(self, request):
