@@ -130,10 +130,18 @@ class Venue(AddressFields, AccessibilityFields):
             return
         found = PostalCode.objects.locate(self.postal_code, self.city)
         if found is None:
+            if self._address_unchanged():
+                return  # an older venue saved without its place: the dashboard lists it
             raise ValidationError({"latitude": COORDINATES_NEEDED})
         self.latitude, self.longitude = found.latitude, found.longitude
         if self.region_id is None:
             self.region_id = found.district_id
+
+    def _address_unchanged(self) -> bool:
+        if self.pk is None:
+            return False
+        stored = Venue.objects.filter(pk=self.pk).values("postal_code", "city").first()
+        return stored == {"postal_code": self.postal_code, "city": self.city}
 
 
 COORDINATES_NEEDED = _(

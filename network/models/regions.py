@@ -96,18 +96,21 @@ class Region(models.Model):
 
 class PostalCodeQuerySet(models.QuerySet):
     def locate(self, code: str, place: str = ""):
-        """Where an address with this German postal code lies: the mean centre of the code's
-        places (of those named ``place``, where the code has several places and one matches),
-        with the district of the first. None for an unknown code."""
-        rows = list(
-            self.filter(code=(code or "").strip()).values_list(
-                "place", "latitude", "longitude", "district_id"
-            )
-        )
+        """Where an address with this German postal code (or, without one, this place name)
+        lies: the mean centre of the code's places (of those named ``place``, where the code
+        has several and one matches), with the district of the first. None when unknown."""
+        code, place = (code or "").strip(), (place or "").strip()
+        columns = ("place", "latitude", "longitude", "district_id")
+        if code:
+            rows = list(self.filter(code=code).values_list(*columns))
+            named = [row for row in rows if row[0].casefold() == place.casefold()]
+            rows = named or rows
+        elif place:
+            rows = list(self.filter(place__iexact=place).values_list(*columns))
+        else:
+            rows = []
         if not rows:
             return None
-        named = [row for row in rows if row[0].casefold() == (place or "").strip().casefold()]
-        rows = named or rows
         return Location(
             latitude=sum(row[1] for row in rows) / len(rows),
             longitude=sum(row[2] for row in rows) / len(rows),

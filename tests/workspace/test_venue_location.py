@@ -37,9 +37,17 @@ def test_of_several_places_the_named_one_is_taken():
     assert (found.latitude, found.longitude) == (place.latitude, place.longitude)
 
 
-@pytest.mark.parametrize("code", ["5020", "99999", ""])
-def test_elsewhere_the_coordinates_are_asked_for(world, code):
-    new = venue(world, postal_code=code, city="Salzburg")
+def test_without_a_postal_code_a_german_place_name_serves(world):
+    new = venue(world, city="Bingen am Rhein")
+    new.full_clean()
+    assert new.latitude == pytest.approx(49.96, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("code", "city"), [("5020", "Salzburg"), ("99999", "Nirgendwo"), ("", "Wien")]
+)
+def test_elsewhere_the_coordinates_are_asked_for(world, code, city):
+    new = venue(world, postal_code=code, city=city)
     with pytest.raises(ValidationError) as error:
         new.full_clean()
     assert "Breiten- und Längengrad" in " ".join(error.value.message_dict["latitude"])
@@ -78,3 +86,12 @@ def test_dashboard_flags_venues_without_a_place(client, world):
     assert "Fremd" not in items
     response = client.get(reverse("admin:network_venue_changelist") + "?lage=no")
     assert f"Irgendwo {world.token}" in response.content.decode()
+
+
+def test_an_older_venue_without_a_place_does_not_block_other_edits(world):
+    old = Venue.objects.create(organisation=world.a.provider, name="Alt", city="Irgendwo")
+    old.name = "Alt, umbenannt"
+    old.full_clean()
+    old.postal_code = "1010"
+    with pytest.raises(ValidationError):
+        old.full_clean()
