@@ -34,7 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core import generations
 from measures import versions
 from measures.models import Course, CourseDate, Module
-from measures.search import refresh_search_vectors
+from measures.search import refresh_courses_of, refresh_search_vectors
 from network.models import Membership, Network
 from workspace import security
 from workspace.access import access_for, forget_access
@@ -668,6 +668,40 @@ def course_modules_delete(*, user, module_ids) -> int:
     """Delete curriculum modules (within the user's reach) under the review rule: for a
     published course in a reviewing network the deletion waits in its new version."""
     return _parts_delete(Module, user=user, ids=module_ids)
+
+
+# Organisations, venues and vocabularies ------------------------------------------------------
+
+
+@contextmanager
+def organisation_edit(*, organisation, user, created=False, join_network=None):
+    """Every write of an organisation with its contacts, venues and certificates happens inside
+    this: afterwards, in the same transaction, a new organisation joins the network it was
+    created for, and its courses' indexed text (provider name, places) is refreshed."""
+    with transaction.atomic():
+        yield
+        if created and join_network is not None:
+            organisation_join_network(organisation=organisation, network=join_network, user=user)
+        if not created:
+            refresh_courses_of(providers=[organisation])
+
+
+@contextmanager
+def venue_edit(*, venue, created=False):
+    """A venue's name and place are part of its courses' indexed text (a new one has none)."""
+    with transaction.atomic():
+        yield
+        if not created:
+            refresh_courses_of(venues=[venue])
+
+
+@contextmanager
+def subject_edit(*, subject, created=False):
+    """A subject's name (and its parent's) is part of its courses' indexed text."""
+    with transaction.atomic():
+        yield
+        if not created:
+            refresh_courses_of(subjects=[subject])
 
 
 # Organisations and reminders -----------------------------------------------------------------

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from measures.models import Course
-from measures.search import refresh_courses_of
 from network.models import (
     Certification,
     Contact,
@@ -185,14 +184,13 @@ class OrganisationAdmin(AtlasModelAdmin):
         return actions
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        network = form.cleaned_data.get("join_network")
-        if not change and network is not None:
-            services.organisation_join_network(
-                organisation=form.instance, network=network, user=request.user
-            )
-        if change:  # the name and places are part of its courses' indexed text
-            refresh_courses_of(providers=[form.instance])
+        with services.organisation_edit(
+            organisation=form.instance,
+            user=request.user,
+            created=not change,
+            join_network=form.cleaned_data.get("join_network"),
+        ):
+            super().save_related(request, form, formsets, change)
 
     @admin.action(description=_("An veraltete Angebote erinnern (E-Mail)"))
     def send_reminders(self, request, queryset):
@@ -290,9 +288,8 @@ class VenueAdmin(AtlasModelAdmin):
     ]
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change:  # the name and places are part of its courses' indexed text
-            refresh_courses_of(venues=[form.instance])
+        with services.venue_edit(venue=form.instance, created=not change):
+            super().save_related(request, form, formsets, change)
 
     def get_queryset(self, request):
         return (
