@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -45,8 +46,8 @@ RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})\s*$")
 SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 MAX_LENGTH = 100_000
 
-# Character classes as the regular expressions define them (``\s``, ``\w``), so that the scanner
-# below agrees with them on every Unicode character.
+# White space and word characters as regular expressions define them (``\s``, ``\w``, on all
+# of Unicode), and the characters the inline scanner looks for.
 SPACE = re.compile(r"\s")
 WORD = re.compile(r"\w")
 INLINE_START = re.compile(r"[`\[]")
@@ -133,7 +134,7 @@ def _link_or_code(text: str, start: int, find: dict) -> tuple[int, str] | None:
     if not (label_end < length and text[label_end] == "]" and label_end > start + 1):
         return None
     url_start = label_end + 2
-    if url_start > length or text[label_end + 1 : url_start] != "(":
+    if text[label_end + 1 : url_start] != "(":
         return None
     url_end = find["url"](url_start)
     if url_end == url_start or url_end == length:
@@ -162,7 +163,14 @@ def _link_or_code(text: str, start: int, find: dict) -> tuple[int, str] | None:
     return end + 1, f'<a href="{escape(url)}"{title_attribute}>{label}</a>'
 
 
-def _pairs(text, mark, opens, closes, gap, tag):
+def _pairs(
+    text: str,
+    mark: str,
+    opens: Callable[[int], bool],
+    closes: Callable[[int], bool],
+    gap: int,
+    tag: str,
+) -> str:
     """``text`` with each span between an opening and a closing ``mark`` wrapped in ``tag``.
 
     From left to right, each opening mark (``opens(i)``) is paired with the nearest closing mark
@@ -190,7 +198,7 @@ def _pairs(text, mark, opens, closes, gap, tag):
     return "".join(parts)
 
 
-def _find_all(text: str, mark: str):
+def _find_all(text: str, mark: str) -> Iterator[int]:
     index = text.find(mark)
     while index != -1:
         yield index

@@ -108,14 +108,6 @@ def test_heading_text_and_level_match_the_old_pattern():
             assert new == (max(2, len(old.group(1))), old.group(2)), line
 
 
-def test_space_and_word_characters_are_those_of_regular_expressions():
-    """The scanner asks the same character classes as the old patterns (``\\s``, ``\\w``)."""
-    for code in range(0, sys.maxunicode + 1, 7):
-        char = chr(code)
-        assert markup._is_space(char) == char.isspace()
-        assert markup._is_word(char) == (char.isalnum() or char == "_")
-
-
 @pytest.fixture
 def deadline():
     """Fail instead of hanging for ever."""
