@@ -434,6 +434,10 @@ def test_coordinator_edits_information_and_legal_pages_but_deletes_none(client, 
         assert client.post(change, data).status_code == 302
         page.refresh_from_db()
         assert world.token in page.body
+        assert (
+            page.body_html
+            == f'<h2 id="abschnitt-neu">Neu</h2>\n<p>Von der Koordination {world.token}.</p>'
+        )
         # Delete stays with superusers (pages are shared by every network of the installation).
         assert client.post(url(InfoPage, "delete", page.pk), {"post": "yes"}).status_code == 403
     assert InfoPage.objects.filter(pk=own.pk).exists()

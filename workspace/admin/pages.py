@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from pages.models import AccessibilityFeedback, InfoPage
+from pages.services import info_page_save
 from workspace.admin.base import AtlasModelAdmin
 
 
@@ -34,6 +35,9 @@ class InfoPageAdmin(AtlasModelAdmin):
         if not page.is_published:
             return "–"
         return format_html('<a href="{}">{}</a>', page.get_absolute_url(), _("ansehen"))
+
+    def save_model(self, request, obj, form, change):
+        info_page_save(page=obj)  # renders the text to HTML once, at save
 
     def has_delete_permission(self, request, obj=None):
         # The legal pages must always exist.
