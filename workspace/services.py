@@ -720,6 +720,15 @@ def organisation_join_network(*, organisation, network, user) -> Membership:
     return membership
 
 
+def membership_lead_step_down(*, membership, role=None) -> None:
+    """The lead partner of a network steps down (to ``role``, or to cooperation partner when
+    the membership is about to be deleted) before another becomes lead: the database allows
+    one lead per network at any moment, so a hand-over saves the former lead first."""
+    Membership.objects.filter(pk=membership.pk, role=Membership.Role.LEAD).update(
+        role=role or Membership.Role.COOPERATION
+    )
+
+
 def reminder_recipient(organisation) -> str:
     """The organisation's email, else its first contact's."""
     if organisation.email:
