@@ -220,7 +220,7 @@ def _with_page_data(queryset, place):
         ),
         Prefetch(
             "memberships",
-            queryset=Membership.objects.filter(is_public=True)
+            queryset=Membership.objects.public()
             .select_related("network")
             .order_by("network__name"),
             to_attr="public_memberships",
@@ -288,7 +288,7 @@ def facets(search_: ProviderListing) -> listing.Facets:
         )
 
     base = matching({"network"})
-    members = Membership.objects.filter(is_public=True, organisation__in=base.values("pk"))
+    members = Membership.objects.public().filter(organisation__in=base.values("pk"))
     network_label = Coalesce(
         Func(F("network__short_name"), Value(""), function="nullif"), F("network__name")
     )

@@ -27,7 +27,7 @@ PAGE_SIZE = 30
 
 
 def public_memberships():
-    return Membership.objects.filter(is_public=True)
+    return Membership.objects.public()
 
 
 @dataclass

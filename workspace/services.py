@@ -34,7 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core import generations
 from measures import versions
 from measures.models import Course, CourseDate, Module
-from measures.search import refresh_courses_of, refresh_search_vectors
+from measures.search import refresh_courses_of, refresh_search_vectors, search_words_update
 from network.models import Membership, Network
 from workspace import security
 from workspace.access import access_for, forget_access
@@ -641,8 +641,10 @@ def course_delete(*, course, user) -> None:
     if not course_may_delete(user, course):
         raise PermissionDenied
     _log(course=course, user=user, action=CourseChange.Action.DELETED, status_before=course.status)
+    course_id = course.pk
     course.delete()
     generations.bump()
+    search_words_update(course_ids=[course_id])  # its words leave "Meinten Sie …?"
 
 
 def _parts_delete(model, *, user, ids) -> int:

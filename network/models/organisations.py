@@ -1,13 +1,31 @@
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.models.common import AccessibilityFields, AddressFields
+from network.models.networks import Membership
 from network.models.regions import PostalCode
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def public(self):
+        """Organisations with a public page: providers (their courses are public) and the
+        public members of some network."""
+        public_member = Membership.objects.public().filter(organisation=OuterRef("pk"))
+        return self.filter(Q(is_provider=True) | Q(Exists(public_member)))
+
+    def public_members_of(self, network):
+        """Organisations with a public membership in ``network`` (a network, its id or an
+        expression such as ``OuterRef("network")``): only these are shown or counted as
+        members of the network, of its working groups and of its projects, providers or not."""
+        membership = Membership.objects.public().filter(
+            organisation=OuterRef("pk"), network=network
+        )
+        return self.filter(Exists(membership))
 
 
 class Organisation(AddressFields, AccessibilityFields):
@@ -61,6 +79,8 @@ class Organisation(AddressFields, AccessibilityFields):
     )
     created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Organisation")
