@@ -22,6 +22,7 @@ from measures.models import (
     Subject,
     TargetGroup,
 )
+from measures.search import refresh_search_vectors
 from tests.measures.test_admin import form_data
 from tests.workspace.test_workflow import soup_of
 from workspace import services
@@ -269,9 +270,9 @@ def test_course_delete_is_logged_and_leaves_the_search(client, world):
 
 def test_course_save_refreshes_the_search_once(client, world, monkeypatch):
     calls = []
-    real = services.refresh_search_vectors
+    real = services.courses.refresh_search_vectors
     monkeypatch.setattr(
-        services, "refresh_search_vectors", lambda ids: calls.append(ids) or real(ids)
+        services.courses, "refresh_search_vectors", lambda ids: calls.append(ids) or real(ids)
     )
     client.force_login(world.superuser)
     url = reverse("admin:measures_course_change", args=[world.b.course.pk])
@@ -332,7 +333,7 @@ def test_the_model_rules_hold_for_every_writer(world):
 def test_a_date_edit_shows_at_the_next_search(client, world):
     course = world.b.course
     publish(course)
-    services.refresh_search_vectors([course.pk])
+    refresh_search_vectors([course.pk])
     assert course.title in found(world.token)
     client.force_login(world.superuser)
     url = reverse("admin:measures_coursedate_change", args=[world.b.date.pk])

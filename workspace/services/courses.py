@@ -1,166 +1,32 @@
-"""Writes of the workspace: roles, the review workflow, the change log, confirmation and
-reminders.
+"""The course aggregate: its review workflow, every edit of a course and its parts (through
+``course_edit``), deletions and the change log.
 
-Every function takes keyword arguments, checks who may do it, works in one transaction and
-keeps the search index current (``refresh_search_vectors``) after it writes a course. Ids posted
-by a form or a bulk action are filtered through the user's scope again
-(``workspace.scopes.courses_for_user``).
+Every function takes keyword arguments, checks who may do it (ids posted by a form or a bulk
+action are filtered through ``workspace.scopes.courses_for_user`` again), works in one
+transaction and keeps the search current after it writes.
 """
 
 from __future__ import annotations
 
-import smtplib
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import BadHeaderError, EmailMessage, get_connection, send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import generations
 from measures import versions
 from measures.models import Course, CourseDate, Module
-from measures.search import refresh_courses_of, refresh_search_vectors, search_words_update
-from network.models import Membership, Network
-from workspace import security
-from workspace.access import access_for, forget_access
+from measures.search import refresh_search_vectors, search_words_update
+from network.models import Network
+from workspace.access import access_for
 from workspace.changes import display
-from workspace.models import CourseChange, QualityCriterion, Reminder, Review, RoleAssignment
+from workspace.models import CourseChange, QualityCriterion, Review
 from workspace.scopes import (
     courses_for_user,
-    networks_for_user,
-    organisations_for_user,
-    users_for_user,
 )
-
-User = get_user_model()
-
-
-# Roles ---------------------------------------------------------------------------------------
-
-
-def user_roles_changed(*, user) -> None:
-    """A user holds the staff flag exactly while they are a superuser or hold a role."""
-    is_staff = user.is_superuser or RoleAssignment.objects.filter(user=user).exists()
-    if user.is_staff != is_staff:
-        user.is_staff = is_staff
-        user.save(update_fields=["is_staff"])
-    forget_access(user)
-
-
-@transaction.atomic
-def assign_role(*, user, kind, organisation=None, network=None) -> RoleAssignment:
-    """Give ``user`` a role (used by the demo accounts and the README's first coordinator)."""
-    role, _ = RoleAssignment.objects.get_or_create(
-        user=user,
-        kind=kind,
-        organisation=organisation if kind == RoleAssignment.Kind.PROVIDER_STAFF else None,
-        network=network if kind == RoleAssignment.Kind.COORDINATOR else None,
-    )
-    role.full_clean()
-    user_roles_changed(user=user)
-    return role
-
-
-def send_access_links(*, users, request, actor) -> tuple[int, list[str]]:
-    """Email each user (within the actor's reach) a link to set their password."""
-    sent, missing = 0, []
-    for user in users_for_user(actor, users):
-        if not user.email:
-            missing.append(user.get_username())
-            continue
-        path = reverse(
-            "admin:password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
-        context = {"user": user, "url": request.build_absolute_uri(path), "actor": actor}
-        send_mail(
-            subject=render_to_string("workspace/email/access_link_subject.txt", context).strip(),
-            message=render_to_string("workspace/email/access_link.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
-        )
-        sent += 1
-    return sent, missing
-
-
-def reset_two_factor(*, users, actor) -> int:
-    """Remove the users' authenticator devices and backup codes (superusers only): they set
-    it up again. Returns how many authenticator devices were removed."""
-    if not access_for(actor).is_superuser:
-        raise PermissionDenied
-    in_reach = users_for_user(actor, users)
-    StaticDevice.objects.filter(user__in=in_reach).delete()
-    deleted, _ = TOTPDevice.objects.filter(user__in=in_reach).delete()
-    return deleted
-
-
-@transaction.atomic
-def two_factor_set_up(*, user, key: str, token: str) -> TOTPDevice:
-    """Save the authenticator app the user set up with ``key`` (hex, the key the set-up page
-    last showed this session; empty if none) once ``token`` is a current code of that key; a
-    ValidationError otherwise. Nothing is stored before, so an abandoned set-up leaves no key
-    behind."""
-    if security.has_two_factor(user):
-        raise ValidationError(
-            _("Die Zwei-Faktor-Anmeldung ist bereits eingerichtet."), code="already_set_up"
-        )
-    wrong_code = ValidationError(
-        _("Der Code passt nicht. Bitte prüfen Sie die Uhrzeit Ihres Geräts."), code="invalid"
-    )
-    if not key:  # this session was shown no key (or has since ended)
-        raise wrong_code
-    device = TOTPDevice(user=user, name=_("Authenticator-App"), key=key, confirmed=True)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    if not (token.isdigit() and totp.verify(int(token), device.tolerance)):
-        raise wrong_code
-    device.last_t = totp.t()  # this code does not log in a second time
-    device.drift = totp.drift
-    device.full_clean()
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    device.save()
-    return device
-
-
-@transaction.atomic
-def backup_codes_generate(*, user, count: int = security.BACKUP_CODE_COUNT) -> list[str]:
-    """New one-time backup codes for a user who has set up an authenticator app; the old ones
-    stop working. The codes are returned to be shown once (they are stored as django-otp
-    keeps them, each deleted when used)."""
-    if not security.has_two_factor(user):
-        raise ValidationError(
-            _("Backup-Codes gibt es erst, wenn die Authenticator-App eingerichtet ist."),
-            code="no_two_factor",
-        )
-    device = security.backup_devices(user).first()
-    if device is None:
-        device = StaticDevice.objects.create(user=user, name=_("Backup-Codes"), confirmed=True)
-    device.token_set.all().delete()
-    codes: set[str] = set()
-    while len(codes) < count:
-        codes.add(StaticToken.random_token())
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    device.throttle_reset()
-    return sorted(codes)
-
 
 # The review workflow -------------------------------------------------------------------------
 
@@ -670,156 +536,3 @@ def course_modules_delete(*, user, module_ids) -> int:
     """Delete curriculum modules (within the user's reach) under the review rule: for a
     published course in a reviewing network the deletion waits in its new version."""
     return _parts_delete(Module, user=user, ids=module_ids)
-
-
-# Organisations, venues and vocabularies ------------------------------------------------------
-
-
-@contextmanager
-def organisation_edit(*, organisation, user, created=False, join_network=None):
-    """Every write of an organisation with its contacts, venues and certificates happens inside
-    this: afterwards, in the same transaction, a new organisation joins the network it was
-    created for, and its courses' indexed text (provider name, places) is refreshed."""
-    with transaction.atomic():
-        yield
-        if created and join_network is not None:
-            organisation_join_network(organisation=organisation, network=join_network, user=user)
-        if not created:
-            refresh_courses_of(providers=[organisation])
-
-
-@contextmanager
-def venue_edit(*, venue, created=False):
-    """A venue's name and place are part of its courses' indexed text (a new one has none)."""
-    with transaction.atomic():
-        yield
-        if not created:
-            refresh_courses_of(venues=[venue])
-
-
-@contextmanager
-def subject_edit(*, subject, created=False):
-    """A subject's name (and its parent's) is part of its courses' indexed text."""
-    with transaction.atomic():
-        yield
-        if not created:
-            refresh_courses_of(subjects=[subject])
-
-
-# Organisations and reminders -----------------------------------------------------------------
-
-
-@transaction.atomic
-def organisation_join_network(*, organisation, network, user) -> Membership:
-    """Make a new organisation a (cooperation) partner of one of the user's networks."""
-    if not networks_for_user(user).filter(pk=network.pk).exists():
-        raise PermissionDenied
-    membership, _created = Membership.objects.get_or_create(
-        organisation=organisation,
-        network=network,
-        defaults={"role": Membership.Role.COOPERATION},
-    )
-    return membership
-
-
-def membership_lead_step_down(*, membership, role=None) -> None:
-    """The lead partner of a network steps down (to ``role``, or to cooperation partner when
-    the membership is about to be deleted) before another becomes lead: the database allows
-    one lead per network at any moment, so a hand-over saves the former lead first."""
-    Membership.objects.filter(pk=membership.pk, role=Membership.Role.LEAD).update(
-        role=role or Membership.Role.COOPERATION
-    )
-
-
-def reminder_recipient(organisation) -> str:
-    """The organisation's email, else its first contact's."""
-    if organisation.email:
-        return organisation.email
-    contact = organisation.contacts.exclude(email="").order_by("name").first()
-    return contact.email if contact else ""
-
-
-def reminder_subject(organisation) -> str:
-    """The reminder's subject: plain text on one line (a mail header is neither HTML-escaped
-    nor may it contain a line break, whatever the organisation's name holds)."""
-    subject = _("Bildungsatlas: veraltete Angebote von %(name)s") % {"name": organisation.name}
-    return " ".join(subject.split())
-
-
-@dataclass(frozen=True)
-class RemindersSent:
-    """What ``send_outdated_reminders`` did, by organisation name."""
-
-    sent: int
-    skipped: list[str]  # nothing out of date, or no address
-    failed: list[str]  # an invalid address, or the mail server refused it
-
-
-def _reminder_message(organisation, recipient, context) -> EmailMessage | None:
-    """The reminder, checked before anything is sent: None for an address or header that no
-    mail server would take."""
-    message = EmailMessage(
-        subject=reminder_subject(organisation),
-        body=render_to_string("workspace/email/reminder.txt", context),
-        to=[recipient],
-    )
-    try:
-        validate_email(recipient)
-        message.message()  # builds the headers (raises on a line break in one)
-    except (ValidationError, BadHeaderError, ValueError):
-        return None
-    return message
-
-
-def send_outdated_reminders(*, user, organisation_ids, request) -> RemindersSent:
-    """Email each provider (within the coordinator's reach) the list of its out-of-date
-    published offers.
-
-    Every message is built and checked before the first is sent; a message that cannot be
-    built or that the mail server refuses is reported (``failed``) and does not stop the
-    others."""
-    access = access_for(user)
-    if not (access.is_superuser or access.is_coordinator):
-        raise PermissionDenied
-    skipped, failed, ready = [], [], []
-    url = request.build_absolute_uri(
-        reverse("admin:measures_course_changelist") + "?aktuell=no&status__exact=published"
-    )
-    for organisation in organisations_for_user(user).filter(pk__in=list(organisation_ids)):
-        courses = list(
-            Course.objects.filter(provider=organisation)
-            .published()
-            .out_of_date()
-            .order_by("title")
-            .only("pk", "title")
-        )
-        recipient = reminder_recipient(organisation)
-        if not courses or not recipient:
-            skipped.append(organisation.name)
-            continue
-        context = {"organisation": organisation, "courses": courses, "url": url, "sender": user}
-        message = _reminder_message(organisation, recipient, context)
-        if message is None:
-            failed.append(organisation.name)
-            continue
-        ready.append((organisation, message, len(courses)))
-    sent = 0
-    connection = get_connection()
-    try:
-        for organisation, message, course_count in ready:
-            message.connection = connection
-            try:
-                message.send()
-            except (smtplib.SMTPException, OSError):
-                failed.append(organisation.name)
-                continue
-            Reminder.objects.create(
-                organisation=organisation,
-                sent_by=user,
-                recipient=message.to[0],
-                course_count=course_count,
-            )
-            sent += 1
-    finally:
-        connection.close()
-    return RemindersSent(sent=sent, skipped=skipped, failed=failed)
