@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
@@ -235,9 +236,12 @@ class PageLinks:
     static: list[str]  # static files the page links to (their path below STATIC_URL)
 
 
-def links_on(page_path: str, html: bytes) -> PageLinks:
+def links_on(
+    page_path: str, html: bytes, *, excluded: tuple[str, ...] = LINK_EXCLUDED_PREFIXES
+) -> PageLinks:
     """The internal links of a page: a[href], link[href], the actions of GET forms, and the
-    static files it loads (link[href], script[src], img[src] below STATIC_URL)."""
+    static files it loads (link[href], script[src], img[src] below STATIC_URL); links below
+    the ``excluded`` path prefixes are left out."""
     document = lxml.html.fromstring(html)
     base = f"http://{TEST_HOST}{page_path}"
     hrefs = document.xpath("//a/@href | //link/@href | //script/@src | //img/@src")
@@ -261,7 +265,7 @@ def links_on(page_path: str, html: bytes) -> PageLinks:
         if parts.path.startswith(settings.STATIC_URL):
             static[unquote(parts.path.removeprefix(settings.STATIC_URL))] = None
             continue
-        if parts.path.startswith(LINK_EXCLUDED_PREFIXES):
+        if excluded and parts.path.startswith(excluded):
             continue
         pages[parts.path + (f"?{parts.query}" if parts.query else "")] = None
     return PageLinks(list(pages), list(static))
@@ -289,8 +293,24 @@ def _is_excluded_view(target: str) -> bool:
 class LinkChecker:
     """Requests links once per run (through ``fetch``) and says what is wrong with each."""
 
-    def __init__(self, client, known: dict[str, Fetched] | None = None):
+    def __init__(
+        self,
+        client,
+        known: dict[str, Fetched] | None = None,
+        *,
+        excluded: tuple[str, ...] = LINK_EXCLUDED_PREFIXES,
+        per_kind: int = LINKS_PER_KIND,
+        per_kind_in_run: int | None = None,
+        uncapped: Callable[[str], bool] | None = None,
+    ):
+        """``per_kind``: new links of one kind requested per page; ``per_kind_in_run``: and
+        over all pages (None: no limit); ``uncapped``: links requested whatever the limits."""
         self.client = client
+        self.excluded = excluded
+        self.per_kind = per_kind
+        self.per_kind_in_run = per_kind_in_run
+        self.uncapped = uncapped or (lambda target: False)
+        self.taken_in_run: Counter = Counter()
         self.responses: dict[str, Fetched] = dict(known or {})
         self.verdicts: dict[str, str] = {}  # target -> problem, "" when it answers
 
@@ -300,7 +320,8 @@ class LinkChecker:
         return self.responses[target]
 
     def verdict(self, target: str) -> str:
-        """ "" if the target answers 200, or redirects (301/302) to an internal page that does."""
+        """What is wrong with a link: "" when it answers 200 or redirects (301/302) to an
+        internal page that does."""
         if target not in self.verdicts:
             self.verdicts[target] = self._follow(target)
         return self.verdicts[target]
@@ -325,7 +346,7 @@ class LinkChecker:
 
     def check_page(self, page_path: str, html: bytes) -> list[str]:
         """Problems with the page's links: a link that does not answer, a missing static file."""
-        links = links_on(page_path, html)
+        links = links_on(page_path, html, excluded=self.excluded)
         problems = [
             f"static file {name!r} does not exist"
             for name in links.static
@@ -335,11 +356,15 @@ class LinkChecker:
         for target in links.pages:
             if target == page_path or _is_excluded_view(target):
                 continue
-            kind = link_kind(target)
-            if target not in self.responses:
-                if taken[kind] >= LINKS_PER_KIND:
+            if target not in self.responses and not self.uncapped(target):
+                kind = link_kind(target)
+                if taken[kind] >= self.per_kind or (
+                    self.per_kind_in_run is not None
+                    and self.taken_in_run[kind] >= self.per_kind_in_run
+                ):
                     continue
                 taken[kind] += 1
+                self.taken_in_run[kind] += 1
             problem = self.verdict(target)
             if problem:
                 problems.append(f"link {_shorten(target)} → {problem}")

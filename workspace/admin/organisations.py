@@ -16,6 +16,7 @@ from network.models import (
     OrganisationCertification,
     Venue,
 )
+from network.selectors import is_public_organisation
 from workspace import services
 from workspace.access import access_for
 from workspace.admin.base import (
@@ -226,6 +227,13 @@ class OrganisationAdmin(AtlasModelAdmin):
     @admin.display(description=_("Kurse"), ordering="course_count")
     def course_count(self, obj):
         return obj.course_count
+
+    def get_view_on_site_url(self, obj=None):
+        # Only a provider or a public member has a profile: no "view on site" link to a 404.
+        public = Organisation.objects.filter(is_public_organisation(), pk=getattr(obj, "pk", None))
+        if obj is not None and not public.exists():
+            return None
+        return super().get_view_on_site_url(obj)
 
 
 @admin.register(Contact)
