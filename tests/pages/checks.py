@@ -271,14 +271,16 @@ def links_on(
     return PageLinks(list(pages), list(static))
 
 
-def link_kind(target: str) -> tuple[str, tuple[str, ...]]:
-    """What links of one kind share: the route, and the names of the query parameters."""
+def link_kind(target: str, *, ignored: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """What links of one kind share: the route, and the names of the query parameters (but
+    the ``ignored`` ones)."""
     path, _, query = target.partition("?")
     try:
         route = resolve(unquote(path)).route
     except Resolver404:
         route = path
-    names = tuple(sorted({name for name, _ in parse_qsl(query, keep_blank_values=True)}))
+    pairs = parse_qsl(query, keep_blank_values=True)
+    names = tuple(sorted({name for name, _ in pairs if name not in ignored}))
     return route, names
 
 
@@ -302,9 +304,12 @@ class LinkChecker:
         per_kind: int = LINKS_PER_KIND,
         per_kind_in_run: int | None = None,
         uncapped: Callable[[str], bool] | None = None,
+        kind_ignores: tuple[str, ...] = (),
     ):
         """``per_kind``: new links of one kind requested per page; ``per_kind_in_run``: and
-        over all pages (None: no limit); ``uncapped``: links requested whatever the limits."""
+        over all pages (None: no limit); ``uncapped``: links requested whatever the limits;
+        ``kind_ignores``: query parameters that do not make a link another kind."""
+        self.kind_ignores = kind_ignores
         self.client = client
         self.excluded = excluded
         self.per_kind = per_kind
@@ -357,7 +362,7 @@ class LinkChecker:
             if target == page_path or _is_excluded_view(target):
                 continue
             if target not in self.responses and not self.uncapped(target):
-                kind = link_kind(target)
+                kind = link_kind(target, ignored=self.kind_ignores)
                 if taken[kind] >= self.per_kind or (
                     self.per_kind_in_run is not None
                     and self.taken_in_run[kind] >= self.per_kind_in_run
