@@ -1000,6 +1000,7 @@ def load_info_pages() -> int:
     existing = set(InfoPage.objects.values_list("slug", flat=True))
     missing = [InfoPage(**spec) for spec in DEMO_PAGES if spec["slug"] not in existing]
     for page in missing:
+        page.render_markup()
         validate(page)
     InfoPage.objects.bulk_create(missing)
     changed += len(missing)
@@ -1009,8 +1010,10 @@ def load_info_pages() -> int:
         or hashlib.sha256(imprint.body.encode()).hexdigest() in SHIPPED_IMPRINTS
     )
     if shipped:
+        imprint.body = DEMO_IMPRINT
+        imprint.render_markup()
         changed += InfoPage.objects.filter(pk=imprint.pk).update(
-            body=DEMO_IMPRINT, updated_at=timezone.now()
+            body=imprint.body, body_html=imprint.body_html, updated_at=timezone.now()
         )
     if missing:
         generations.bump(reference=True)  # bulk_create sends no signals: new menus

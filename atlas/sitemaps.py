@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from measures.models import Course
 from network.models import Event, Network, Organisation, Project, Region, WorkingGroup
-from network.selectors import is_public_organisation
 from pages.models import InfoPage
 
 
@@ -77,11 +76,7 @@ class OrganisationSitemap(UpdatedSitemap):
     limit = 5000
 
     def items(self):
-        return (
-            Organisation.objects.filter(is_public_organisation())
-            .only("slug", "updated_at")
-            .order_by("pk")
-        )
+        return Organisation.objects.public().only("slug", "updated_at").order_by("pk")
 
 
 class NetworkSitemap(Sitemap):

@@ -1,5 +1,6 @@
-"""The course search: validate (django-filter) → full text (PostgreSQL) → filter, count the
-facets and order (the in-memory index, ``measures.search_index``) → read the page (PostgreSQL).
+"""The course search: the listing pipeline of ``core.listing`` with the in-memory index
+(``measures.search_index``) as its engine. Validate (django-filter) → filter (the index) → full
+text (PostgreSQL) → order and count the facets (the index) → read the page (PostgreSQL).
 
 ``course_search(params=request.GET)`` returns everything the search page shows. The number of
 SQL queries does not depend on the number of results.
@@ -11,10 +12,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
 
 import numpy as np
-from django import forms
 from django.contrib.postgres.search import SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -28,11 +27,10 @@ from django.utils.translation import gettext as _
 from core import listing
 from core.listing import MAX_PAGE, RADIUS_CHOICES
 from measures import search, search_index
-from measures.filters import CourseFilter, VocabularyField
+from measures.filters import SORT_CHOICES, CourseFilter
 from measures.models import Course, CourseDate, SearchDocument, Subject
-from measures.selectors import public_courses
 from measures.vocabulary import vocabulary
-from network.places import PlaceLookup, resolve_place
+from network.places import resolve_place
 
 PAGE_SIZE = 20
 RANK_WEIGHTS = [0.1, 0.3, 0.6, 1.0]  # D, C, B, A: title above keywords above summary
@@ -68,85 +66,127 @@ class Relaxation:
 
 
 @dataclass
-class CourseSearch:
-    params: QueryDict
-    filterset: CourseFilter
-    query: search.ParsedQuery
-    place_lookup: PlaceLookup
-    sort: str
-    page: Page
-    facets: list[Facet] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+class CourseSearch(listing.Result):
+    """What the search page shows; ``facets`` is a list of :class:`Facet`."""
+
     suggestions: list[str] = field(default_factory=list)
     relaxations: list[Relaxation] = field(default_factory=list)
     nearby_subjects: list[Subject] = field(default_factory=list)
 
-    @property
-    def count(self) -> int:
-        return self.page.paginator.count
 
-    @property
-    def filter_count(self) -> int:
-        """Active filters besides the search term, for the folded filter panel's label."""
-        return sum(1 for label, _url, name in self._chips if name != "q")
+class CourseListing(listing.Listing):
+    """The shared pipeline with the index as its engine: the index filters (all filters at
+    once, each kept apart so that facets and help can leave any out), PostgreSQL matches the
+    text, the index orders and counts, PostgreSQL reads the page."""
 
-    @property
-    def chips(self) -> list[tuple[str, str]]:
-        return [(label, url) for label, url, _name in self._chips]
+    filterset_class = CourseFilter
+    sorts = SORT_CHOICES
+    default_sort = "date"
+    page_size = PAGE_SIZE
+    result_class = CourseSearch
+    parse_query = staticmethod(search.parse)
+    resolve_place = staticmethod(resolve_place)
 
-    @cached_property
-    def _chips(self) -> list[tuple[str, str, str]]:
-        """Active filters as (label, URL without it)."""
-        return active_filter_chips(self.params, self.filterset)
+    def scope(self):
+        return search_index.current_index()
+
+    def filter(self, index, *, exclude=frozenset()):
+        # The index's Search leaves out filters when asked (``courses(exclude)``), so one
+        # search serves the results, the facets and the help.
+        return index.search(self.cleaned, place=self.place, radius_km=self.filterset.radius_km)
+
+    def search(self, found):
+        # With other filters, only the courses that meet them all are ranked (a broad term in
+        # a region: thousands of matches, a few hundred of them there).
+        filtered = self.place is not None or search_index.filters_active(self.cleaned)
+        ranked = self.sort == "relevance" and not filtered
+        self.text, self.ranks = _text_matches(found.index, self.query, ranked=ranked)
+        if self.text is not None:
+            found.on_courses("q", _mask(found.index.size, self.text))
+        return found
+
+    def order(self, found):
+        matching = found.courses()
+        if self.sort == "relevance" and self.ranks is None and self.text is not None:
+            self.ranks = _ranks(found.index, self.query, np.flatnonzero(matching))
+        return found.index.ordered(matching, self.sort, ranks=self.ranks, place=self.place)
+
+    def paginate(self, found, ordered) -> Page:
+        page = Paginator(ordered, self.page_size).get_page(
+            listing.page_number(self.params.get("page"))
+        )
+        page.object_list = _page_courses(found.index, page.object_list, self.query, self.place)
+        return page
+
+    def facets(self, found) -> list[Facet]:
+        chosen_subject, chosen_region = self.cleaned.get("subject"), self.cleaned.get("region")
+        grouped = found.facets(chosen_subject=chosen_subject, chosen_region=chosen_region)
+        return _facet_list(grouped, self.cleaned)
+
+    def finish(self, result: CourseSearch, found) -> None:
+        if result.count < FEW_RESULTS:
+            _help_with_few_results(result, found, self.text, self.filter_names())
+
+    def filter_groups(self, result: CourseSearch) -> list[listing.FilterGroup]:
+        """The filter form: each option with its facet count where there is one."""
+        facets = {facet.name: facet.options for facet in result.facets}
+        groups = [self.radio_group(name, facets[name]) for name in ("subject", "region")]
+        for name in ("mode", "funding", "target_group", "certificate", "kind"):
+            if name in FACETED_MODEL_GROUPS:
+                groups.append(self.facet_group(name, facets[name]))
+            else:
+                counts = {option.value: option.count for option in facets[name]}
+                groups.append(self.checkbox_group(name, counts=counts))
+        groups += [self.checkbox_group(name) for name in ("weekday", "time", "language", "access")]
+        params = self.params
+        groups.append(
+            listing.FilterGroup(
+                "period",
+                _("Zeitraum"),
+                [self._yes_option("rolling")],
+                fields=[
+                    listing.FilterField(name, self.label(name), params.get(name, ""), "date")
+                    for name in ("date_from", "date_to")
+                ],
+            )
+        )
+        price_attrs = {"min": "0", "step": "1", "inputmode": "numeric"}
+        groups.append(
+            listing.FilterGroup(
+                "price",
+                _("Preis"),
+                [self._yes_option("free")],
+                fields=[
+                    listing.FilterField(
+                        "max_price",
+                        _("höchstens (Euro)"),
+                        params.get("max_price", ""),
+                        "number",
+                        price_attrs,
+                    )
+                ],
+            )
+        )
+        return groups
+
+    def _yes_option(self, name: str) -> listing.FilterOption:
+        """A yes/no filter as one checkbox in a group of its own name."""
+        checked = self.params.get(name) == "true"
+        return listing.FilterOption("true", self.label(name), checked, name=name)
+
+
+FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 
 
 def course_search(*, params: QueryDict) -> CourseSearch:
-    params = listing.bounded(params)
-    filterset = CourseFilter(params, queryset=public_courses())
-    form = filterset.form
-    form.is_valid()
-    errors = listing.form_errors(form)
-    cleaned = form.cleaned_data
+    return CourseListing(params).run()
 
-    place_lookup = resolve_place(cleaned.get("place") or "")
-    if place_lookup.error:
-        errors.append(place_lookup.error)
-    filterset.place = place_lookup.place
 
-    query = search.parse(cleaned.get("q") or "")
-    sort = _sort(cleaned.get("sort"), query, place_lookup)
-
-    index = search_index.current_index()
-    # With other filters, only the courses that meet them all are ranked (a broad term in a
-    # region: thousands of matches, a few hundred of them there).
-    filtered = place_lookup.place is not None or search_index.filters_active(cleaned)
-    text, ranks = _text_matches(index, query, ranked=sort == "relevance" and not filtered)
-    found = index.search(
-        cleaned, place=place_lookup.place, radius_km=filterset.radius_km, text=text
-    )
-    matching = found.courses()
-    if sort == "relevance" and ranks is None and text is not None:
-        ranks = _ranks(index, query, np.flatnonzero(matching))
-    ordered = index.ordered(matching, sort, ranks=ranks, place=place_lookup.place)
-    page = Paginator(ordered, PAGE_SIZE).get_page(listing.page_number(params.get("page")))
-    page.object_list = _page_courses(index, page.object_list, query, place_lookup)
-
-    result = CourseSearch(
-        params=params,
-        filterset=filterset,
-        query=query,
-        place_lookup=place_lookup,
-        sort=sort,
-        page=page,
-        errors=errors,
-    )
-    facets = found.facets(
-        chosen_subject=cleaned.get("subject"), chosen_region=cleaned.get("region")
-    )
-    result.facets = _facet_list(facets, cleaned)
-    if result.count < FEW_RESULTS:
-        _help_with_few_results(result, found, text)
-    return result
+def _mask(size: int, positions: np.ndarray) -> np.ndarray:
+    """The positions (-1: none) as a mask over the index."""
+    mask = np.zeros(size, dtype=bool)
+    mask[positions[positions >= 0]] = True
+    return mask
 
 
 def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
@@ -198,20 +238,6 @@ def _ranks(index, query: search.ParsedQuery, positions: np.ndarray) -> np.ndarra
         found = index.positions(ids)
         ranks[found[found >= 0]] = values[found >= 0]
     return ranks
-
-
-def _sort(requested: str | None, query, place_lookup) -> str:
-    if requested == "relevance" and query:
-        return "relevance"
-    if requested == "distance" and place_lookup.place:
-        return "distance"
-    if requested in ("date", "price"):
-        return requested
-    if query:
-        return "relevance"
-    if place_lookup.place:
-        return "distance"
-    return "date"
 
 
 @dataclass
@@ -267,7 +293,7 @@ _HEADLINES_SQL = (
 )
 
 
-def _page_courses(index, positions: np.ndarray, query, place_lookup) -> list[SearchResult]:
+def _page_courses(index, positions: np.ndarray, query, place) -> list[SearchResult]:
     """The courses at these index positions, in this order, with their current dates,
     distance and highlighted title and summary. Only courses public now: the index may lag a
     change by one build (see measures.search_index)."""
@@ -288,8 +314,8 @@ def _page_courses(index, positions: np.ndarray, query, place_lookup) -> list[Sea
         cursor.execute(_PAGE_SQL.format(headlines=headlines), params)
         rows = {row[0]: row for row in cursor.fetchall()}
     distances = [None] * len(ids)
-    if place_lookup.place is not None:
-        nearest = index.course_distance(place_lookup.place)[positions]
+    if place is not None:
+        nearest = index.course_distance(place)[positions]
         distances = [None if math.isinf(km) else float(km) for km in nearest]
     results = []
     for pk, distance in zip(ids, distances, strict=True):
@@ -377,36 +403,14 @@ def _facet_list(grouped, cleaned) -> list[Facet]:
 
 # Help for empty and thin results ------------------------------------------------------------
 
-RELAXABLE = (
-    "q",
-    "region",
-    "place",
-    "date_from",
-    "date_to",
-    "rolling",
-    "weekday",
-    "time",
-    "mode",
-    "max_price",
-    "free",
-    "funding",
-    "certificate",
-    "target_group",
-    "subject",
-    "language",
-    "access",
-    "provider",
-    "kind",
-)
 
-
-def _help_with_few_results(result: CourseSearch, found, text) -> None:
+def _help_with_few_results(result: CourseSearch, found, text, names) -> None:
     """Similar spellings, which filter to drop (with what it would find), a wider radius, and
     the subjects nearby."""
     params, filterset, query = result.params, result.filterset, result.query
     if query:
         result.suggestions = search.suggestions(query.text)
-    active = [name for name in RELAXABLE if any(params.getlist(name))]
+    active = [name for name in names if any(params.getlist(name))]
     variants = []  # (label, URL parameters, courses)
     for name in active:
         if name == "q" and active == ["q"]:
@@ -448,109 +452,4 @@ def _without_params(params: QueryDict, *names: str) -> QueryDict:
     return remaining
 
 
-def active_filter_chips(params: QueryDict, filterset: CourseFilter) -> list[tuple[str, str, str]]:
-    """Each active filter value as a chip: its label, the URL without it, the filter's name."""
-    form = filterset.form
-    chips = []
-    for name in RELAXABLE:
-        values = [value for value in params.getlist(name) if value]
-        if not values or name not in form.fields or name in form.errors:
-            continue
-        field_ = form.fields[name]
-        choices = _chosen_labels(field_, form.cleaned_data.get(name))
-        for value in values:
-            remaining = params.copy()
-            remaining.setlist(name, [other for other in values if other != value])
-            remaining.pop("page", None)
-            if name == "place":
-                remaining.pop("radius", None)
-            shown = choices.get(value, value)
-            chips.append((f"{field_.label}: {shown}", "?" + remaining.urlencode(), name))
-    return chips
-
-
-def _chosen_labels(field_, cleaned) -> dict[str, str]:
-    """Value → label of a filter's options: for vocabularies and providers only the chosen
-    entries (from the validated form, not a walk through every region or provider)."""
-    if isinstance(field_, VocabularyField | forms.ModelChoiceField):
-        chosen = cleaned if isinstance(cleaned, list) else [] if cleaned is None else [cleaned]
-        return {_value_of(item): str(item) for item in chosen}
-    return {str(key): str(label) for key, label in getattr(field_, "choices", []) or []}
-
-
-def _value_of(entry) -> str:
-    """The URL value of a vocabulary entry or provider: its slug, or a region's key."""
-    return str(getattr(entry, "slug", None) or entry.key)
-
-
 __all__ = ["MAX_PAGE", "course_search"]
-
-
-FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
-
-
-def filter_groups(result: CourseSearch) -> list[listing.FilterGroup]:
-    """The filter form's option groups, each option with its facet count where there is one."""
-    params = result.params
-    facets = {facet.name: facet for facet in result.facets}
-    form = result.filterset.form
-    groups = []
-
-    for name in ("subject", "region"):
-        chosen = params.get(name, "")
-        options = [
-            listing.FilterOption(option.value, option.label, option.value == chosen, option.count)
-            for option in facets[name].options
-        ]
-        if chosen and not any(option.checked for option in options) and name not in form.errors:
-            value = form.cleaned_data.get(name)
-            if value is not None:
-                options.insert(0, listing.FilterOption(chosen, str(value), True, 0))
-        groups.append(
-            listing.FilterGroup(
-                name,
-                str(form.fields[name].label),
-                options,
-                input_type="radio",
-                all_label=str(form.fields[name].empty_label),
-            )
-        )
-
-    for name in ("mode", "funding", "target_group", "certificate", "kind"):
-        chosen = set(params.getlist(name))
-        counts = {option.value: option.count for option in facets[name].options}
-        if name in FACETED_MODEL_GROUPS:
-            choices = [(option.value, option.label) for option in facets[name].options]
-            known = {value for value, _label in choices}
-            # Chosen options the facets do not list (none found): from the validated form.
-            choices += [
-                (obj.slug, obj.name)
-                for obj in form.cleaned_data.get(name) or []
-                if obj.slug in chosen - known
-            ]
-        else:
-            choices = [(str(value), str(label)) for value, label in form.fields[name].choices]
-        groups.append(
-            listing.FilterGroup(
-                name,
-                str(form.fields[name].label),
-                [
-                    listing.FilterOption(value, label, value in chosen, counts.get(value, 0))
-                    for value, label in choices
-                ],
-            )
-        )
-
-    for name in ("weekday", "time", "language", "access"):
-        chosen = set(params.getlist(name))
-        groups.append(
-            listing.FilterGroup(
-                name,
-                str(form.fields[name].label),
-                [
-                    listing.FilterOption(str(value), str(label), str(value) in chosen)
-                    for value, label in form.fields[name].choices
-                ],
-            )
-        )
-    return groups

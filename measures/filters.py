@@ -87,6 +87,14 @@ class VocabularyField(forms.Field):
             found.append(entry)
         return found if self.multiple else found[0]
 
+    def prepare_value(self, value):
+        """An entry as the form submits it: a region by its key, the others by their slug."""
+        if isinstance(value, list | tuple):
+            return [self.prepare_value(item) for item in value]
+        if isinstance(value, str) or value is None:
+            return value
+        return value.key if self.entries == "regions" else value.slug
+
     def validate(self, value):
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")

@@ -23,7 +23,6 @@ from core.listing import (
 from measures.models import Course, Subject
 from network.models import (
     Certification,
-    Membership,
     Network,
     Organisation,
     OrganisationCertification,
@@ -198,10 +197,7 @@ class ProviderFilter(ApplyMixin, django_filters.FilterSet):
         return queryset.filter(with_premises(list(value)))
 
     def filter_network(self, queryset, name, value):
-        members = Membership.objects.filter(
-            organisation=OuterRef("pk"), network=value, is_public=True
-        )
-        return queryset.filter(Exists(members))
+        return queryset.public_members_of(value)
 
     def filter_kind(self, queryset, name, value):
         return queryset.filter(kind__in=value)

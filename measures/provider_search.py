@@ -1,4 +1,5 @@
-"""The provider search: scope → filter (django-filter) → full text → order → paginate → facets.
+"""The provider search: the listing pipeline of ``core.listing`` over SQL — scope → validate →
+filter (django-filter) → full text → order → paginate → facets.
 
 ``provider_search(params=request.GET)`` returns everything ``/anbieter/`` shows, in a number of
 SQL queries that does not depend on the number of providers or results.
@@ -11,13 +12,11 @@ synonyms included.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Case,
@@ -57,22 +56,11 @@ from network.models import (
     OrganisationCertification,
     Region,
 )
-from network.places import PlaceLookup, resolve_place
+from network.places import resolve_place
 
 PAGE_SIZE = 20
 MAX_TEXT_MATCHES = 50_000
 FACET_CACHE_SECONDS = 60
-FILTER_NAMES = (
-    "q",
-    "place",
-    "region",
-    "subject",
-    "certification",
-    "access",
-    "network",
-    "kind",
-    "current",
-)
 
 
 def providers():
@@ -119,100 +107,73 @@ def distance_km(place) -> RawSQL:
     return RawSQL(_NEAREST, params, output_field=FloatField())  # noqa: S611 - constant SQL
 
 
-@dataclass
-class ProviderSearch:
-    params: QueryDict
-    filterset: ProviderFilter
-    query: search.ParsedQuery
-    place_lookup: PlaceLookup
-    sort: str
-    page: Page
-    facets: listing.Facets = field(default_factory=listing.Facets)
-    errors: list[str] = field(default_factory=list)
+class ProviderListing(listing.Listing):
+    filterset_class = ProviderFilter
+    sorts = PROVIDER_SORT_CHOICES
+    default_sort = "name"
+    page_size = PAGE_SIZE
+    parse_query = staticmethod(search.parse)
+    resolve_place = staticmethod(resolve_place)
 
-    @property
-    def count(self) -> int:
-        return self.page.paginator.count
+    def scope(self):
+        return providers()
+
+    def search(self, found):
+        ids = self.text_matches
+        return found if ids is None else found.filter(pk__in=ids)
 
     @cached_property
-    def chips(self) -> list[tuple[str, str]]:
-        return listing.chips(self.params, self.filterset.form, FILTER_NAMES)
+    def text_matches(self) -> list[int] | None:
+        """Found once per search and reused by the facets (the document is computed on the
+        fly, so matching again for each facet would cost as much)."""
+        return _text_matches(self.query)
 
-    @property
-    def sort_choices(self):
-        """The sort options that make sense for this search."""
-        return [
-            (value, label)
-            for value, label in PROVIDER_SORT_CHOICES
-            if (value != "relevance" or self.query)
-            and (value != "distance" or self.place_lookup.place)
-        ]
+    def order(self, found):
+        return _ordered(found, self.sort, self.query, self.place)
 
+    def page_data(self, ordered):
+        return _with_page_data(ordered, self.place)
 
-def provider_search(*, params: QueryDict) -> ProviderSearch:
-    params = listing.bounded(params)
-    filterset = ProviderFilter(params, queryset=providers())
-    form = filterset.form
-    form.is_valid()
-    errors = listing.form_errors(form)
-    cleaned = form.cleaned_data
+    def facets(self, found) -> listing.Facets:
+        """The facets of this search, kept for a minute (dropped when indexed course data
+        changes): counting over all current courses is the costly part of the search."""
+        relevant = sorted(
+            (key, sorted(values))
+            for key, values in self.params.lists()
+            if key not in ("page", "sort")
+        )
+        digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
+        key = f"atlas:provider-facets:{generations.search()}:{digest}"
+        counted = cache.get(key)
+        if counted is None:
+            counted = facets(self)
+            cache.set(key, counted, FACET_CACHE_SECONDS)
+        return counted
 
-    place_lookup = resolve_place(cleaned.get("place") or "")
-    if place_lookup.error:
-        errors.append(place_lookup.error)
-    filterset.place = place_lookup.place
-
-    query = search.parse(cleaned.get("q") or "")
-    sort = _sort(cleaned.get("sort"), query, place_lookup)
-    query.provider_ids = _text_matches(query)
-
-    found = _text_filtered(filterset.qs, query)
-    ordered = _ordered(found, sort, query, place_lookup)
-    paginator = Paginator(_with_page_data(ordered, place_lookup), PAGE_SIZE)
-    paginator.count = found.order_by().count()
-    page = paginator.get_page(listing.page_number(params.get("page")))
-    page.object_list = list(page.object_list)
-
-    result = ProviderSearch(
-        params=params,
-        filterset=filterset,
-        query=query,
-        place_lookup=place_lookup,
-        sort=sort,
-        page=page,
-        errors=errors,
-    )
-    result.facets = cached_facets(params, filterset, query)
-    return result
+    def filter_groups(self, result: listing.Result) -> list[listing.FilterGroup]:
+        """The filter form's option groups, each option with its count."""
+        names = ["subject", "region"]
+        if Network.objects.count() > 1:
+            names.append("network")
+        groups = [self.radio_group(name, result.facets.get(name)) for name in names]
+        groups.append(self.facet_group("certification", result.facets.get("certification")))
+        groups.append(self.checkbox_group("access", counts=result.facets.counts("access")))
+        groups.append(
+            self.checkbox_group("kind", counts=result.facets.counts("kind"), found_only=True)
+        )
+        groups.append(
+            self.checkbox_group(
+                "current",
+                [("true", self.label("current"))],
+                result.facets.counts("current"),
+                legend=_("Kurse"),
+            )
+        )
+        return groups
 
 
-def cached_facets(params: QueryDict, filterset: ProviderFilter, query) -> listing.Facets:
-    """The facets of this search, kept for a minute (dropped when indexed course data changes):
-    counting over all current courses is the costly part of the search."""
-    relevant = sorted(
-        (key, sorted(values)) for key, values in params.lists() if key not in ("page", "sort")
-    )
-    digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
-    key = f"atlas:provider-facets:{generations.search()}:{digest}"
-    found = cache.get(key)
-    if found is None:
-        found = facets(filterset, query)
-        cache.set(key, found, FACET_CACHE_SECONDS)
-    return found
-
-
-def _sort(requested, query, place_lookup) -> str:
-    if requested == "relevance" and query:
-        return "relevance"
-    if requested == "distance" and place_lookup.place:
-        return "distance"
-    if requested in ("name", "courses"):
-        return requested
-    if query:
-        return "relevance"
-    if place_lookup.place:
-        return "distance"
-    return "name"
+def provider_search(*, params: QueryDict) -> listing.Result:
+    return ProviderListing(params).run()
 
 
 def _text_matches(query: search.ParsedQuery) -> list[int] | None:
@@ -229,20 +190,13 @@ def _text_matches(query: search.ParsedQuery) -> list[int] | None:
     )
 
 
-def _text_filtered(queryset, query: search.ParsedQuery):
-    ids = getattr(query, "provider_ids", None)
-    if ids is None:
-        return queryset
-    return queryset.filter(pk__in=ids)
-
-
-def _ordered(queryset, sort: str, query, place_lookup):
+def _ordered(queryset, sort: str, query, place):
     by_name = (folded("name").asc(), "pk")
     if sort == "relevance":
         rank = SearchRank(document(), query.search_query(), weights=[0.1, 0.3, 0.6, 1.0])
         return queryset.annotate(rank=rank).order_by("-rank", *by_name)
     if sort == "distance":
-        return queryset.annotate(distance=distance_km(place_lookup.place)).order_by(
+        return queryset.annotate(distance=distance_km(place)).order_by(
             F("distance").asc(nulls_last=True), *by_name
         )
     if sort == "courses":
@@ -252,12 +206,12 @@ def _ordered(queryset, sort: str, query, place_lookup):
     return queryset.order_by(*by_name)
 
 
-def _with_page_data(queryset, place_lookup):
+def _with_page_data(queryset, place):
     """What a result shows: place, current course count, valid certificates, networks."""
     if "course_count" not in queryset.query.annotations:
         queryset = queryset.annotate(course_count=current_course_count())
-    if place_lookup.place is not None and "distance" not in queryset.query.annotations:
-        queryset = queryset.annotate(distance=distance_km(place_lookup.place))
+    if place is not None and "distance" not in queryset.query.annotations:
+        queryset = queryset.annotate(distance=distance_km(place))
     return queryset.select_related("region").prefetch_related(
         Prefetch(
             "certificates",
@@ -266,7 +220,7 @@ def _with_page_data(queryset, place_lookup):
         ),
         Prefetch(
             "memberships",
-            queryset=Membership.objects.filter(is_public=True)
+            queryset=Membership.objects.public()
             .select_related("network")
             .order_by("network__name"),
             to_attr="public_memberships",
@@ -277,19 +231,15 @@ def _with_page_data(queryset, place_lookup):
 # Facets -------------------------------------------------------------------------------------
 
 
-def _without(filterset: ProviderFilter, query, *names: str):
-    return _text_filtered(filterset.apply(providers(), exclude=frozenset(names)), query)
-
-
-def facets(filterset: ProviderFilter, query) -> listing.Facets:
+def facets(search_: ProviderListing) -> listing.Facets:
     """Counts per option, each with every other active filter applied."""
-    if getattr(query, "provider_ids", None) == []:
+    if search_.text_matches == []:
         return listing.Facets()  # the text matches nothing: every count is zero
-    cleaned = filterset.form.cleaned_data
+    cleaned, matching = search_.cleaned, search_.matching
     rows = []
 
     # Subjects of current courses: the top level, or the children of a chosen top-level one.
-    base = _without(filterset, query, "subject")
+    base = matching({"subject"})
     courses = Course.objects.public().filter(provider__in=base.values("pk"))
     through = Course.subjects.through.objects.filter(course__in=courses.values("pk"))
     chosen = cleaned.get("subject")
@@ -309,7 +259,7 @@ def facets(filterset: ProviderFilter, query) -> listing.Facets:
         )
     rows.append(listing.grouped(through, "subject", key, label, "course__provider_id"))
 
-    base = _without(filterset, query, "certification")
+    base = matching({"certification"})
     certificates = OrganisationCertification.objects.valid_on().filter(
         organisation__in=base.values("pk")
     )
@@ -323,7 +273,7 @@ def facets(filterset: ProviderFilter, query) -> listing.Facets:
         )
     )
 
-    base = _without(filterset, query, "access")
+    base = matching({"access"})
     chosen_access = list(cleaned.get("access") or [])
     for value, label in PREMISES:
         features = list(dict.fromkeys([*chosen_access, value]))
@@ -337,8 +287,8 @@ def facets(filterset: ProviderFilter, query) -> listing.Facets:
             )
         )
 
-    base = _without(filterset, query, "network")
-    members = Membership.objects.filter(is_public=True, organisation__in=base.values("pk"))
+    base = matching({"network"})
+    members = Membership.objects.public().filter(organisation__in=base.values("pk"))
     network_label = Coalesce(
         Func(F("network__short_name"), Value(""), function="nullif"), F("network__name")
     )
@@ -346,10 +296,10 @@ def facets(filterset: ProviderFilter, query) -> listing.Facets:
         listing.grouped(members, "network", F("network__slug"), network_label, "organisation_id")
     )
 
-    base = _without(filterset, query, "kind")
+    base = matching({"kind"})
     rows.append(listing.grouped(base, "kind", F("kind"), F("kind"), "pk"))
 
-    base = _without(filterset, query, "current")
+    base = matching({"current"})
     rows.append(
         listing.grouped(
             base.filter(Exists(public_courses_of_provider())),
@@ -362,7 +312,7 @@ def facets(filterset: ProviderFilter, query) -> listing.Facets:
 
     counted = listing.count_facets(rows)
     counted["region"] = provider_counts_by_region(
-        _without(filterset, query, "region", "place"), cleaned.get("region")
+        matching({"region", "place"}), cleaned.get("region")
     )
     return _facet_options(counted)
 
@@ -413,83 +363,3 @@ def _facet_options(counted) -> listing.Facets:
             options.sort(key=lambda option: (-option.count, option.label))
         result.options[name] = options
     return result
-
-
-# The filter form ----------------------------------------------------------------------------
-
-
-def filter_groups(result: ProviderSearch) -> list[listing.FilterGroup]:
-    """The filter form's option groups, each option with its count."""
-    params, form, facets_ = result.params, result.filterset.form, result.facets
-    groups = []
-    show_network = Network.objects.count() > 1
-    for name in ("subject", "region", "network"):
-        if name == "network" and not show_network:
-            continue
-        chosen = params.get(name, "") if name not in form.errors else ""
-        options = [
-            listing.FilterOption(option.value, option.label, option.value == chosen, option.count)
-            for option in facets_.get(name)
-            if option.count or option.value == chosen
-        ]
-        if chosen and not any(option.checked for option in options):
-            value = form.cleaned_data.get(name)
-            if value is not None:
-                options.insert(0, listing.FilterOption(chosen, str(value), True, 0))
-        groups.append(
-            listing.FilterGroup(
-                name,
-                str(form.fields[name].label),
-                options,
-                input_type="radio",
-                all_label=str(form.fields[name].empty_label),
-            )
-        )
-
-    for name in ("certification", "access", "kind"):
-        chosen = set(params.getlist(name)) if name not in form.errors else set()
-        counts = facets_.counts(name)
-        if name == "certification":
-            choices = [(option.value, option.label) for option in facets_.get(name)]
-            known = {value for value, _label in choices}
-            missing = chosen - known
-            if missing:
-                choices += [
-                    (obj.slug, obj.name)
-                    for obj in form.cleaned_data.get("certification") or []
-                    if obj.slug in missing
-                ]
-        elif name == "access":
-            choices = [(value, str(label)) for value, label in PREMISES]
-        else:
-            labels = dict(Organisation.Kind.choices)
-            choices = [
-                (value, str(labels[value]))
-                for value, label in Organisation.Kind.choices
-                if counts.get(value) or value in chosen
-            ]
-        groups.append(
-            listing.FilterGroup(
-                name,
-                str(form.fields[name].label),
-                [
-                    listing.FilterOption(value, label, value in chosen, counts.get(value, 0))
-                    for value, label in choices
-                ],
-            )
-        )
-    groups.append(
-        listing.FilterGroup(
-            "current",
-            _("Kurse"),
-            [
-                listing.FilterOption(
-                    "true",
-                    str(form.fields["current"].label),
-                    params.get("current") == "true",
-                    facets_.counts("current").get("true", 0),
-                )
-            ],
-        )
-    )
-    return groups

@@ -9,6 +9,7 @@ lower case, umlauts as digraphs, ß as ss, accents removed) and stemmed with Pos
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from core import generations
 from core.text import fold
-from measures.models import Course, SearchWord, Synonym
+from measures.models import Course, Synonym
 
 CONFIG = "german"
 MAX_QUERY_LENGTH = 200
@@ -152,8 +153,11 @@ ON CONFLICT (course_id) DO UPDATE SET vector = EXCLUDED.vector
 """
 
 
-def refresh_search_vectors(course_ids=None) -> None:
-    """Recompute the stored search vector of the given courses (all when None)."""
+def refresh_search_vectors(course_ids=None, *, words: bool = True) -> None:
+    """Recompute the stored search vector of the given courses (all when None) and, unless
+    ``words`` is false (for a caller that rebuilds it next), update the vocabulary of
+    "Meinten Sie …?" for them (:func:`search_words_update`; the whole vocabulary is rebuilt
+    by ``refresh_search_words``, not here)."""
     generations.bump()
     params = {"course_type": ContentType.objects.get_for_model(Course).pk}
     where = ""
@@ -166,6 +170,8 @@ def refresh_search_vectors(course_ids=None) -> None:
     sql = _VECTOR_SQL.format(where=where)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+    if course_ids is not None and words:
+        search_words_update(course_ids=course_ids)
 
 
 # Date summaries (next start, modes, regions: see Course) are written for the day they are
@@ -188,69 +194,208 @@ def refresh_stale_summaries(day=None) -> int:
     return renewed
 
 
-_WORDS_SQL = """
-INSERT INTO measures_searchword (word, frequency)
-SELECT word, count(*) FROM (
-    SELECT regexp_split_to_table(atlas_fold(c.title), '[^0-9a-z]+') AS word
-    FROM measures_course c WHERE c.status = 'published'
+# "Meinten Sie …?" suggests from the public vocabulary: the words of public courses' titles
+# and keywords and of the subjects' names, each spelling as written. Text is split where it has
+# no letter or digit. Each public course's spellings are kept in its SearchWordSource row, so
+# that a change to the course takes back exactly what it added; a spelling is a word of the
+# vocabulary when its folded form is 3–100 plain letters and digits (what ``words`` makes of a
+# query), which is tested once per distinct spelling (folding every word of every course
+# would take most of a rebuild's time).
+_COURSE_WORDS_SQL = """
+SELECT c.id, array_agg(DISTINCT w.spelling ORDER BY w.spelling)
+FROM measures_course AS c
+CROSS JOIN LATERAL (
+    SELECT regexp_split_to_table(c.title, '[^[:alnum:]]+') AS spelling
     UNION ALL
-    SELECT regexp_split_to_table(atlas_fold(t.name), '[^0-9a-z]+')
-    FROM taggit_tag t
-    UNION ALL
-    SELECT regexp_split_to_table(atlas_fold(s.name), '[^0-9a-z]+')
-    FROM measures_subject s
-) AS vocabulary
-WHERE length(word) BETWEEN 3 AND 100
-GROUP BY word
+    SELECT regexp_split_to_table(t.name, '[^[:alnum:]]+')
+    FROM taggit_taggeditem ti JOIN taggit_tag t ON t.id = ti.tag_id
+    WHERE ti.object_id = c.id AND ti.content_type_id = %s
+) AS w
+WHERE c.id IN ({public}){only} AND length(w.spelling) BETWEEN 2 AND 100
+GROUP BY c.id
 """
+
+_VOCABULARY_SQL = """
+WITH counted AS MATERIALIZED (
+    SELECT spelling, count(*) AS frequency FROM (
+        SELECT unnest(words) AS spelling FROM measures_searchwordsource
+        UNION ALL
+        SELECT regexp_split_to_table(s.name, '[^[:alnum:]]+') FROM measures_subject AS s
+    ) AS pieces
+    WHERE length(spelling) <= 100
+    GROUP BY spelling
+), v AS MATERIALIZED (  -- folded once per spelling, not once per course's use of it
+    SELECT atlas_fold(spelling) AS word, spelling, frequency FROM counted
+)
+INSERT INTO measures_searchword (word, display, frequency)
+SELECT v.word, v.spelling, v.frequency FROM v
+WHERE length(v.word) BETWEEN 3 AND 100 AND v.word !~ '[^0-9a-z]'
+"""
+
+_GAINED_SQL = """
+INSERT INTO measures_searchword (word, display, frequency)
+SELECT v.word, v.spelling, v.n FROM (
+    SELECT atlas_fold(g.spelling) AS word, g.spelling, g.n
+    FROM unnest(%s::text[], %s::integer[]) AS g(spelling, n)
+) AS v
+WHERE length(v.word) BETWEEN 3 AND 100 AND v.word !~ '[^0-9a-z]'  -- as in _VOCABULARY_SQL
+ON CONFLICT (word, display)
+DO UPDATE SET frequency = measures_searchword.frequency + EXCLUDED.frequency
+"""
+
+# Rebuilds and updates of the vocabulary take turns (a transaction-level advisory lock).
+_SEARCH_WORDS_LOCK = 0x6D65617375726573  # "measures"
+
+
+def _course_words_sql(ids=None) -> tuple[str, list]:
+    """The statement reading each public course's spellings (``Course.objects.public()`` says
+    which are public), of the courses ``ids`` only unless None."""
+    public_sql, public_params = Course.objects.public().values("pk").query.sql_with_params()
+    params = [ContentType.objects.get_for_model(Course).pk, *public_params]
+    only = ""
+    if ids is not None:
+        only = " AND c.id = ANY(%s)"  # one array, however many ids
+        params.append(list(ids))
+    return _COURSE_WORDS_SQL.format(public=public_sql, only=only), params
 
 
 @transaction.atomic
-def refresh_search_words() -> None:
-    """Rebuild the vocabulary that "Meinten Sie …?" suggests from."""
-    SearchWord.objects.all().delete()
+def refresh_search_words() -> int:
+    """Rebuild the vocabulary that "Meinten Sie …?" suggests from, from every public course
+    and every subject; returns how many spellings it holds. The daily job runs it: courses
+    whose dates have all ended leave the vocabulary then (edits update it at once:
+    :func:`search_words_update`)."""
+    sql, params = _course_words_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_WORDS_SQL)
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEARCH_WORDS_LOCK])
+        cursor.execute("DELETE FROM measures_searchwordsource")
+        cursor.execute("DELETE FROM measures_searchword")
+        cursor.execute(f"INSERT INTO measures_searchwordsource (course_id, words) {sql}", params)
+        cursor.execute(_VOCABULARY_SQL)
+        return cursor.rowcount
+
+
+@transaction.atomic
+def search_words_update(*, course_ids) -> None:
+    """Bring the vocabulary of "Meinten Sie …?" up to date for these courses after they were
+    created, changed, published, withdrawn or deleted: what each added before is taken back
+    and what it adds now (its title's and keywords' spellings, if it is public) is counted.
+    Costs a few statements for the given courses, however many there are in all."""
+    ids = sorted({int(pk) for pk in course_ids})
+    if not ids:
+        return
+    sql, params = _course_words_sql(ids)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEARCH_WORDS_LOCK])
+        cursor.execute(
+            "SELECT course_id, words FROM measures_searchwordsource WHERE course_id = ANY(%s)",
+            [ids],
+        )
+        before = {pk: set(spellings) for pk, spellings in cursor.fetchall()}
+        cursor.execute(sql, params)
+        after = {pk: set(spellings) for pk, spellings in cursor.fetchall()}
+        change: Counter[str] = Counter()
+        for pk in ids:
+            old, new = before.get(pk, set()), after.get(pk, set())
+            change.update(new - old)
+            change.subtract(old - new)
+        gained = sorted((spelling, n) for spelling, n in change.items() if n > 0)
+        lost = sorted((spelling, -n) for spelling, n in change.items() if n < 0)
+        if gained:
+            cursor.execute(
+                _GAINED_SQL,
+                [[spelling for spelling, _n in gained], [n for _spelling, n in gained]],
+            )
+        if lost:
+            cursor.execute(
+                """
+                UPDATE measures_searchword AS w SET frequency = greatest(w.frequency - l.n, 0)
+                FROM unnest(%s::text[], %s::integer[]) AS l(spelling, n)
+                WHERE w.word = atlas_fold(l.spelling) AND w.display = l.spelling
+                """,
+                [[spelling for spelling, _n in lost], [n for _spelling, n in lost]],
+            )
+            cursor.execute(
+                "DELETE FROM measures_searchword WHERE frequency = 0 AND display = ANY(%s)",
+                [[spelling for spelling, _n in lost]],
+            )
+        cursor.execute(
+            "DELETE FROM measures_searchwordsource WHERE course_id = ANY(%s)",
+            [[pk for pk in before if pk not in after]],
+        )
+        cursor.executemany(
+            "INSERT INTO measures_searchwordsource (course_id, words) VALUES (%s, %s) "
+            "ON CONFLICT (course_id) DO UPDATE SET words = EXCLUDED.words",
+            [
+                (pk, sorted(spellings))
+                for pk, spellings in after.items()
+                if spellings != before.get(pk)
+            ],
+        )
+
+
+_SUGGESTIONS_SQL = """
+SELECT q.n, known.display, near.display
+FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
+LEFT JOIN LATERAL (
+    SELECT k.display FROM measures_searchword AS k WHERE k.word = q.word
+    ORDER BY k.frequency DESC, k.display COLLATE "C" LIMIT 1
+) AS known ON true
+LEFT JOIN LATERAL (
+    SELECT best.place, (
+        SELECT s.display FROM measures_searchword AS s WHERE s.word = best.word
+        ORDER BY s.frequency DESC, s.display COLLATE "C" LIMIT 1
+    ) AS display
+    FROM (
+        SELECT w.word, row_number() OVER (
+            ORDER BY similarity(w.word, q.word) DESC, sum(w.frequency) DESC, w.word
+        ) AS place
+        FROM measures_searchword AS w
+        WHERE known.display IS NULL
+          AND w.word %% q.word AND similarity(w.word, q.word) >= %s
+        GROUP BY w.word
+        ORDER BY place
+        LIMIT %s
+    ) AS best
+) AS near ON true
+ORDER BY q.n, near.place
+"""
+
+_OWN_WORD = re.compile(r"[^\W_]+")
 
 
 def suggestions(text: str, *, limit: int = 3) -> list[str]:
     """Similar spellings for a query that found little: each unknown word replaced by its
-    closest indexed word (trigram similarity)."""
+    closest word of the public vocabulary (trigram similarity), each word spelt as the
+    vocabulary spells it most often ("Mechatroniker")."""
     query_words = words(text)
     if not query_words:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT q.word, best.word FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
-            LEFT JOIN LATERAL (
-                SELECT w.word FROM measures_searchword w
-                WHERE w.word %% q.word AND w.word <> q.word
-                  AND similarity(w.word, q.word) >= %s
-                  AND NOT EXISTS (SELECT 1 FROM measures_searchword k WHERE k.word = q.word)
-                ORDER BY similarity(w.word, q.word) DESC, w.frequency DESC, w.word
-                LIMIT %s
-            ) AS best ON true
-            ORDER BY q.n
-            """,
-            [query_words, MIN_SUGGESTION_SIMILARITY, limit],
-        )
+        cursor.execute(_SUGGESTIONS_SQL, [query_words, MIN_SUGGESTION_SIMILARITY, limit])
         rows = cursor.fetchall()
-    by_word: dict[str, list[str]] = {}
-    for word, best in rows:
-        by_word.setdefault(word, [])
-        if best:
-            by_word[word].append(best)
-    if not any(by_word.values()):
+    known: dict[int, str] = {}
+    near: dict[int, list[str]] = {}
+    for n, known_display, near_display in rows:
+        if known_display:
+            known[n - 1] = known_display
+        if near_display:
+            near.setdefault(n - 1, []).append(near_display)
+    if not near:
         return []
-    results = []
+    # A word neither known nor near anything stays as the user wrote it.
+    own = {fold(token): token for token in _OWN_WORD.findall(text[:MAX_QUERY_LENGTH])}
+    results: list[str] = []
     for rank in range(limit):
-        candidate = [
-            (by_word[word][rank] if rank < len(by_word[word]) else (by_word[word] or [word])[0])
-            for word in query_words
-        ]
+        candidate = []
+        for position, word in enumerate(query_words):
+            options = near.get(position)
+            if options:
+                candidate.append(options[min(rank, len(options) - 1)])
+            else:
+                candidate.append(known.get(position) or own.get(word, word))
         phrase = " ".join(candidate)
-        if phrase != " ".join(query_words) and phrase not in results:
+        if words(phrase) != query_words and phrase not in results:
             results.append(phrase)
     return results
 

@@ -421,13 +421,18 @@ class SearchIndex:
         """Each course's distance in km to the nearest venue of its current dates (inf: none);
         the last place's are kept (the order and the page both need them)."""
         point = (place.latitude, place.longitude)
-        if self._distances is None or self._distances[0] != point:
-            per_date = self.venue_distance(place)[self.date_venue] / 1000
-            nearest = np.full(self.size, np.inf)
-            located = ~np.isnan(per_date)
-            np.minimum.at(nearest, self.date_course[located], per_date[located])
-            self._distances = (point, _read_only(nearest))
-        return self._distances[1]
+        # Threads of one process share the index: the kept pair is read once into a local and
+        # replaced whole, so another thread's place can never slip in between check and read.
+        kept = self._distances
+        if kept is not None and kept[0] == point:
+            return kept[1]
+        per_date = self.venue_distance(place)[self.date_venue] / 1000
+        nearest = np.full(self.size, np.inf)
+        located = ~np.isnan(per_date)
+        np.minimum.at(nearest, self.date_course[located], per_date[located])
+        nearest = _read_only(nearest)
+        self._distances = (point, nearest)
+        return nearest
 
     # Orders ---------------------------------------------------------------------------------
 

@@ -114,6 +114,7 @@ def delete_synthetic() -> None:
         CourseDate.objects.filter(course__external_id__startswith=PREFIX).delete()
         Course.objects.filter(external_id__startswith=PREFIX).delete()
         Organisation.objects.filter(slug__startswith=PREFIX).delete()
+        refresh_search_words()  # their words leave "Meinten Sie …?"
 
 
 def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=None) -> dict:
@@ -241,7 +242,8 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
         created += batch_size
         say(f"{created} Kurse\n")
     refresh_search_vectors(
-        Course.objects.filter(external_id__startswith=PREFIX).values_list("pk", flat=True)
+        Course.objects.filter(external_id__startswith=PREFIX).values_list("pk", flat=True),
+        words=False,  # rebuilt next, at once
     )
     refresh_search_words()
     with connection.cursor() as cursor:

@@ -11,9 +11,7 @@ from core.ical import ics_response
 from core.listing import RADIUS_CHOICES
 from measures import regions, search, selectors
 from measures.calendar import calendar_dates, calendar_for
-from measures.course_search import course_search, filter_groups
-from measures.filters import SORT_CHOICES
-from measures.provider_search import filter_groups as provider_filter_groups
+from measures.course_search import course_search
 from measures.provider_search import provider_search
 from measures.structured_data import course_json_ld, json_ld_script
 from network import selectors as network_selectors
@@ -36,8 +34,6 @@ def course_list(request):
             "search": result,
             "page": result.page,
             "radius_choices": RADIUS_CHOICES,
-            "filter_groups": filter_groups(result),
-            "sort_choices": SORT_CHOICES,
         },
     )
 
@@ -99,7 +95,6 @@ def provider_list(request):
             "search": result,
             "page": result.page,
             "radius_choices": RADIUS_CHOICES,
-            "filter_groups": provider_filter_groups(result),
         },
     )
 

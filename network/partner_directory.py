@@ -5,10 +5,8 @@ organisations appear anywhere in it (counts and filter options included).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     CharField,
     F,
@@ -21,106 +19,94 @@ from django.http import QueryDict
 
 from core import listing
 from core.text import folded
-from network.filters import PartnerFilter
+from network.filters import PARTNER_SORT_CHOICES, PartnerFilter
 from network.models import Membership, Network, Organisation, Region, WorkingGroup
 from network.selectors import role_rank
 
 PAGE_SIZE = 30
-FILTER_NAMES = ("q", "network", "role", "kind", "working_group", "region")
 
 
 def public_memberships():
-    return Membership.objects.filter(is_public=True)
+    return Membership.objects.public()
 
 
 @dataclass
-class PartnerDirectory:
-    params: QueryDict
-    filterset: PartnerFilter
-    sort: str
-    page: Page
-    facets: listing.Facets = field(default_factory=listing.Facets)
-    errors: list[str] = field(default_factory=list)
+class PartnerDirectory(listing.Result):
     several_networks: bool = False
 
-    @property
-    def count(self) -> int:
-        return self.page.paginator.count
 
-    @cached_property
-    def chips(self) -> list[tuple[str, str]]:
-        return listing.chips(self.params, self.filterset.form, FILTER_NAMES)
+class PartnerListing(listing.Listing):
+    filterset_class = PartnerFilter
+    sorts = PARTNER_SORT_CHOICES
+    default_sort = "name"
+    page_size = PAGE_SIZE
+    result_class = PartnerDirectory
+
+    def scope(self):
+        return public_memberships()
+
+    def order(self, found):
+        if self.sort == "role":
+            return found.annotate(rank=role_rank()).order_by("rank", _by_name(), "pk")
+        if self.sort == "since":
+            return found.order_by(F("since").asc(nulls_last=True), _by_name(), "pk")
+        return found.order_by(_by_name(), "network__name", "pk")
+
+    def page_data(self, ordered):
+        return ordered.select_related(
+            "organisation", "organisation__region", "network"
+        ).prefetch_related(
+            Prefetch(
+                "organisation__working_groups",
+                queryset=WorkingGroup.objects.select_related("network").order_by("name"),
+                to_attr="all_working_groups",
+            )
+        )
+
+    def decorate(self, objects):
+        """Each membership's working groups: those of its own network."""
+        for membership in objects:
+            membership.groups = [
+                group
+                for group in membership.organisation.all_working_groups
+                if group.network_id == membership.network_id
+            ]
+        return objects
+
+    def facets(self, found) -> listing.Facets:
+        return facets(self)
+
+    def finish(self, result: PartnerDirectory, found) -> None:
+        result.several_networks = Network.objects.count() > 1
+
+    def filter_groups(self, result: PartnerDirectory) -> list[listing.FilterGroup]:
+        facets_ = result.facets
+        groups = [
+            self.checkbox_group(name, counts=facets_.counts(name), found_only=True)
+            for name in ("role", "kind")
+        ]
+        names = ["network", "working_group", "region"]
+        if not result.several_networks:
+            names.remove("network")
+        groups += [self.radio_group(name, facets_.get(name)) for name in names]
+        return groups
 
 
 def partner_directory(*, params: QueryDict) -> PartnerDirectory:
-    params = listing.bounded(params)
-    filterset = PartnerFilter(params, queryset=public_memberships())
-    form = filterset.form
-    form.is_valid()
-    errors = listing.form_errors(form)
-    sort = form.cleaned_data.get("sort") or "name"
-    if sort not in ("name", "role", "since"):
-        sort = "name"
-
-    memberships = filterset.qs
-    ordered = _ordered(memberships, sort)
-    paginator = Paginator(_with_page_data(ordered), PAGE_SIZE)
-    paginator.count = memberships.order_by().count()
-    page = paginator.get_page(listing.page_number(params.get("page")))
-    page.object_list = _decorate(list(page.object_list))
-    result = PartnerDirectory(
-        params=params,
-        filterset=filterset,
-        sort=sort,
-        page=page,
-        errors=errors,
-        several_networks=Network.objects.count() > 1,
-    )
-    result.facets = facets(filterset)
-    return result
+    return PartnerListing(params).run()
 
 
 def _by_name():
     return folded("organisation__name")
 
 
-def _ordered(memberships, sort: str):
-    if sort == "role":
-        return memberships.annotate(rank=role_rank()).order_by("rank", _by_name(), "pk")
-    if sort == "since":
-        return memberships.order_by(F("since").asc(nulls_last=True), _by_name(), "pk")
-    return memberships.order_by(_by_name(), "network__name", "pk")
-
-
-def _with_page_data(memberships):
-    return memberships.select_related(
-        "organisation", "organisation__region", "network"
-    ).prefetch_related(
-        Prefetch(
-            "organisation__working_groups",
-            queryset=WorkingGroup.objects.select_related("network").order_by("name"),
-            to_attr="all_working_groups",
-        )
-    )
-
-
-def _decorate(memberships):
-    """Each membership's working groups: those of its own network."""
-    for membership in memberships:
-        membership.groups = [
-            group
-            for group in membership.organisation.all_working_groups
-            if group.network_id == membership.network_id
-        ]
-    return memberships
-
-
-def facets(filterset: PartnerFilter) -> listing.Facets:
-    cleaned = filterset.form.cleaned_data
+def facets(directory: PartnerListing) -> listing.Facets:
+    """Counts per option, each with every other active filter applied."""
+    cleaned = directory.cleaned
     rows = []
 
     def base(name):
-        return filterset.apply(public_memberships(), exclude=frozenset([name]))
+        return directory.matching({name})
 
     rows.append(listing.grouped(base("role"), "role", F("role"), F("role"), "pk"))
     rows.append(
@@ -195,49 +181,3 @@ def _facet_options(counted) -> listing.Facets:
             options.sort(key=lambda option: (-option.count, option.label))
         result.options[name] = options
     return result
-
-
-def filter_groups(result: PartnerDirectory) -> list[listing.FilterGroup]:
-    params, form, facets_ = result.params, result.filterset.form, result.facets
-    groups = []
-    radio_names = ["network", "working_group", "region"]
-    if not result.several_networks:
-        radio_names.remove("network")
-    for name in ("role", "kind"):
-        chosen = set(params.getlist(name)) if name not in form.errors else set()
-        counts = facets_.counts(name)
-        choices = [
-            (value, str(label))
-            for value, label in form.fields[name].choices
-            if counts.get(value) or value in chosen
-        ]
-        groups.append(
-            listing.FilterGroup(
-                name,
-                str(form.fields[name].label),
-                [
-                    listing.FilterOption(value, label, value in chosen, counts.get(value, 0))
-                    for value, label in choices
-                ],
-            )
-        )
-    for name in radio_names:
-        chosen = params.get(name, "") if name not in form.errors else ""
-        options = [
-            listing.FilterOption(option.value, option.label, option.value == chosen, option.count)
-            for option in facets_.get(name)
-        ]
-        if chosen and not any(option.checked for option in options):
-            value = form.cleaned_data.get(name)
-            if value is not None:
-                options.insert(0, listing.FilterOption(chosen, str(value), True, 0))
-        groups.append(
-            listing.FilterGroup(
-                name,
-                str(form.fields[name].label),
-                options,
-                input_type="radio",
-                all_label=str(form.fields[name].empty_label),
-            )
-        )
-    return groups

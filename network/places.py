@@ -115,9 +115,5 @@ def _grouped(rows) -> list[dict]:
 
 def postal_code_centre(code: str) -> tuple[float, float] | None:
     """The mean ``(lat, lon)`` of a postal code's places, or None for an unknown code."""
-    result = PostalCode.objects.filter(code=code).aggregate(
-        lat=Avg("latitude"), lon=Avg("longitude")
-    )
-    if result["lat"] is None:
-        return None
-    return result["lat"], result["lon"]
+    found = PostalCode.objects.locate(code)
+    return None if found is None else (found.latitude, found.longitude)

@@ -2,11 +2,25 @@
 
 What the public may see of an organisation: a provider is public (its courses are); any other
 organisation only through a membership marked public. An organisation whose only memberships
-are hidden has no profile, and network pages leave it out of their member lists.
+are hidden has no profile. Whether an organisation is a member of a network, a working group
+or a project, and how many members they have, is shown only through public memberships
+(``Membership.objects.public()``, ``Organisation.objects.public_members_of(network)``), for
+providers too.
 """
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core import generations
@@ -58,12 +72,18 @@ def covered_regions():
 
 
 def networks_in_brief():
+    partners = (
+        Membership.objects.public()
+        .filter(network=OuterRef("pk"))
+        .order_by()
+        .values("network")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return list(
         Network.objects.select_related("lead_partner")
         .annotate(
-            partner_count=Count(
-                "memberships", filter=Q(memberships__is_public=True), distinct=True
-            ),
+            partner_count=Coalesce(Subquery(partners), 0),
             working_group_count=Count("working_groups", distinct=True),
         )
         .order_by("name")
@@ -72,29 +92,18 @@ def networks_in_brief():
 
 def public_memberships(network):
     return (
-        Membership.objects.filter(network=network, is_public=True)
+        Membership.objects.public()
+        .filter(network=network)
         .select_related("organisation")
         .annotate(rank=role_rank())
         .order_by("rank", "organisation__name")
     )
 
 
-def is_public_organisation() -> Q:
-    """A provider, or a public member of some network."""
-    public_member = Membership.objects.filter(organisation=OuterRef("pk"), is_public=True)
-    return Q(is_provider=True) | Q(Exists(public_member))
-
-
-def listed_in(network) -> Q:
-    """Organisations a network's pages show: providers and the network's public members."""
-    member = Membership.objects.filter(organisation=OuterRef("pk"), network=network, is_public=True)
-    return Q(is_provider=True) | Q(Exists(member))
-
-
 def organisation_for_profile():
     """Public organisations with what their profile shows (courses are read separately)."""
     return (
-        Organisation.objects.filter(is_public_organisation())
+        Organisation.objects.public()
         .select_related("region", "region__parent")
         .prefetch_related(
             Prefetch(
@@ -106,7 +115,7 @@ def organisation_for_profile():
             ),
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.filter(is_public=True)
+                queryset=Membership.objects.public()
                 .select_related("network")
                 .order_by("network__name"),
                 to_attr="public_memberships",
@@ -152,14 +161,21 @@ def network_for_page():
 
 
 def working_groups_tree(network) -> list[WorkingGroup]:
-    """The network's top-level groups, each with ``children`` (its subgroups)."""
-    groups = list(
-        network.working_groups.select_related("lead", "network")
-        .annotate(member_count=Count("members", distinct=True))
-        .order_by("name")
+    """The network's top-level groups, each with ``children`` (its subgroups) and
+    ``member_count`` (its public members)."""
+    groups = list(network.working_groups.select_related("lead", "network").order_by("name"))
+    member_counts = dict(
+        WorkingGroup.members.through.objects.filter(
+            workinggroup__network=network,
+            organisation__in=Organisation.objects.public_members_of(network),
+        )
+        .values("workinggroup")
+        .annotate(count=Count("organisation", distinct=True))
+        .values_list("workinggroup", "count")
     )
     children: dict[int, list[WorkingGroup]] = {}
     for group in groups:
+        group.member_count = member_counts.get(group.pk, 0)
         children.setdefault(group.parent_id, []).append(group)
     for group in groups:
         group.children = children.get(group.pk, [])
@@ -198,8 +214,9 @@ def working_group_for_page(network):
 
 
 def visible_organisations(network, relation):
-    """Organisations of a many-to-many relation that the network's pages may show."""
-    return relation.filter(listed_in(network)).order_by("name")
+    """The members of a working group or the participants of a project (``relation``) that
+    the network's pages show and count: the network's public members."""
+    return relation.public_members_of(network).order_by("name")
 
 
 def project_for_page(network):
@@ -222,6 +239,4 @@ def shown(organisation, network) -> bool:
         return False
     if organisation.is_provider:
         return True
-    return Membership.objects.filter(
-        organisation=organisation, network=network, is_public=True
-    ).exists()
+    return Membership.objects.public().filter(organisation=organisation, network=network).exists()

@@ -7,9 +7,7 @@ from core import listing
 from core.ical import ics_response
 from network import selectors
 from network.calendar import calendar_for
-from network.filters import PARTNER_SORT_CHOICES
 from network.models import Network
-from network.partner_directory import filter_groups as partner_filter_groups
 from network.partner_directory import partner_directory
 
 PAST_EVENTS_PER_PAGE = 20
@@ -150,13 +148,4 @@ def network_calendar(request, network):
 @require_GET
 def partner_list(request):
     result = partner_directory(params=request.GET)
-    return render(
-        request,
-        "network/partner_list.html",
-        {
-            "search": result,
-            "page": result.page,
-            "filter_groups": partner_filter_groups(result),
-            "sort_choices": PARTNER_SORT_CHOICES,
-        },
-    )
+    return render(request, "network/partner_list.html", {"search": result, "page": result.page})

@@ -255,7 +255,10 @@ def create_missing(info_page_model) -> int:
         slug = fields["slug"]
         while slug in taken:
             slug += "-1"
-        info_page_model.objects.create(purpose=purpose, **{**fields, "slug": slug})
+        page = info_page_model(purpose=purpose, **{**fields, "slug": slug})
+        if hasattr(page, "render_markup"):  # not on the historical model of a migration
+            page.render_markup()
+        page.save()
         taken.add(slug)
         created += 1
     return created

@@ -4,6 +4,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core import markup
@@ -57,6 +58,13 @@ class InfoPage(models.Model):
         help_text=markup.SYNTAX_HELP,
         validators=[MaxLengthValidator(markup.MAX_LENGTH)],
     )
+    body_html = models.TextField(
+        _("Text als HTML"),
+        editable=False,
+        blank=True,
+        default="",
+        help_text=_("Aus dem Text erzeugt, wenn die Seite gespeichert wird."),
+    )
     menu = models.CharField(
         _("Menü"), max_length=10, choices=Menu.choices, blank=True, default=Menu.NONE
     )
@@ -95,9 +103,16 @@ class InfoPage(models.Model):
             return reverse(f"atlas:{self.purpose}")
         return reverse("atlas:info_page", kwargs={"slug": self.slug})
 
+    def render_markup(self) -> None:
+        """Render the text into ``body_html``. The services that write a page call this before
+        saving it, so that a view only outputs the stored HTML and never renders."""
+        self.body_html = markup.render(self.body)
+
     @property
-    def body_html(self):
-        return markup.render(self.body)
+    def body_safe(self) -> SafeString:
+        """The stored HTML, for templates: written by ``core.markup.render``, which escapes all
+        of the author's text and adds only its own tags."""
+        return mark_safe(self.body_html)  # noqa: S308 - rendered by core.markup at save
 
 
 class AccessibilityFeedback(models.Model):

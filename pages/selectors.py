@@ -1,5 +1,7 @@
 """Reads for the information pages and the menus."""
 
+from functools import cache as memoize
+
 from django.core.cache import cache
 
 from core import generations
@@ -18,7 +20,16 @@ def page_for_purpose(purpose: str) -> InfoPage:
     page = InfoPage.objects.filter(purpose=purpose).first()
     if page is None:
         page = InfoPage(purpose=purpose, **DEFAULT_PAGES[purpose])
+        page.body_html = _default_body_html(purpose)
     return page
+
+
+@memoize
+def _default_body_html(purpose: str) -> str:
+    """The HTML of a default text, rendered once per process."""
+    page = InfoPage(body=DEFAULT_PAGES[purpose]["body"])
+    page.render_markup()
+    return page.body_html
 
 
 def menu_pages() -> dict[str, list[tuple[str, str]]]:

@@ -5,9 +5,18 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from pages.models import AccessibilityFeedback
+from pages.models import AccessibilityFeedback, InfoPage
 
 FEEDBACK_KEPT_DAYS = 365
+
+
+@transaction.atomic
+def info_page_save(*, page: InfoPage) -> InfoPage:
+    """Validate and save an information page, with its text rendered to HTML once, here."""
+    page.render_markup()
+    page.full_clean()
+    page.save()
+    return page
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from workspace.scopes import (
     courses_for_user,
     organisation_certificates_for_user,
     organisations_for_user,
+    venues_for_user,
 )
 
 LIMIT = 10
@@ -90,6 +91,7 @@ def provider_panels(user) -> list[Panel]:
         incomplete_panel(own),
         returned_panel(own),
         few_places_panel(user, access.organisation_ids),
+        unlocated_venues_panel(user),
     ]
 
 
@@ -169,12 +171,38 @@ def few_places_panel(user, organisation_ids) -> Panel:
 # Coordinators --------------------------------------------------------------------------------
 
 
+def unlocated_venues_panel(user) -> Panel:
+    """Venues without a place on the map: the place search cannot find their courses."""
+    rows = (
+        venues_for_user(user)
+        .filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+        .order_by("organisation__name", "name")
+        .values("pk", "name", "postal_code", "city", "organisation__name")[:LIMIT]
+    )
+    return Panel(
+        "unlocated_venues",
+        _("Veranstaltungsorte ohne Lage (fehlen in der Umkreissuche)"),
+        _("Alle Veranstaltungsorte haben eine Lage."),
+        [
+            Item(
+                row["name"],
+                reverse("admin:network_venue_change", args=[row["pk"]]),
+                " ".join(filter(None, [row["postal_code"], row["city"]]))
+                + f" – {row['organisation__name']}",
+            )
+            for row in rows
+        ],
+        reverse("admin:network_venue_changelist") + "?lage=no",
+    )
+
+
 def coordinator_panels(user) -> list[Panel]:
     return [
         awaiting_review_panel(user),
         stale_providers_panel(user),
         expiring_certificates_panel(user),
         duplicates_panel(user),
+        unlocated_venues_panel(user),
     ]
 
 

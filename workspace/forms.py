@@ -109,18 +109,9 @@ class TwoFactorSetupForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, device, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.device = device
-
     def clean_token(self):
-        token = normalise_code(self.cleaned_data["token"])
-        if not self.device.verify_token(token):
-            raise ValidationError(
-                _("Der Code passt nicht. Bitte prüfen Sie die Uhrzeit Ihres Geräts."),
-                code="invalid",
-            )
-        return token
+        # Checked against the session's key by ``services.two_factor_set_up``.
+        return normalise_code(self.cleaned_data["token"])
 
 
 class CriterionChoiceField(forms.ModelMultipleChoiceField):
@@ -153,6 +144,8 @@ class ReviewForm(forms.Form):
         choices=[(APPROVE, _("Freigeben")), (RETURN, _("Zurückgeben"))],
         widget=forms.HiddenInput,
     )
+    # The version the reviewer read (``services.course_fingerprint``): approval names it.
+    seen = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, networks, **kwargs):
         super().__init__(*args, **kwargs)

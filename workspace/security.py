@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django_otp.util import random_hex
 
 from workspace.access import access_for
 from workspace.models import LoginFailure
@@ -118,6 +119,11 @@ def reset_wait_minutes() -> int:
 
 
 BACKUP_CODE_COUNT = 10
+
+
+def new_app_key() -> str:
+    """A new secret key for an authenticator app (hex, as django-otp stores it)."""
+    return random_hex(20)
 
 
 def confirmed_devices(user):

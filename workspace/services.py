@@ -9,10 +9,16 @@ by a form or a bulk action are filtered through the user's scope again
 
 from __future__ import annotations
 
+import smtplib
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, EmailMessage, get_connection, send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
@@ -21,14 +27,18 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from measures.models import Course
-from measures.search import refresh_search_vectors
+from core import generations
+from measures import versions
+from measures.models import Course, CourseDate, Module
+from measures.search import refresh_courses_of, refresh_search_vectors, search_words_update
 from network.models import Membership, Network
 from workspace import security
 from workspace.access import access_for, forget_access
+from workspace.changes import display
 from workspace.models import CourseChange, QualityCriterion, Reminder, Review, RoleAssignment
 from workspace.scopes import (
     courses_for_user,
@@ -103,6 +113,34 @@ def reset_two_factor(*, users, actor) -> int:
 
 
 @transaction.atomic
+def two_factor_set_up(*, user, key: str, token: str) -> TOTPDevice:
+    """Save the authenticator app the user set up with ``key`` (hex, the key the set-up page
+    last showed this session; empty if none) once ``token`` is a current code of that key; a
+    ValidationError otherwise. Nothing is stored before, so an abandoned set-up leaves no key
+    behind."""
+    if security.has_two_factor(user):
+        raise ValidationError(
+            _("Die Zwei-Faktor-Anmeldung ist bereits eingerichtet."), code="already_set_up"
+        )
+    wrong_code = ValidationError(
+        _("Der Code passt nicht. Bitte prüfen Sie die Uhrzeit Ihres Geräts."), code="invalid"
+    )
+    if not key:  # this session was shown no key (or has since ended)
+        raise wrong_code
+    device = TOTPDevice(user=user, name=_("Authenticator-App"), key=key, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not (token.isdigit() and totp.verify(int(token), device.tolerance)):
+        raise wrong_code
+    device.last_t = totp.t()  # this code does not log in a second time
+    device.drift = totp.drift
+    device.full_clean()
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device.save()
+    return device
+
+
+@transaction.atomic
 def backup_codes_generate(*, user, count: int = security.BACKUP_CODE_COUNT) -> list[str]:
     """New one-time backup codes for a user who has set up an authenticator app; the old ones
     stop working. The codes are returned to be shown once (they are stored as django-otp
@@ -126,10 +164,15 @@ def backup_codes_generate(*, user, count: int = security.BACKUP_CODE_COUNT) -> l
 
 # The review workflow -------------------------------------------------------------------------
 
-# Minor edits ("Bagatelle"): go live at once and are marked in the log.
-MINOR_COURSE_FIELDS = frozenset({"price", "price_kind", "price_notes"})
-# Changes to these send a published course back to review where the network reviews.
-REVIEW_FIELDS = frozenset({"title", "summary", "description", "provider", "kind"})
+# The rule, field by field, lives in ``measures.versions``: minor changes of a published course
+# go live at once (and are logged), major ones wait as a new version where a network reviews.
+MINOR_COURSE_FIELDS = versions.MINOR_COURSE_FIELDS
+REVIEW_FIELDS = versions.MAJOR_COURSE_FIELDS
+
+CHANGED_SINCE_SEEN = _(
+    "Das Angebot wurde geändert, seit Sie die Prüfung geöffnet haben. Bitte sehen Sie sich die "
+    "aktuelle Fassung an und entscheiden Sie dann."
+)
 
 
 class WorkflowError(ValidationError):
@@ -153,8 +196,8 @@ def needs_review(course) -> bool:
 
 
 def content_change_needs_review(course) -> bool:
-    """Whether changing the course's title, summary, description, provider or kind now sends
-    it back to review (and takes it offline until a coordinator approves it)."""
+    """Whether a major change of the course is now kept as a new version for review (while
+    the published version stays live)."""
     return course.status == Course.Status.PUBLISHED and needs_review(course)
 
 
@@ -169,6 +212,28 @@ def review_networks_for(user, course) -> QuerySet:
 
 def can_review(user, course) -> bool:
     return course.status == Course.Status.SUBMITTED and review_networks_for(user, course).exists()
+
+
+def pending_revision(course) -> Course | None:
+    """The new version of a published course that waits for review, if any."""
+    if course.pk is None or course.revision_of_id:
+        return None
+    return Course.objects.filter(revision_of=course).first()
+
+
+def course_fingerprint(course) -> str:
+    """The version of the course a reviewer sees (its major part): approval names it."""
+    return versions.fingerprint(versions.course_state(course))
+
+
+def review_changes(course) -> list[dict]:
+    """For a new version: what it changes against the published course."""
+    if not course.revision_of_id:
+        return []
+    live = versions.course_state(course.revision_of)
+    new = versions.course_state(course)
+    major, _minor = versions.changed(live, new)
+    return versions.change_lines(live, new, major, display)
 
 
 def _in_scope(user, course) -> Course:
@@ -204,10 +269,41 @@ def _set_status(course, status, *, now=None) -> str:
     return before
 
 
+def _validate(course) -> None:
+    """The course, its modules and its dates as the database now holds them pass every model
+    check (the forms checked their part; programs writing through the services get the same)."""
+    course.full_clean(exclude=["revision_of"])
+    for part in (*course.modules.all(), *course.dates.all()):
+        part.full_clean(exclude=["course"])
+
+
+def _publish_revision(revision, *, user, action, message="") -> Course:
+    """Make a new version the published one: its major part replaces the live course's, the
+    version itself goes."""
+    live = Course.objects.select_for_update().get(pk=revision.revision_of_id)
+    before = versions.course_state(live)
+    new = versions.course_state(revision)
+    versions.apply_major(live, versions.major_part(new))
+    _validate(live)
+    after = versions.course_state(live)
+    major, _minor = versions.changed(before, after)
+    _log(
+        course=live,
+        user=user,
+        action=action,
+        changes=versions.change_lines(before, after, major, display),
+        status_before=live.status,
+        message=message,
+    )
+    revision.delete()
+    refresh_search_vectors([live.pk])
+    return live
+
+
 @transaction.atomic
 def course_submit(*, course, user) -> Course:
     """Draft or returned → submitted (where a network reviews) or published (where none
-    does)."""
+    does). A returned new version goes back to review, or live where nobody reviews now."""
     course = _in_scope(user, course)
     if course.status not in (Course.Status.DRAFT, Course.Status.RETURNED):
         raise WorkflowError(
@@ -216,6 +312,13 @@ def course_submit(*, course, user) -> Course:
     if needs_review(course):
         before = _set_status(course, Course.Status.SUBMITTED)
         _log(course=course, user=user, action=CourseChange.Action.SUBMITTED, status_before=before)
+    elif course.revision_of_id:
+        return _publish_revision(
+            course,
+            user=user,
+            action=CourseChange.Action.REVISION_APPROVED,
+            message=str(_("Ohne Prüfung übernommen: das Netzwerk prüft keine Angebote.")),
+        )
     else:
         before = _set_status(course, Course.Status.PUBLISHED)
         _log(
@@ -246,13 +349,18 @@ def _review_network(user, course, network):
 
 
 @transaction.atomic
-def course_approve(*, course, user, network=None, criteria=()) -> Review:
+def course_approve(*, course, user, seen, network=None, criteria=()) -> Review:
     """Submitted → published, by a coordinator of a reviewing network (or a superuser), once
-    every active quality criterion of that network is checked."""
+    every active quality criterion of that network is checked. ``seen`` is the fingerprint of
+    the version the reviewer read (``course_fingerprint``): a course changed since is refused.
+    A new version of a published course replaces the published one."""
     course = _in_scope(user, course)
+    course = Course.objects.select_for_update().get(pk=course.pk)
     if course.status != Course.Status.SUBMITTED:
         raise WorkflowError(_("Nur eingereichte Angebote können geprüft werden."))
     network = _review_network(user, course, network)
+    if seen != course_fingerprint(course):
+        raise WorkflowError(CHANGED_SINCE_SEEN, code="changed")
     criteria_ids = {c.pk if hasattr(c, "pk") else int(c) for c in criteria}
     active, checklist = _checklist(network, criteria_ids)
     unchecked = [c.title for c in active if c.pk not in criteria_ids]
@@ -261,23 +369,30 @@ def course_approve(*, course, user, network=None, criteria=()) -> Review:
             _("Zur Freigabe müssen alle Kriterien erfüllt sein. Offen: %(open)s")
             % {"open": ", ".join(unchecked)}
         )
+    message = str(_("Geprüft und freigegeben (%(network)s).") % {"network": network})
+    if course.revision_of_id:
+        reviewed = _publish_revision(
+            course, user=user, action=CourseChange.Action.REVISION_APPROVED, message=message
+        )
+    else:
+        reviewed = course
+        before = _set_status(course, Course.Status.PUBLISHED)
+        _log(
+            course=course,
+            user=user,
+            action=CourseChange.Action.PUBLISHED,
+            status_before=before,
+            message=message,
+        )
+        refresh_search_vectors([course.pk])
     review = Review.objects.create(
-        course=course,
+        course=reviewed,
         network=network,
         reviewer=user,
         decision=Review.Decision.APPROVED,
         checklist=checklist,
     )
     review.criteria_checked.set([c for c in active if c.pk in criteria_ids])
-    before = _set_status(course, Course.Status.PUBLISHED)
-    _log(
-        course=course,
-        user=user,
-        action=CourseChange.Action.PUBLISHED,
-        status_before=before,
-        message=str(_("Geprüft und freigegeben (%(network)s).") % {"network": network}),
-    )
-    refresh_search_vectors([course.pk])
     return review
 
 
@@ -316,7 +431,15 @@ def course_return(*, course, user, reason, network=None, criteria=()) -> Review:
 
 @transaction.atomic
 def course_archive(*, course, user) -> Course:
+    """Any status → archived. A new version waiting for review is discarded instead (the
+    published course stays as it is); returns the course that remains."""
     course = _in_scope(user, course)
+    if course.revision_of_id:
+        live = course.revision_of
+        _log(course=live, user=user, action=CourseChange.Action.REVISION_DISCARDED)
+        course.delete()
+        refresh_search_vectors([live.pk])
+        return live
     if course.status == Course.Status.ARCHIVED:
         raise WorkflowError(_("Das Angebot ist bereits archiviert."))
     before = _set_status(course, Course.Status.ARCHIVED)
@@ -379,66 +502,208 @@ def courses_confirm(*, user, course_ids) -> int:
     return len(ids)
 
 
-# Edits and the change log --------------------------------------------------------------------
+# Edits, deletions and the change log ---------------------------------------------------------
+
+
+class CourseEdit:
+    """What ``course_edit`` did: the log entries it wrote and the new version, if any."""
+
+    def __init__(self, course):
+        self.course = course
+        self.entries: list[CourseChange] = []
+        self.revision: Course | None = None
+
+    @property
+    def kept_for_review(self) -> bool:
+        return self.revision is not None
+
+
+@contextmanager
+def course_edit(*, course, user, created=False):
+    """The one way a course and its parts (fields, links, keywords, modules, dates) change.
+
+    The caller writes inside the block (the admin's form and inlines, an import, the API);
+    afterwards, in the same transaction, the course as stored is validated, the review rule
+    applied — where a network reviews, a major change of a published course becomes a new
+    version waiting for review and the published one is put back as it was, while minor
+    changes stay live — the change log written and the search refreshed. Anything that fails
+    undoes the whole write. ``created`` for a course that the block creates (``course`` is then
+    the unsaved instance)."""
+    with transaction.atomic():
+        before = None
+        if not created:
+            course = _in_scope(user, course)
+            Course.objects.select_for_update().filter(pk=course.pk).first()
+            before = versions.course_state(course)
+        edit = CourseEdit(course)
+        yield edit
+        course = _in_scope(user, edit.course)
+        _validate(course)
+        if created:
+            edit.entries.append(_log(course=course, user=user, action=CourseChange.Action.CREATED))
+        else:
+            _apply_review_rule(edit, course=course, user=user, before=before)
+        edit.course = course
+        refresh_search_vectors([course.pk])
+
+
+def _apply_review_rule(edit, *, course, user, before) -> None:
+    after = versions.course_state(course)
+    major, minor = versions.changed(before, after)
+    if not (major or minor):
+        return
+    if major and content_change_needs_review(course):
+        edit.revision = _keep_for_review(course, user=user, before=before, after=after, major=major)
+        if minor:
+            edit.entries.append(
+                _log(
+                    course=course,
+                    user=user,
+                    action=CourseChange.Action.MINOR_EDIT,
+                    changes=versions.change_lines(before, after, minor, display),
+                    status_before=course.status,
+                )
+            )
+        return
+    edit.entries.append(
+        _log(
+            course=course,
+            user=user,
+            action=CourseChange.Action.EDITED if major else CourseChange.Action.MINOR_EDIT,
+            changes=versions.change_lines(before, after, major | minor, display),
+            status_before=course.status,
+        )
+    )
+
+
+def _keep_for_review(course, *, user, before, after, major) -> Course:
+    """Put the published course's major part back as it was and keep the change in its new
+    version (made now from the published course, or the one already waiting), submitted."""
+    versions.apply_major(course, versions.major_part(before))
+    revision = pending_revision(course)
+    if revision is None:
+        revision = Course.objects.get(pk=course.pk)
+        revision.pk = revision.id = None
+        revision._state.adding = True
+        revision.revision_of = course
+        revision.slug = f"{course.slug[:120]}-neu-{course.pk}"
+        revision.external_id = ""
+        revision.status = Course.Status.SUBMITTED
+        revision.published_at = revision.last_confirmed_at = None
+        revision.created_at = timezone.now()
+        for name in Course.KEPT_BY_DATABASE:  # kept by the database for the new row
+            setattr(revision, name, Course._meta.get_field(name).get_default())
+        revision.save()
+        versions.apply_major(revision, versions.major_part(before))
+    part = versions.major_part(versions.course_state(revision))
+    new = versions.major_part(after)
+    for name in major:
+        part[name] = new[name]
+    versions.apply_major(revision, part)
+    status_before = revision.status
+    if revision.status != Course.Status.SUBMITTED:
+        _set_status(revision, Course.Status.SUBMITTED)
+    _validate(revision)
+    _log(
+        course=course,
+        user=user,
+        action=CourseChange.Action.REVISION_SUBMITTED,
+        changes=versions.change_lines(before, after, major, display),
+        status_before=course.status,
+        message=str(_("Die veröffentlichte Fassung bleibt online, bis die neue freigegeben ist.")),
+    )
+    _log(
+        course=revision,
+        user=user,
+        action=CourseChange.Action.SUBMITTED,
+        changes=versions.change_lines(before, after, major, display),
+        status_before=status_before,
+    )
+    refresh_search_vectors([revision.pk])
+    return revision
+
+
+def course_may_delete(user, course) -> bool:
+    """Provider staff delete drafts that were never published; published offers are archived
+    (superusers may delete any)."""
+    if access_for(user).is_superuser:
+        return True
+    return course.published_at is None and course.status in (
+        Course.Status.DRAFT,
+        Course.Status.RETURNED,
+    )
 
 
 @transaction.atomic
-def course_edited(
-    *,
-    course,
-    user,
-    changes,
-    changed_fields,
-    dates_changed=False,
-    content_changed=False,
-    created=False,
-):
-    """Record an edit made in a form and apply the review rule.
-
-    ``changes`` describes what changed (``[{"field", "old", "new"}]``), ``changed_fields`` names
-    the course's own fields that changed, ``dates_changed`` whether its dates did,
-    ``content_changed`` whether other parts (its curriculum modules) did. Minor edits
-    (dates, times, venue, price, booking status) of a published course stay live and are logged
-    as such; changes of title, description, provider or kind send it back to review where a
-    network reviews. Returns the log entry (or None when nothing changed).
-    """
-    course = Course.objects.get(pk=course.pk)
-    if created:
-        entry = _log(course=course, user=user, action=CourseChange.Action.CREATED)
-        refresh_search_vectors([course.pk])
-        return entry
-    if not changes:
-        return None
-    changed_fields = set(changed_fields)
-    status_before = course.status
-    if changed_fields & REVIEW_FIELDS:
-        if course.status == Course.Status.PUBLISHED and needs_review(course):
-            _set_status(course, Course.Status.SUBMITTED)
-            action = CourseChange.Action.BACK_TO_REVIEW
-        else:
-            action = CourseChange.Action.EDITED
-    elif (
-        changed_fields <= MINOR_COURSE_FIELDS
-        and (dates_changed or changed_fields)
-        and not content_changed
-    ):
-        action = CourseChange.Action.MINOR_EDIT
-    else:
-        action = CourseChange.Action.EDITED
-    entry = _log(
-        course=course,
-        user=user,
-        action=action,
-        changes=changes,
-        status_before=status_before,
-    )
-    refresh_search_vectors([course.pk])
-    return entry
-
-
-def course_deleted(*, course, user) -> None:
-    """Log a deletion before it happens (the entry keeps the title)."""
+def course_delete(*, course, user) -> None:
+    """Delete a course: logged (the entry keeps the title), gone from the search at once."""
+    course = _in_scope(user, course)
+    if not course_may_delete(user, course):
+        raise PermissionDenied
     _log(course=course, user=user, action=CourseChange.Action.DELETED, status_before=course.status)
+    course_id = course.pk
+    course.delete()
+    generations.bump()
+    search_words_update(course_ids=[course_id])  # its words leave "Meinten Sie …?"
+
+
+def _parts_delete(model, *, user, ids) -> int:
+    parts = model.objects.filter(course__in=courses_for_user(user), pk__in=list(ids))
+    by_course: dict[int, list[int]] = {}
+    for part_id, course_id in parts.values_list("pk", "course_id"):
+        by_course.setdefault(course_id, []).append(part_id)
+    for course in Course.objects.filter(pk__in=list(by_course)):
+        with course_edit(course=course, user=user):
+            model.objects.filter(pk__in=by_course[course.pk]).delete()
+    return sum(len(found) for found in by_course.values())
+
+
+@transaction.atomic
+def course_dates_delete(*, user, date_ids) -> int:
+    """Delete dates (within the user's reach): each course's deletion logged as a minor
+    change, the search refreshed. Returns how many were deleted."""
+    return _parts_delete(CourseDate, user=user, ids=date_ids)
+
+
+@transaction.atomic
+def course_modules_delete(*, user, module_ids) -> int:
+    """Delete curriculum modules (within the user's reach) under the review rule: for a
+    published course in a reviewing network the deletion waits in its new version."""
+    return _parts_delete(Module, user=user, ids=module_ids)
+
+
+# Organisations, venues and vocabularies ------------------------------------------------------
+
+
+@contextmanager
+def organisation_edit(*, organisation, user, created=False, join_network=None):
+    """Every write of an organisation with its contacts, venues and certificates happens inside
+    this: afterwards, in the same transaction, a new organisation joins the network it was
+    created for, and its courses' indexed text (provider name, places) is refreshed."""
+    with transaction.atomic():
+        yield
+        if created and join_network is not None:
+            organisation_join_network(organisation=organisation, network=join_network, user=user)
+        if not created:
+            refresh_courses_of(providers=[organisation])
+
+
+@contextmanager
+def venue_edit(*, venue, created=False):
+    """A venue's name and place are part of its courses' indexed text (a new one has none)."""
+    with transaction.atomic():
+        yield
+        if not created:
+            refresh_courses_of(venues=[venue])
+
+
+@contextmanager
+def subject_edit(*, subject, created=False):
+    """A subject's name (and its parent's) is part of its courses' indexed text."""
+    with transaction.atomic():
+        yield
+        if not created:
+            refresh_courses_of(subjects=[subject])
 
 
 # Organisations and reminders -----------------------------------------------------------------
@@ -457,6 +722,15 @@ def organisation_join_network(*, organisation, network, user) -> Membership:
     return membership
 
 
+def membership_lead_step_down(*, membership, role=None) -> None:
+    """The lead partner of a network steps down (to ``role``, or to cooperation partner when
+    the membership is about to be deleted) before another becomes lead: the database allows
+    one lead per network at any moment, so a hand-over saves the former lead first."""
+    Membership.objects.filter(pk=membership.pk, role=Membership.Role.LEAD).update(
+        role=role or Membership.Role.COOPERATION
+    )
+
+
 def reminder_recipient(organisation) -> str:
     """The organisation's email, else its first contact's."""
     if organisation.email:
@@ -465,14 +739,52 @@ def reminder_recipient(organisation) -> str:
     return contact.email if contact else ""
 
 
-def send_outdated_reminders(*, user, organisation_ids, request) -> tuple[int, list[str]]:
+def reminder_subject(organisation) -> str:
+    """The reminder's subject: plain text on one line (a mail header is neither HTML-escaped
+    nor may it contain a line break, whatever the organisation's name holds)."""
+    subject = _("Bildungsatlas: veraltete Angebote von %(name)s") % {"name": organisation.name}
+    return " ".join(subject.split())
+
+
+@dataclass(frozen=True)
+class RemindersSent:
+    """What ``send_outdated_reminders`` did, by organisation name."""
+
+    sent: int
+    skipped: list[str]  # nothing out of date, or no address
+    failed: list[str]  # an invalid address, or the mail server refused it
+
+
+def _reminder_message(organisation, recipient, context) -> EmailMessage | None:
+    """The reminder, checked before anything is sent: None for an address or header that no
+    mail server would take."""
+    message = EmailMessage(
+        subject=reminder_subject(organisation),
+        body=render_to_string("workspace/email/reminder.txt", context),
+        to=[recipient],
+    )
+    try:
+        validate_email(recipient)
+        message.message()  # builds the headers (raises on a line break in one)
+    except (ValidationError, BadHeaderError, ValueError):
+        return None
+    return message
+
+
+def send_outdated_reminders(*, user, organisation_ids, request) -> RemindersSent:
     """Email each provider (within the coordinator's reach) the list of its out-of-date
-    published offers; returns how many were sent and the names of those skipped (nothing out
-    of date, or no address)."""
+    published offers.
+
+    Every message is built and checked before the first is sent; a message that cannot be
+    built or that the mail server refuses is reported (``failed``) and does not stop the
+    others."""
     access = access_for(user)
     if not (access.is_superuser or access.is_coordinator):
         raise PermissionDenied
-    sent, skipped = 0, []
+    skipped, failed, ready = [], [], []
+    url = request.build_absolute_uri(
+        reverse("admin:measures_course_changelist") + "?aktuell=no&status__exact=published"
+    )
     for organisation in organisations_for_user(user).filter(pk__in=list(organisation_ids)):
         courses = list(
             Course.objects.filter(provider=organisation)
@@ -485,18 +797,29 @@ def send_outdated_reminders(*, user, organisation_ids, request) -> tuple[int, li
         if not courses or not recipient:
             skipped.append(organisation.name)
             continue
-        url = request.build_absolute_uri(
-            reverse("admin:measures_course_changelist") + "?aktuell=no&status__exact=published"
-        )
         context = {"organisation": organisation, "courses": courses, "url": url, "sender": user}
-        send_mail(
-            subject=render_to_string("workspace/email/reminder_subject.txt", context).strip(),
-            message=render_to_string("workspace/email/reminder.txt", context),
-            from_email=None,
-            recipient_list=[recipient],
-        )
-        Reminder.objects.create(
-            organisation=organisation, sent_by=user, recipient=recipient, course_count=len(courses)
-        )
-        sent += 1
-    return sent, skipped
+        message = _reminder_message(organisation, recipient, context)
+        if message is None:
+            failed.append(organisation.name)
+            continue
+        ready.append((organisation, message, len(courses)))
+    sent = 0
+    connection = get_connection()
+    try:
+        for organisation, message, course_count in ready:
+            message.connection = connection
+            try:
+                message.send()
+            except (smtplib.SMTPException, OSError):
+                failed.append(organisation.name)
+                continue
+            Reminder.objects.create(
+                organisation=organisation,
+                sent_by=user,
+                recipient=message.to[0],
+                course_count=course_count,
+            )
+            sent += 1
+    finally:
+        connection.close()
+    return RemindersSent(sent=sent, skipped=skipped, failed=failed)

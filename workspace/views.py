@@ -3,6 +3,7 @@ from base64 import b32encode
 import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,18 +19,23 @@ from workspace.forms import TwoFactorSetupForm
 
 class TwoFactorSetupView(View):
     """Set up the authenticator app: scan the code (or type the key), confirm with a code.
-    Once it is set up: create one-time backup codes (shown once) for a lost phone."""
+    Once it is set up: create one-time backup codes (shown once) for a lost phone.
+
+    Each visit makes a new key, kept in the session until it is confirmed: a code confirms
+    only the key this session was shown last, and nothing is stored before that."""
 
     admin_site = None
     template_name = "admin/workspace/two_factor.html"
+    session_key = "workspace_two_factor_key"
 
-    def device(self, request):
-        device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(
-                user=request.user, name=_("Authenticator-App"), confirmed=False
-            )
-        return device
+    def pending_device(self, request, *, new: bool) -> TOTPDevice:
+        """An unsaved device with the session's pending key (a new key when ``new`` or when
+        the session has none)."""
+        key = None if new else request.session.get(self.session_key)
+        if not key:
+            key = security.new_app_key()
+            request.session[self.session_key] = key
+        return TOTPDevice(user=request.user, name=_("Authenticator-App"), key=key)
 
     def render(self, request, form, device, backup_codes=()):
         key = b32encode(device.bin_key).decode().rstrip("=") if device else ""
@@ -57,18 +63,27 @@ class TwoFactorSetupView(View):
     def get(self, request):
         if security.has_two_factor(request.user):
             return self.render(request, None, None)
-        device = self.device(request)
-        return self.render(request, TwoFactorSetupForm(device=device), device)
+        device = self.pending_device(request, new=True)
+        return self.render(request, TwoFactorSetupForm(), device)
 
     def post(self, request):
         if security.has_two_factor(request.user):
             return self.post_backup_codes(request)
-        device = self.device(request)
-        form = TwoFactorSetupForm(request.POST, device=device)
-        if not form.is_valid():
-            return self.render(request, form, device)
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        form = TwoFactorSetupForm(request.POST)
+        device = None
+        if form.is_valid():
+            try:
+                device = services.two_factor_set_up(
+                    user=request.user,
+                    key=request.session.get(self.session_key, ""),
+                    token=form.cleaned_data["token"],
+                )
+            except ValidationError as error:
+                form.add_error("token", error)
+        if device is None:
+            # The same key again, so that a mistyped code needs no new scan.
+            return self.render(request, form, self.pending_device(request, new=False))
+        del request.session[self.session_key]
         otp_login(request, device)
         messages.success(
             request,

@@ -1,6 +1,6 @@
 from measures.models.courses import Course, Module
 from measures.models.dates import CourseDate
-from measures.models.search import SearchDocument, SearchWord, Synonym
+from measures.models.search import SearchDocument, SearchWord, SearchWordSource, Synonym
 from measures.models.vocabularies import CertificateKind, FundingType, Subject, TargetGroup
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Module",
     "SearchDocument",
     "SearchWord",
+    "SearchWordSource",
     "Subject",
     "Synonym",
     "TargetGroup",

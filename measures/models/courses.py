@@ -1,5 +1,6 @@
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -139,6 +140,17 @@ class Course(models.Model):
         blank=True,
         help_text=_("Die Kennung im System des Anbieters, für Importe."),
     )
+    # A published course changed where a network reviews offers: the new version waits here,
+    # as a course of its own that is never public, while the published one stays live.
+    revision_of = models.ForeignKey(
+        "self",
+        verbose_name=_("neue Fassung von"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
     created_at = models.DateTimeField(_("angelegt"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("zuletzt aktualisiert"), auto_now=True)
     last_confirmed_at = models.DateTimeField(_("zuletzt bestätigt"), null=True, blank=True)
@@ -189,6 +201,11 @@ class Course(models.Model):
                 condition=~Q(price_kind="free") | Q(price__isnull=True) | Q(price=0),
                 name="course_free_has_no_price",
                 violation_error_message=_("Ein kostenfreies Angebot hat keinen Preis."),
+            ),
+            models.UniqueConstraint(
+                fields=["revision_of"],
+                name="course_one_revision",
+                violation_error_message=_("Für dieses Angebot wartet schon eine neue Fassung."),
             ),
             models.UniqueConstraint(
                 fields=["provider", "external_id"],
@@ -259,6 +276,14 @@ class Course(models.Model):
 
     def get_absolute_url(self):
         return reverse("measures:course_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        contact_elsewhere = self.contact_id and self.contact.organisation_id != self.provider_id
+        if self.provider_id and contact_elsewhere:
+            raise ValidationError(
+                {"contact": _("Die Ansprechperson gehört nicht zu diesem Anbieter.")}
+            )
 
     @property
     def module_units(self) -> int:

@@ -1,4 +1,5 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -14,6 +15,8 @@ WEEKDAYS = [
     (5, _("Samstag")),
     (6, _("Sonntag")),
 ]
+
+VENUE_NOT_OF_PROVIDER = _("Dieser Veranstaltungsort gehört nicht zum Anbieter des Kurses.")
 
 
 class CourseDateQuerySet(models.QuerySet):
@@ -132,6 +135,19 @@ class CourseDate(models.Model):
         if self.rolling_start:
             return f"{self.course} – {_('Einstieg jederzeit')}"
         return f"{self.course} – {self.start_date:%d.%m.%Y}"
+
+    def clean(self):
+        super().clean()
+        course = self._course_or_none()
+        if course is not None and self.venue_id and course.provider_id:
+            if self.venue.organisation_id != course.provider_id:
+                raise ValidationError({"venue": VENUE_NOT_OF_PROVIDER})
+
+    def _course_or_none(self):
+        try:
+            return self.course
+        except ObjectDoesNotExist:
+            return None
 
     @property
     def effective_price(self):

@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -40,20 +41,51 @@ class Synonym(models.Model):
 
 
 class SearchWord(models.Model):
-    """A word of the indexed vocabulary (titles, keywords, subjects), for "Meinten Sie …?"."""
+    """One spelling of a word of the public vocabulary, for "Meinten Sie …?".
 
-    word = models.CharField(max_length=100, unique=True, help_text=_("kleingeschrieben"))
+    The vocabulary is the words of public courses' titles and keywords and of the subjects'
+    names (``measures.search``). ``word`` is the folded form that queries are compared with,
+    ``display`` the spelling as written ("Mechatroniker"), ``frequency`` how many public
+    courses and subjects use that spelling; a suggestion shows a word's most frequent spelling.
+    """
+
+    word = models.CharField(
+        max_length=100, help_text=_("gefaltet: kleingeschrieben, Umlaute als ae, oe, ue")
+    )
+    display = models.CharField(_("Schreibweise"), max_length=100)
     frequency = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("Suchwort")
         verbose_name_plural = _("Suchwörter")
+        constraints = [
+            models.UniqueConstraint(fields=["word", "display"], name="searchword_unique_spelling"),
+        ]
         indexes = [
             GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="searchword_trgm_idx"),
         ]
 
     def __str__(self):
-        return self.word
+        return self.display
+
+
+class SearchWordSource(models.Model):
+    """The spellings one public course adds to the vocabulary, so that a change to the course
+    takes back exactly what it added (``measures.search.search_words_update``).
+
+    Keyed by the course's id without a foreign key: the row outlives a deleted course until
+    the update for it takes its words back.
+    """
+
+    course_id = models.BigIntegerField(primary_key=True)
+    words = ArrayField(models.CharField(max_length=100), default=list)
+
+    class Meta:
+        verbose_name = _("Suchwörter eines Kurses")
+        verbose_name_plural = _("Suchwörter der Kurse")
+
+    def __str__(self):
+        return str(self.course_id)
 
 
 class SearchDocument(models.Model):

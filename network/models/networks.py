@@ -92,6 +92,14 @@ class NetworkPhase(models.Model):
         return self.name or self.get_kind_display()
 
 
+class MembershipQuerySet(models.QuerySet):
+    def public(self):
+        """The memberships the public may see: those marked public. An organisation appears
+        as a partner or member of a network, its working groups and projects, and counts as
+        one, only through such a membership (``Organisation.objects.public_members_of``)."""
+        return self.filter(is_public=True)
+
+
 class Membership(models.Model):
     """An organisation's place in a network."""
 
@@ -124,6 +132,8 @@ class Membership(models.Model):
     declaration_date = models.DateField(_("Datum der Erklärung"), null=True, blank=True)
     is_public = models.BooleanField(_("öffentlich sichtbar"), default=True)
     contribution = models.TextField(_("Beitrag im Netzwerk"), blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Mitgliedschaft")

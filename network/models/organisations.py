@@ -1,11 +1,31 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.models.common import AccessibilityFields, AddressFields
+from network.models.networks import Membership
+from network.models.regions import PostalCode
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def public(self):
+        """Organisations with a public page: providers (their courses are public) and the
+        public members of some network."""
+        public_member = Membership.objects.public().filter(organisation=OuterRef("pk"))
+        return self.filter(Q(is_provider=True) | Q(Exists(public_member)))
+
+    def public_members_of(self, network):
+        """Organisations with a public membership in ``network`` (a network, its id or an
+        expression such as ``OuterRef("network")``): only these are shown or counted as
+        members of the network, of its working groups and of its projects, providers or not."""
+        membership = Membership.objects.public().filter(
+            organisation=OuterRef("pk"), network=network
+        )
+        return self.filter(Exists(membership))
 
 
 class Organisation(AddressFields, AccessibilityFields):
@@ -59,6 +79,8 @@ class Organisation(AddressFields, AccessibilityFields):
     )
     created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Organisation")
@@ -115,6 +137,39 @@ class Venue(AddressFields, AccessibilityFields):
 
     def __str__(self):
         return f"{self.name}, {self.city}" if self.city else self.name
+
+    def clean(self):
+        """A venue has its place on the map, or the place search cannot find its courses:
+        taken from a German postal code where none is given, asked for elsewhere."""
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(
+                {"longitude": _("Bitte Breiten- und Längengrad zusammen angeben (oder keinen).")}
+            )
+        if self.latitude is not None:
+            return
+        found = PostalCode.objects.locate(self.postal_code, self.city)
+        if found is None:
+            if self._address_unchanged():
+                return  # an older venue saved without its place: the dashboard lists it
+            raise ValidationError({"latitude": COORDINATES_NEEDED})
+        self.latitude, self.longitude = found.latitude, found.longitude
+        if self.region_id is None:
+            self.region_id = found.district_id
+
+    def _address_unchanged(self) -> bool:
+        if self.pk is None:
+            return False
+        stored = Venue.objects.filter(pk=self.pk).values("postal_code", "city").first()
+        return stored == {"postal_code": self.postal_code, "city": self.city}
+
+
+COORDINATES_NEEDED = _(
+    "Zu dieser Postleitzahl kennt der Bildungsatlas keine Lage (er kennt die deutschen "
+    "Postleitzahlen). Bitte geben Sie Breiten- und Längengrad an, z. B. 47.8095 und 13.0550 – "
+    "in OpenStreetMap zeigt ein Rechtsklick auf den Ort „Adresse anzeigen“ beide an. Ohne sie "
+    "finden Lernende die Kurse dieses Orts in der Umkreissuche nicht."
+)
 
 
 class Certification(models.Model):

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +94,37 @@ class Region(models.Model):
         return list(reversed(chain))
 
 
+class PostalCodeQuerySet(models.QuerySet):
+    def locate(self, code: str, place: str = ""):
+        """Where an address with this German postal code (or, without one, this place name)
+        lies: the mean centre of the code's places (of those named ``place``, where the code
+        has several and one matches), with the district of the first. None when unknown."""
+        code, place = (code or "").strip(), (place or "").strip()
+        columns = ("place", "latitude", "longitude", "district_id")
+        if code:
+            rows = list(self.filter(code=code).values_list(*columns))
+            named = [row for row in rows if row[0].casefold() == place.casefold()]
+            rows = named or rows
+        elif place:
+            rows = list(self.filter(place__iexact=place).values_list(*columns))
+        else:
+            rows = []
+        if not rows:
+            return None
+        return Location(
+            latitude=sum(row[1] for row in rows) / len(rows),
+            longitude=sum(row[2] for row in rows) / len(rows),
+            district_id=rows[0][3],
+        )
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    district_id: int | None
+
+
 class PostalCode(models.Model):
     """A German postal code with its place and centre. A code can appear several times."""
 
@@ -107,6 +140,8 @@ class PostalCode(models.Model):
     )
     latitude = models.FloatField(_("Breitengrad"))
     longitude = models.FloatField(_("Längengrad"))
+
+    objects = PostalCodeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Postleitzahl")

@@ -3,10 +3,13 @@ robots.txt."""
 
 import time
 from datetime import timedelta
+from importlib import import_module
+from unittest import mock
 from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
+from django.apps import apps
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -28,7 +31,7 @@ from network.models import (
 )
 from pages.info_defaults import DEFAULT_PAGES
 from pages.models import AccessibilityFeedback, InfoPage
-from pages.services import feedback_delete_old
+from pages.services import feedback_delete_old, info_page_save
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +105,7 @@ def make_page(**fields):
     fields.setdefault("title", "Förderung")
     fields.setdefault("slug", "foerderung-test")
     fields.setdefault("body", "## Bildungsgutschein\n\nDie **Agentur für Arbeit** hilft.")
-    return InfoPage.objects.create(**fields)
+    return info_page_save(page=InfoPage(**fields))
 
 
 def test_info_page_renders_its_body_safely(client):
@@ -113,6 +116,36 @@ def test_info_page_renders_its_body_safely(client):
     assert article.find("h1").get_text() == "Förderung"
     assert not article.find("em") and "<em>HTML</em>" in article.get_text()
     assert not article.find("a", href=lambda href: href and "javascript" in href)
+
+
+def test_info_page_is_rendered_once_at_save_and_never_per_view(client):
+    page = make_page(body="## Abschnitt\n\nEin **fetter** Text mit [Link](/kurse/).")
+    assert page.body_html == str(markup.render(page.body))
+    assert InfoPage.objects.get(pk=page.pk).body_html == page.body_html
+    with mock.patch("core.markup.render", wraps=markup.render) as renderer:
+        for path in (page.get_absolute_url(), "/impressum/", "/barrierefreiheit/"):
+            response = client.get(path)
+            assert response.status_code == 200
+    assert renderer.call_count == 0
+    article = soup(client.get(page.get_absolute_url())).find("article")
+    assert article.find("h2", id="abschnitt-abschnitt").get_text() == "Abschnitt"
+    assert article.find("strong").get_text() == "fetter"
+    assert article.find("a", href="/kurse/").get_text() == "Link"
+
+
+def test_every_stored_page_holds_the_html_of_its_text():
+    """The legal pages, the demo pages and the demo imprint (written by the loaders)."""
+    pages = list(InfoPage.objects.all())
+    assert len(pages) >= 8
+    for page in pages:
+        assert page.body_html == str(markup.render(page.body)), page.slug
+
+
+def test_the_migration_renders_the_existing_pages():
+    InfoPage.objects.update(body_html="")
+    import_module("pages.migrations.0003_body_html").render_bodies(apps, None)
+    for page in InfoPage.objects.all():
+        assert page.body and page.body_html == str(markup.render(page.body)), page.slug
 
 
 def test_unpublished_pages_are_404_and_legal_pages_redirect_to_their_address(client):
@@ -151,7 +184,7 @@ def test_legal_pages_are_editable_info_pages_at_their_addresses(client, purpose,
     page = InfoPage.objects.get(purpose=purpose)
     assert page.get_absolute_url() == path
     page.body = "## Geändert\n\nNeuer Text vom Netzwerk."
-    page.save()
+    info_page_save(page=page)
     html = soup(client.get(path))
     assert html.find("h2", string="Geändert") and "Neuer Text vom Netzwerk." in html.get_text()
     assert len(html.find_all("h1")) == 1
@@ -162,6 +195,11 @@ def test_a_deleted_legal_page_falls_back_to_its_default_text(client):
     response = client.get("/datenschutz/")
     assert response.status_code == 200
     assert soup(response).find("h1").get_text() == DEFAULT_PAGES["privacy"]["title"]
+    expected = BeautifulSoup(str(markup.render(DEFAULT_PAGES["privacy"]["body"])), "lxml")
+    assert soup(response).find("article").find("h2") == expected.find("h2")
+    with mock.patch("core.markup.render") as renderer:
+        assert client.get("/datenschutz/").status_code == 200
+    assert renderer.call_count == 0  # the default text is rendered once per process
 
 
 def test_demo_has_the_legal_pages_and_the_demo_imprint():

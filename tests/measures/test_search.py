@@ -140,7 +140,7 @@ def test_typo_gets_did_you_mean_from_the_indexed_vocabulary(provider, mainz):
     refresh_words()
     result = run(provider, q="Mechatronicker")
     assert result.count == 0
-    assert "mechatroniker" in result.suggestions
+    assert "Mechatroniker" in result.suggestions
 
 
 def test_did_you_mean_is_shown_and_links_to_the_suggestion(client, provider, mainz):
@@ -148,8 +148,8 @@ def test_did_you_mean_is_shown_and_links_to_the_suggestion(client, provider, mai
     refresh_words()
     page = BeautifulSoup(client.get("/kurse/", {"q": "Buchhaltnug"}).content, "lxml")
     link = page.select_one(".suggestions a")
-    assert link.get_text() == "buchhaltung"
-    assert link["href"] == "?q=buchhaltung"
+    assert link.get_text() == "Buchhaltung"
+    assert link["href"] == "?q=Buchhaltung"
 
 
 # Filters ---------------------------------------------------------------------------------------
@@ -668,3 +668,59 @@ def test_renaming_a_venue_city_in_admin_updates_the_search(admin_client, provide
     response = admin_client.post(f"/admin/network/venue/{mainz.pk}/change/", data)
     assert response.status_code == 302, response.content[:3000]
     assert titles(run(provider, q="Gonsenheim")) == ["Ein Kurs"]
+
+
+# Chips -----------------------------------------------------------------------------------------
+
+
+def chip_links(response):
+    """Each chip of the page: its text (without the hidden "Filter entfernen:") and the
+    parameters of its link."""
+    page = BeautifulSoup(response.content, "lxml")
+    found = []
+    for chip in page.select(".chips a.chip"):
+        for hidden in chip.select(".visually-hidden, [aria-hidden]"):
+            hidden.extract()
+        found.append((chip.get_text(" ", strip=True), QueryDict(chip["href"].lstrip("?"))))
+    return found
+
+
+def test_a_boolean_filter_chip_reads_its_label_alone(client, provider, mainz):
+    make_course(provider, "Kurs", price=Decimal("0"), dates=[{"venue": mainz}])
+    response = client.get("/kurse/", {"free": "true", "rolling": "true"})
+    labels = [label for label, _params in chip_links(response)]
+    assert "nur kostenfreie Angebote" in labels
+    assert "nur mit Einstieg jederzeit" in labels
+    assert not any("true" in label for label in labels)
+
+
+def test_each_chip_drops_exactly_its_own_filter(client, provider, mainz):
+    make_course(provider, "Englisch", dates=[{"venue": mainz}])
+    params = {
+        "q": "Englisch",
+        "place": "55116",
+        "radius": "50",
+        "mode": ["online", "in_person"],
+        "free": "true",
+        "time": "evening",
+        "provider": provider.slug,
+        "sort": "date",
+        "page": "2",
+    }
+    chips = chip_links(client.get("/kurse/", params))
+    assert len(chips) == 7  # q, place, two modes, free, time, provider
+    given = QueryDict(mutable=True)
+    for key, value in params.items():
+        given.setlist(key, value if isinstance(value, list) else [value])
+    for label, remaining in chips:
+        dropped = {
+            (key, value)
+            for key in given
+            for value in given.getlist(key)
+            if value not in remaining.getlist(key)
+        }
+        # Exactly one filter value goes, and the page with it (the radius with the place).
+        names = {key for key, _value in dropped} - {"page"}
+        assert names in ({"q"}, {"place", "radius"}, {"mode"}, {"free"}, {"time"}, {"provider"})
+        assert len([key for key, _value in dropped if key not in ("page", "radius")]) == 1, label
+        assert ("page", "2") in dropped and remaining.get("sort") == "date"

@@ -370,3 +370,26 @@ def test_network_pages_query_count_is_constant(
         client.get(f"/netzwerk/{network.slug}/veranstaltungen/")
     with django_assert_max_num_queries(8):
         client.get(f"/netzwerk/{network.slug}/vorhaben/")
+
+
+def test_each_partner_chip_drops_exactly_its_own_filter(client, network, members):
+    params = {
+        "network": network.slug,
+        "role": ["lead", "consortium"],
+        "kind": "chamber",
+        "q": "Quoll",
+        "sort": "role",
+        "page": "2",
+    }
+    chips = soup(client.get("/partner/", params)).select(".chips a.chip")
+    assert len(chips) == 5
+    for chip in chips:
+        remaining = QueryDict(chip["href"].lstrip("?"))
+        dropped = {
+            (key, value)
+            for key, values in params.items()
+            for value in (values if isinstance(values, list) else [values])
+            if value not in remaining.getlist(key)
+        }
+        assert ("page", "2") in dropped and remaining.get("sort") == "role"
+        assert len(dropped - {("page", "2")}) == 1, chip.get_text()

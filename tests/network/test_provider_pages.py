@@ -404,3 +404,43 @@ def test_text_that_matches_nothing_gives_zero_counts_not_an_error(client):
     response = client.get("/anbieter/", {"q": "x" * 300, "region": "07"})
     assert response.status_code == 200
     assert soup(response).find("h2", id="result-count").get_text(strip=True).startswith("0 ")
+
+
+def chip_links(response):
+    found = []
+    for chip in soup(response).select(".chips a.chip"):
+        for hidden in chip.select(".visually-hidden, [aria-hidden]"):
+            hidden.extract()
+        found.append((chip.get_text(" ", strip=True), QueryDict(chip["href"].lstrip("?"))))
+    return found
+
+
+def test_each_chip_drops_exactly_its_own_filter(client):
+    make_provider(f"{WORD} Eins", kind="vhs")
+    params = {
+        "q": WORD,
+        "kind": ["vhs", "chamber"],
+        "current": "true",
+        "place": "55116",
+        "radius": "50",
+        "sort": "name",
+        "page": "2",
+    }
+    chips = chip_links(client.get("/anbieter/", params))
+    labels = [label for label, _remaining in chips]
+    assert "nur mit aktuellen Kursen" in labels  # a boolean chip reads its label alone
+    assert len(chips) == 5
+    for label, remaining in chips:
+        dropped = {
+            (key, value)
+            for key, values in params.items()
+            for value in (values if isinstance(values, list) else [values])
+            if value not in remaining.getlist(key)
+        }
+        assert ("page", "2") in dropped and remaining.get("sort") == "name"
+        filters = {(key, value) for key, value in dropped if key not in ("page", "radius")}
+        assert len(filters) == 1, label
+        if filters == {("place", "55116")}:
+            assert ("radius", "50") in dropped
+        else:
+            assert remaining.get("radius") == "50"

@@ -6,7 +6,8 @@ expected status of every cell follows from the policy written out below (``PERMI
 is stated here independently of the admin classes: the admin must match it.
 
 Per cell: changelist and add (200 or 403), change, delete and history of the own and the other
-object (200, 403, or 404 — another tenant's object is a 404, never a 403 or a redirect), the
+object (200, 403, or 404 — an object outside the role's scope is a 404 whatever the role may do
+with the model, never a 403 or a redirect; a 403 is only for a visible row), the
 user admin's password view, the course workflow views (review, transitions, confirmation) and
 the autocomplete endpoint of every autocomplete field (which rows it offers), and the choices of
 every relation field of every add and change form, inlines included (which rows they offer).
@@ -118,18 +119,17 @@ def expected(model, role, view, which=None) -> int:
         return 200 if sees else 403
     if view == "add":
         return 200 if "a" in p else 403
-    if view in ("change", "password"):
-        if not ("c" in p if view == "password" else sees):
-            return 403
-        return 200 if visible(model, role, which) else 404
-    if view == "delete":
-        if "d" not in p:
-            return 403
-        return 200 if visible(model, role, which) else 404
-    if view == "history":
-        if not visible(model, role, which):
-            return 404
+    # Another tenant's object is a 404 whatever the role may do with the model: it is looked
+    # up in the role's scope before any permission is checked. A 403 only ever concerns a
+    # row the role sees.
+    if view in ("change", "password", "delete", "history") and not visible(model, role, which):
+        return 404
+    if view in ("change", "history"):
         return 200 if sees else 403
+    if view == "password":
+        return 200 if "c" in p else 403
+    if view == "delete":
+        return 200 if "d" in p else 403
     raise AssertionError(view)
 
 
@@ -434,6 +434,10 @@ def test_coordinator_edits_information_and_legal_pages_but_deletes_none(client, 
         assert client.post(change, data).status_code == 302
         page.refresh_from_db()
         assert world.token in page.body
+        assert (
+            page.body_html
+            == f'<h2 id="abschnitt-neu">Neu</h2>\n<p>Von der Koordination {world.token}.</p>'
+        )
         # Delete stays with superusers (pages are shared by every network of the installation).
         assert client.post(url(InfoPage, "delete", page.pk), {"post": "yes"}).status_code == 403
     assert InfoPage.objects.filter(pk=own.pk).exists()
@@ -444,7 +448,7 @@ def test_coordinator_edits_information_and_legal_pages_but_deletes_none(client, 
     )
     assert client.post(add, data).status_code == 302
     assert InfoPage.objects.filter(slug=f"{world.slug}-neu").exists()
-    # Provider staff do not edit the site's pages.
+    # Provider staff do not reach the site's pages at all.
     client.force_login(world.staff)
     change = url(InfoPage, "change", own.pk)
-    assert client.post(change, {"title": "x", "slug": own.slug, "body": "y"}).status_code == 403
+    assert client.post(change, {"title": "x", "slug": own.slug, "body": "y"}).status_code == 404

@@ -1,11 +1,14 @@
 """Completeness score, "zuletzt bestätigt", the dashboard lists and the reminder email."""
 
 import datetime as dt
+import smtplib
+import uuid
 from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.urls import reverse
 from django.utils import timezone
 
@@ -146,7 +149,13 @@ def test_provider_dashboard_lists(client, world):
 
     client.force_login(world.staff)
     found = panels(client)
-    assert set(found) == {"out_of_date", "incomplete", "returned", "few_places"}
+    assert set(found) == {
+        "out_of_date",
+        "incomplete",
+        "returned",
+        "few_places",
+        "unlocated_venues",
+    }
     assert any(past.title in item for item in found["out_of_date"])
     assert any(a.course.title in item for item in found["incomplete"])
     assert [item for item in found["returned"] if "Preis fehlt." in item]
@@ -188,6 +197,7 @@ def test_coordinator_dashboard_lists(client, world):
         "stale_providers",
         "expiring_certificates",
         "duplicates",
+        "unlocated_venues",
     }
     assert any(a.submitted.title in item for item in found["awaiting_review"])
     assert any(stale.name in item for item in found["stale_providers"])
@@ -230,6 +240,91 @@ def test_coordinator_reminds_a_provider_of_out_of_date_offers(client, world):
     assert past.title in message.body
     assert "/admin/measures/course/?aktuell=no" in message.body
     assert Reminder.objects.get().organisation == world.a.provider
+
+
+def out_of_date_member(world, name, email):
+    """A member of network A with one published offer whose only date is past."""
+    organisation = Organisation.objects.create(
+        name=name, slug=f"{world.slug}-{uuid.uuid4().hex[:6]}", is_provider=True
+    )
+    # Set without validation, as an import or an old row might hold it.
+    Organisation.objects.filter(pk=organisation.pk).update(email=email)
+    Membership.objects.create(
+        network=world.a.network, organisation=organisation, role=Membership.Role.COOPERATION
+    )
+    course = Course.objects.create(
+        provider=organisation,
+        title=f"Vorbei {name} {world.token}",
+        slug=f"{world.slug}-{uuid.uuid4().hex[:6]}",
+        status=Course.Status.PUBLISHED,
+    )
+    CourseDate.objects.create(
+        course=course, start_date=timezone.localdate() - dt.timedelta(days=30)
+    )
+    return organisation
+
+
+def send_reminders(client, organisations):
+    return client.post(
+        reverse("admin:network_organisation_changelist"),
+        {"action": "send_reminders", "_selected_action": [o.pk for o in organisations]},
+        follow=True,
+    )
+
+
+def admin_messages(response):
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def test_reminder_subject_is_plain_text_on_one_line(client, world):
+    organisation = out_of_date_member(world, "A & B\nC", "ab@example.org")
+    client.force_login(world.coordinator)
+    response = send_reminders(client, [organisation])
+    assert response.status_code == 200
+    assert [message.to for message in mail.outbox] == [["ab@example.org"]]
+    subject = mail.outbox[0].subject
+    assert "A & B C" in subject
+    assert "&amp;" not in subject and "\n" not in subject
+    assert "A & B" in mail.outbox[0].body
+    assert Reminder.objects.get().organisation == organisation
+
+
+def test_reminders_check_every_address_before_sending_and_report_failures(client, world):
+    # Sorted by name: the broken address comes first, the good one after it.
+    broken = out_of_date_member(world, "Aa kaputt", "a@example.org\nBcc: b@example.org")
+    good = out_of_date_member(world, "Zz gut", "z@example.org")
+    client.force_login(world.coordinator)
+    response = send_reminders(client, [broken, good])
+    assert response.status_code == 200
+    assert [message.to for message in mail.outbox] == [["z@example.org"]]
+    assert list(Reminder.objects.values_list("organisation", flat=True)) == [good.pk]
+    shown = admin_messages(response)
+    assert ("success", "1 Erinnerung gesendet.") in shown
+    errors = [text for level, text in shown if level == "error"]
+    assert len(errors) == 1 and "Aa kaputt" in errors[0] and "Zz gut" not in errors[0]
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """Refuses mail to one address, as a mail server may."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if "refused@example.org" in message.to:
+                raise smtplib.SMTPRecipientsRefused({"refused@example.org": (550, b"no")})
+        return super().send_messages(messages)
+
+
+def test_a_refused_reminder_is_reported_and_the_others_are_sent(client, world, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    refused = out_of_date_member(world, "Aa abgelehnt", "refused@example.org")
+    good = out_of_date_member(world, "Zz gut", "z@example.org")
+    client.force_login(world.coordinator)
+    response = send_reminders(client, [refused, good])
+    assert response.status_code == 200
+    assert [message.to for message in mail.outbox] == [["z@example.org"]]
+    assert list(Reminder.objects.values_list("organisation", flat=True)) == [good.pk]
+    errors = [text for level, text in admin_messages(response) if level == "error"]
+    assert len(errors) == 1 and "Aa abgelehnt" in errors[0]
 
 
 def test_staff_have_no_reminder_action(client, world):

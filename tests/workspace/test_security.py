@@ -3,6 +3,7 @@
 import io
 import re
 import secrets
+from base64 import b32decode, b32encode
 
 import pytest
 from bs4 import BeautifulSoup
@@ -10,6 +11,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -131,6 +133,16 @@ def test_a_set_up_second_factor_is_asked_for_and_checked(client, member):
     assert client.session["otp_device_id"] == device.persistent_id
 
 
+def shown_key(response) -> str:
+    """The key the set-up page shows (base32, in groups of four)."""
+    return "".join(soup_of(response).select_one("code.otp-key").get_text().split())
+
+
+def code_for_key(shown: str) -> str:
+    key = b32decode(shown + "=" * (-len(shown) % 8))
+    return f"{totp(key):06d}"
+
+
 def test_coordinators_must_set_up_two_factor_where_required(client, member, settings):
     settings.WORKSPACE_REQUIRE_2FA = True
     assert log_in(client, member.username).status_code == 302
@@ -139,16 +151,48 @@ def test_coordinators_must_set_up_two_factor_where_required(client, member, sett
     assert client.get(reverse("admin:measures_course_changelist")).status_code == 302
     page = soup_of(response)
     assert page.find("img", alt=True)["src"].startswith("data:image/svg+xml")
-    device = TOTPDevice.objects.get(user=member, confirmed=False)
+    key = shown_key(response)
     response = client.post(reverse("admin:two_factor"), {"token": "12345x"})
     assert "Code passt nicht" in soup_of(response).get_text()
-    device.refresh_from_db()
-    device.throttle_reset()  # django-otp slows down guessing after a wrong code
-    response = client.post(reverse("admin:two_factor"), {"token": code_for(device)})
+    assert shown_key(response) == key  # a typing error does not need a new scan
+    response = client.post(reverse("admin:two_factor"), {"token": code_for_key(key)})
     assert response.status_code == 302
-    device.refresh_from_db()
+    device = TOTPDevice.objects.get(user=member)
     assert device.confirmed
+    assert b32encode(device.bin_key).decode().rstrip("=") == key
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_each_set_up_visit_makes_a_new_key_and_only_the_latest_can_be_confirmed(client, member):
+    client.force_login(member)
+    first = shown_key(client.get(reverse("admin:two_factor")))
+    second = shown_key(client.get(reverse("admin:two_factor")))
+    assert first != second
+    assert not TOTPDevice.objects.filter(user=member).exists()  # nothing stored until confirmed
+    response = client.post(reverse("admin:two_factor"), {"token": code_for_key(first)})
+    assert response.status_code == 200
+    assert "Code passt nicht" in soup_of(response).get_text()
+    assert not TOTPDevice.objects.filter(user=member).exists()
+    response = client.post(reverse("admin:two_factor"), {"token": code_for_key(second)})
+    assert response.status_code == 302
+    device = TOTPDevice.objects.get(user=member)
+    assert device.confirmed
+    assert b32encode(device.bin_key).decode().rstrip("=") == second
+
+
+def test_a_set_up_key_is_bound_to_the_session_that_was_shown_it(client, member):
+    client.force_login(member)
+    key = shown_key(client.get(reverse("admin:two_factor")))
+    other = Client()
+    other.force_login(member)
+    response = other.post(reverse("admin:two_factor"), {"token": code_for_key(key)})
+    assert response.status_code == 200
+    assert "Code passt nicht" in soup_of(response).get_text()
+    assert not TOTPDevice.objects.filter(user=member).exists()
+    # The session that was shown the key still confirms it.
+    response = client.post(reverse("admin:two_factor"), {"token": code_for_key(key)})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=member).confirmed
 
 
 def test_a_session_without_the_code_is_logged_out_where_required(client, member, settings):

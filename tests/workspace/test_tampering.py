@@ -7,13 +7,15 @@ post ends in a form error (or is ignored), never in a changed row of the other t
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib import admin
 from django.core import mail
 from django.urls import reverse
 
 from measures.models import Course, CourseDate
 from network.models import Contact, Membership, Organisation, Venue, WorkingGroup
 from tests.measures.test_admin import form_data
-from workspace.models import RoleAssignment
+from tests.workspace.test_matrix import TENANT_OBJECTS, visible
+from workspace.models import Reminder, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +112,143 @@ def test_posting_to_another_tenants_object_is_a_404(client, world):
     url = reverse("admin:measures_course_delete", args=[world.b.course.pk])
     assert client.post(url, {"post": "yes"}).status_code == 404
     assert Course.objects.filter(pk=world.b.course.pk, title__startswith="Kurs B").exists()
+
+
+# Another tenant's object: a 404 before any permission is checked --------------------------------
+
+
+def test_staff_get_a_404_for_another_organisations_delete_page(client, world):
+    client.force_login(world.staff)
+    path = reverse("admin:network_organisation_delete", args=[world.b.provider.pk])
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"post": "yes"}).status_code == 404
+    assert Organisation.objects.filter(pk=world.b.provider.pk).exists()
+
+
+def test_staff_get_a_403_for_deleting_their_own_organisation(client, world):
+    client.force_login(world.staff)
+    path = reverse("admin:network_organisation_delete", args=[world.a.provider.pk])
+    assert client.get(path).status_code == 403
+    assert client.post(path, {"post": "yes"}).status_code == 403
+    assert Organisation.objects.filter(pk=world.a.provider.pk).exists()
+
+
+def admin_url(obj, view):
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
+
+
+def test_posts_to_rows_outside_the_scope_are_404_and_to_own_rows_without_permission_403(
+    client, world
+):
+    """Whatever the role may do with the model: a row it cannot see is a 404, and a 403 only
+    ever answers for a row it sees."""
+    cells = {
+        "provider_staff": [
+            ("delete", world.b.provider, 404),
+            ("delete", world.a.provider, 403),
+            ("change", world.b.network, 404),  # no permission on networks at all
+            ("change", world.a.network, 404),  # their organisation's network: not theirs
+            ("delete", world.a.network, 404),
+            ("history", world.b.membership, 404),
+            ("change", world.staff_b, 404),
+            ("password_change", world.staff_b, 404),
+            ("change", world.b.course, 404),
+        ],
+        "coordinator": [
+            ("delete", world.b.network, 404),
+            ("delete", world.a.network, 403),
+            ("change", world.b.network, 404),
+            ("delete", world.b.course, 404),
+            ("delete", world.a.course, 403),
+            ("delete", world.b.provider, 404),
+            ("delete", world.a.provider, 403),
+            ("delete", world.staff_b, 404),
+            ("delete", world.staff, 403),
+            ("password_change", world.staff_b, 404),
+        ],
+    }
+    wrong = []
+    for role, role_cells in cells.items():
+        client.force_login(world.users[role])
+        for view, obj, status in role_cells:
+            response = client.post(admin_url(obj, view), {"post": "yes", "name": "Übernommen"})
+            if response.status_code != status:
+                label = f"{role} POST {view} {obj._meta.model_name} {obj}"
+                wrong.append(f"{label}: expected {status}, got {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    for obj in (world.b.provider, world.a.provider, world.a.network, world.b.network):
+        assert type(obj).objects.filter(pk=obj.pk, name=obj.name).exists()
+    assert Course.objects.filter(pk__in=[world.a.course.pk, world.b.course.pk]).count() == 2
+    assert type(world.staff).objects.filter(pk__in=[world.staff.pk, world.staff_b.pk]).count() == 2
+
+
+def offered_bulk_actions(rf, user):
+    """(model, action name) of every bulk action the user is offered in the admin."""
+    request = rf.get("/admin/")
+    request.user = user
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.has_view_or_change_permission(request):
+            continue
+        for name in model_admin.get_actions(request):
+            yield model, name
+
+
+@pytest.mark.parametrize("role", ["provider_staff", "coordinator"])
+def test_every_bulk_action_ignores_a_tampered_id_of_another_tenant(client, rf, world, role):
+    """Each bulk action the role is offered, posted with nothing but the id of another
+    tenant's row (the list never shows it): the row stays exactly as it was, no email goes
+    out, and no export contains it."""
+    user = world.users[role]
+    client.force_login(user)
+    checked, wrong = [], []
+    for model, action in offered_bulk_actions(rf, user):
+        if model not in TENANT_OBJECTS or visible(model, role, "other"):
+            continue  # shared or reference rows: there is no other tenant's row to tamper with
+        foreign = TENANT_OBJECTS[model](world)[1]
+        before = model._default_manager.filter(pk=foreign.pk).values().get()
+        response = client.post(
+            admin_url_of(model, "changelist"),
+            {"action": action, "_selected_action": [foreign.pk], "post": "yes"},
+        )
+        label = f"{model._meta.label}.{action}"
+        checked.append(label)
+        after = model._default_manager.filter(pk=foreign.pk).values().first()
+        if after != before:
+            wrong.append(f"{label}: changed another tenant's row")
+        if response.status_code not in (200, 302, 404):
+            wrong.append(f"{label}: status {response.status_code}")
+        if response.status_code == 200 and str(foreign) in response.content.decode("utf-8-sig"):
+            wrong.append(f"{label}: shows another tenant's row")
+        if mail.outbox:
+            wrong.append(f"{label}: sent {[m.to for m in mail.outbox]}")
+            mail.outbox.clear()
+    assert not wrong, f"bulk actions as {role}:\n" + "\n".join(wrong)
+    # Every action the role has is checked (a new one is checked without listing it here).
+    expected = {
+        "provider_staff": {
+            "measures.Course.confirm_selected",
+            "measures.Course.submit_selected",
+            "measures.Course.archive_selected",
+            "measures.Course.export_csv",
+            "network.Contact.delete_selected",
+            "network.Venue.delete_selected",
+            "measures.CourseDate.delete_selected",
+            "measures.Module.delete_selected",
+        },
+        "coordinator": {
+            "measures.Course.archive_selected",
+            "network.Organisation.send_reminders",
+            "auth.User.send_access_link",
+            "network.Membership.delete_selected",
+        },
+    }[role]
+    assert expected <= set(checked), sorted(checked)
+    assert not Reminder.objects.exists()
+
+
+def admin_url_of(model, view):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}")
 
 
 def test_bulk_action_ids_are_filtered_through_the_scope(client, world):

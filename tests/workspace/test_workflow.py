@@ -25,6 +25,7 @@ def post_transition(client, course, name):
 
 
 def review(client, course, **data):
+    data.setdefault("seen", services.course_fingerprint(course))
     return client.post(reverse("admin:measures_course_review", args=[course.pk]), data)
 
 
@@ -119,7 +120,7 @@ def test_return_needs_a_reason_which_the_provider_then_sees(client, world):
 
 def test_provider_staff_and_other_coordinators_cannot_review(client, world):
     with pytest.raises(PermissionDenied):
-        services.course_approve(course=world.a.submitted, user=world.staff)
+        services.course_approve(course=world.a.submitted, user=world.staff, seen="")
     client.force_login(world.staff)
     response = review(client, world.a.submitted, network=world.a.network.pk, decision="approve")
     assert response.status_code == 403
@@ -186,20 +187,22 @@ def test_minor_edits_stay_live_and_are_marked(client, world):
     assert (booking["old"], booking["new"]) == ("Plätze frei", "wenige Plätze frei")
 
 
-def test_title_change_sends_a_published_course_back_to_review(client, world):
+def test_title_change_of_a_published_course_waits_as_a_new_version(client, world):
     publish(world.a.course)
+    old_title = world.a.course.title
     client.force_login(world.staff)
     response = edit(client, world.a.course, title="Neuer Titel")
-    assert world.a.course.status == Course.Status.SUBMITTED
-    entry = world.a.course.changes.first()
-    assert entry.action == CourseChange.Action.BACK_TO_REVIEW
-    assert entry.changes == [
-        {"field": "Titel", "old": f"Kurs A {world.token}", "new": "Neuer Titel"}
-    ]
     assert response.status_code == 302
+    # The published version stays live, unchanged.
+    assert (world.a.course.status, world.a.course.title) == (Course.Status.PUBLISHED, old_title)
+    revision = Course.objects.get(revision_of=world.a.course)
+    assert (revision.status, revision.title) == (Course.Status.SUBMITTED, "Neuer Titel")
+    entry = world.a.course.changes.first()
+    assert entry.action == CourseChange.Action.REVISION_SUBMITTED
+    assert entry.changes == [{"field": "Titel", "old": old_title, "new": "Neuer Titel"}]
 
 
-def test_form_warns_before_a_change_takes_a_published_course_offline(client, world):
+def test_form_warns_that_a_content_change_waits_for_review(client, world):
     url = reverse("admin:measures_course_change", args=[world.a.course.pk])
     client.force_login(world.staff)
     # A draft: nothing to warn about yet.
@@ -209,17 +212,17 @@ def test_form_warns_before_a_change_takes_a_published_course_offline(client, wor
     warning = page.find(id="review-warning")
     assert warning is not None
     text = warning.get_text(" ", strip=True)
-    assert "erneut zur Prüfung" in text and "offline" in text and "Netzwerkkoordination" in text
+    assert "neue Fassung" in text and "online" in text and "Netzwerkkoordination" in text
     # Right before the save buttons at the bottom of the form.
     assert warning.find_next("input", attrs={"name": "_save"}) is not None
     assert warning.find_parent("form", id="course_form") is not None
-    # And at the fields concerned.
-    for name in ("title", "summary", "description", "kind", "provider"):
+    # And at the fields concerned: every major field on the form.
+    for name in ("title", "summary", "description", "kind", "provider", "funding", "contact"):
         field = page.find(attrs={"name": name})
         help_ids = (field.get("aria-describedby") or "").split()
         help_text = " ".join(page.find(id=i).get_text(" ", strip=True) for i in help_ids)
-        assert "erneut zur Prüfung" in help_text, name
-    assert "erneut zur Prüfung" not in str(page.find(id="id_price_helptext") or "")
+        assert "neue Fassung" in help_text, name
+    assert "neue Fassung" not in str(page.find(id="id_price_helptext") or "")
 
 
 def test_no_warning_where_the_network_does_not_review(client, world):
@@ -229,7 +232,7 @@ def test_no_warning_where_the_network_does_not_review(client, world):
     assert not page.select(".review-warning")
 
 
-def test_staff_are_told_after_saving_that_the_course_is_offline_until_approved(client, world):
+def test_staff_are_told_after_saving_that_the_published_version_stays_online(client, world):
     publish(world.a.course)
     assert client.get(world.a.course.get_absolute_url()).status_code == 200
     client.force_login(world.staff)
@@ -238,17 +241,20 @@ def test_staff_are_told_after_saving_that_the_course_is_offline_until_approved(c
     data["title"] = "Ganz neuer Titel"
     response = client.post(url, data, follow=True)
     messages = [m.message for m in response.context["messages"]]
-    assert any("jetzt offline" in str(m) and "erneut zur Prüfung" in str(m) for m in messages)
+    assert any("neue Fassung zur Prüfung" in str(m) for m in messages)
     notice = soup_of(response).select_one(".messagelist .warning")
     assert notice is not None and "Netzwerkkoordination" in notice.get_text()
-    assert client.get(world.a.course.get_absolute_url()).status_code == 404
+    # Still online, with the published title; the form links to the waiting version.
+    page = client.get(world.a.course.get_absolute_url())
+    assert page.status_code == 200 and "Ganz neuer Titel" not in page.content.decode()
+    revision = Course.objects.get(revision_of=world.a.course)
+    link = soup_of(client.get(url)).select_one("#revision-notice a")
+    assert link["href"] == reverse("admin:measures_course_change", args=[revision.pk])
     # A minor edit says nothing of the kind.
-    world.a.course.refresh_from_db()
-    publish(world.a.course)
     data = form_data(client.get(url), "course_form")
     data["price"] = "75"
     response = client.post(url, data, follow=True)
-    assert not any("offline" in str(m.message) for m in response.context["messages"])
+    assert not any("neue Fassung zur" in str(m.message) for m in response.context["messages"])
 
 
 def test_title_change_stays_live_where_the_network_does_not_review(client, world):
@@ -309,9 +315,15 @@ def test_staff_delete_only_unpublished_drafts(client, world):
     ).exists()
 
 
-def test_dates_with_curriculum_changes_are_not_minor(client, world):
+def test_dates_go_live_while_curriculum_changes_wait_for_review(client, world):
     publish(world.a.course)
     client.force_login(world.staff)
+    module = world.a.course.modules.first()
     edit(client, world.a.course, **{"dates-0-seats": "5", "modules-0-title": "Neues Modul"})
-    assert world.a.course.changes.first().action == CourseChange.Action.EDITED
     assert world.a.course.status == Course.Status.PUBLISHED
+    assert CourseDate.objects.get(pk=world.a.date.pk).seats == 5
+    assert world.a.course.modules.get().title == module.title
+    revision = Course.objects.get(revision_of=world.a.course)
+    assert revision.modules.get().title == "Neues Modul"
+    actions = set(world.a.course.changes.values_list("action", flat=True))
+    assert {CourseChange.Action.MINOR_EDIT, CourseChange.Action.REVISION_SUBMITTED} <= actions

@@ -17,7 +17,8 @@ Both are scoped per user: ``get_queryset`` starts from the model's selector in
 coordinators their networks, superusers everything, and a model without a selector is for
 superusers only), so every list, detail, change, delete, history, bulk action, export,
 autocomplete, relation filter and choice follows from that one function per model. An object
-outside the scope is a 404 (``_get_obj_does_not_exist_redirect``), never a redirect or a 403.
+outside the scope is a 404 (``get_object``), never a redirect or a 403, and it is found out
+before any permission is checked: a 403 answers only for a row the user sees.
 
 What a role may do with a model (view, add, change, delete) is declared next to each admin in
 ``role_permissions``, e.g. ``{"coordinator": "vacd", "provider_staff": "vc"}``; superusers may do
@@ -80,9 +81,29 @@ class AtlasAdminMixin:
     def get_queryset(self, request):
         return scope_queryset(self.model, request.user, super().get_queryset(request))
 
+    def get_object(self, request, object_id, from_field=None):
+        """The object, looked up in the scoped ``get_queryset``; another tenant's object (or
+        none) is a 404.
+
+        Django's change, delete and history views (and the user admin's password view) call
+        this before they check a permission, so a row outside the user's scope is a 404
+        whatever the role may do with the model, and a 403 only ever concerns a row the user
+        sees: the portal does not confirm that another tenant's object exists.
+        """
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("Dieser Eintrag existiert nicht."))
+        return obj
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another tenant's object (or none): a 404 that does not confirm it exists.
         raise Http404(_("Dieser Eintrag existiert nicht."))
+
+    def response_action(self, request, queryset):
+        # A bulk action's posted ids are filtered through the user's scope once more, whatever
+        # rows the changelist passes on: another tenant's id selects nothing.
+        scoped = self.get_queryset(request).filter(pk__in=queryset.values("pk"))
+        return super().response_action(request, scoped)
 
     def related_queryset(self, request, model):
         """The rows of ``model`` this request may see: its admin's queryset when registered,

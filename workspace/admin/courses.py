@@ -11,7 +11,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,7 +23,6 @@ from django.utils.translation import ngettext
 
 from measures.models import Course, CourseDate, Module
 from measures.models.dates import WEEKDAYS
-from measures.search import refresh_search_vectors
 from network.models import Membership, Network, Organisation
 from workspace import services
 from workspace.access import access_for
@@ -35,10 +33,8 @@ from workspace.admin.base import (
     AtlasTabularInline,
     YesNoFilter,
 )
-from workspace.changes import form_changes, formset_changes, snapshot
 from workspace.completeness import INCOMPLETE_BELOW, completeness_of, with_completeness
 from workspace.forms import ReviewForm
-from workspace.models import CourseChange
 from workspace.scopes import course_changes_for_user, courses_for_user, reviews_for_user
 
 WHAT = _("Was")
@@ -150,27 +146,24 @@ class DateCurrentFilter(YesNoFilter):
         return queryset.exclude(pk__in=CourseDate.objects.current().values("pk"))
 
 
-VENUE_NOT_OF_PROVIDER = _("Dieser Veranstaltungsort gehört nicht zum Anbieter des Kurses.")
-
-
 # Forms --------------------------------------------------------------------------------------
 
 
 # Told before saving (next to the fields and the save buttons) and after.
 REVIEW_FIELD_HINT = _(
-    "Eine Änderung hier schickt das veröffentlichte Angebot erneut zur Prüfung; bis zur "
-    "Freigabe durch die Netzwerkkoordination ist es offline."
+    "Eine Änderung hier wird als neue Fassung zur Prüfung eingereicht; die veröffentlichte "
+    "Fassung bleibt bis zur Freigabe durch die Netzwerkkoordination online."
 )
-BACK_TO_REVIEW_MESSAGE = _(
-    "Titel, Kurzbeschreibung, Beschreibung, Anbieter oder Art wurden geändert: Das Angebot ist "
-    "jetzt offline und geht erneut zur Prüfung. Es erscheint wieder, sobald die "
-    "Netzwerkkoordination es freigibt."
+KEPT_FOR_REVIEW_MESSAGE = _(
+    "Ihre inhaltlichen Änderungen sind als neue Fassung zur Prüfung eingereicht. Die "
+    "veröffentlichte Fassung bleibt online, bis die Netzwerkkoordination die neue freigibt; "
+    "Termine und Preise gelten sofort."
 )
 
 
 class CourseForm(forms.ModelForm):
-    """The course's contact person must belong to its provider. On a published course that a
-    network reviews, the fields whose change sends it back to review say so."""
+    """On a published course that a network reviews, the fields whose change waits as a new
+    version for review say so. (What a course must satisfy is checked by the model.)"""
 
     review_on_change = False
 
@@ -180,76 +173,6 @@ class CourseForm(forms.ModelForm):
             for name in sorted(services.REVIEW_FIELDS & set(self.fields)):
                 help_text = str(self.fields[name].help_text or "")
                 self.fields[name].help_text = f"{help_text} {REVIEW_FIELD_HINT}".strip()
-
-    def clean(self):
-        cleaned = super().clean()
-        provider, contact = cleaned.get("provider"), cleaned.get("contact")
-        if provider and contact and contact.organisation_id != provider.pk:
-            self.add_error("contact", _("Die Ansprechperson gehört nicht zu diesem Anbieter."))
-        return cleaned
-
-
-class CourseDateFormSet(BaseInlineFormSet):
-    """A date's venue must belong to the course's provider."""
-
-    def clean(self):
-        super().clean()
-        provider_id = self.instance.provider_id
-        for form in self.forms:
-            venue = getattr(form, "cleaned_data", {}).get("venue")
-            if venue and provider_id and venue.organisation_id != provider_id:
-                form.add_error("venue", VENUE_NOT_OF_PROVIDER)
-
-
-class CourseDateForm(forms.ModelForm):
-    """A date edited on its own: its venue must belong to the course's provider."""
-
-    def clean(self):
-        cleaned = super().clean()
-        course, venue = cleaned.get("course"), cleaned.get("venue")
-        if course and venue and venue.organisation_id != course.provider_id:
-            self.add_error("venue", VENUE_NOT_OF_PROVIDER)
-        return cleaned
-
-
-def log_part_change(request, obj, form, change, *, dates_changed):
-    """Log a date or module saved on its own in the course's history (the review rule applies
-    as for the course form: dates are minor edits)."""
-    label = capfirst(str(obj._meta.verbose_name))
-    if change:
-        changes = formset_changes(_SingleFormSet(form), label)
-    else:
-        changes = [{"field": f"{label}: {obj}", "old": "–", "new": str(_("neu"))}]
-    services.course_edited(
-        course=obj.course,
-        user=request.user,
-        changes=changes,
-        changed_fields=[],
-        dates_changed=dates_changed,
-        content_changed=not dates_changed,
-    )
-
-
-def log_part_deleted(request, obj, *, dates_changed):
-    label = capfirst(str(obj._meta.verbose_name))
-    services.course_edited(
-        course=obj.course,
-        user=request.user,
-        changes=[{"field": f"{label}: {obj}", "old": str(obj), "new": str(_("gelöscht"))}],
-        changed_fields=[],
-        dates_changed=dates_changed,
-    )
-
-
-class _SingleFormSet:
-    """One saved model form seen as a formset (for ``formset_changes``)."""
-
-    def __init__(self, form):
-        self.forms = [form]
-        self.deleted_objects, self.new_objects = [], []
-
-    def _should_delete_form(self, form):
-        return False
 
 
 # Provider staff keep their organisation's offers; coordinators their network's.
@@ -277,7 +200,6 @@ class WeekdaysFieldMixin:
 class CourseDateInline(WeekdaysFieldMixin, AtlasStackedInline):
     model = CourseDate
     role_permissions = COURSE_PARTS
-    formset = CourseDateFormSet
     fields = DATE_FIELDS
     autocomplete_fields = ["venue"]
     after_fieldset = WHEN_WHERE
@@ -320,6 +242,8 @@ def csv_cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
+
+REVISION_DISCARD = _("Neue Fassung verwerfen")
 
 TRANSITIONS = {
     # name: (service, label, success message)
@@ -452,12 +376,9 @@ class CourseAdmin(AtlasModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        if not allowed or obj is None or access_for(request.user).is_superuser:
+        if not allowed or obj is None:
             return allowed
-        return obj.published_at is None and obj.status in (
-            Course.Status.DRAFT,
-            Course.Status.RETURNED,
-        )
+        return services.course_may_delete(request.user, obj)
 
     @admin.display(description=_("nächster Termin"), ordering=F("next_start").asc(nulls_last=True))
     def next_date(self, obj):
@@ -521,51 +442,27 @@ class CourseAdmin(AtlasModelAdmin):
             form = type(form.__name__, (form,), {"review_on_change": True})
         return form
 
-    # Saving and the change log ---------------------------------------------------------------
+    # Saving: every write happens inside the course's edit (``services.course_edit``), which
+    # validates, applies the review rule, logs and refreshes the search.
 
     def save_model(self, request, obj, form, change):
-        if change:
-            old = Course.objects.get(pk=obj.pk)
-            request._course_before = snapshot(old, form.changed_data)
-        super().save_model(request, obj, form, change)
+        """Written in ``save_related``, together with the inlines, within the course's edit."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Keywords, subjects and the dates' places are part of the indexed text.
-        refresh_search_vectors([form.instance.pk])
-        changes = form_changes(form, getattr(request, "_course_before", {})) if change else []
-        dates_changed = content_changed = False
-        for formset in formsets:
-            label = formset.model._meta.verbose_name
-            found = formset_changes(formset, capfirst(str(label)))
-            changes.extend(found)
-            if found and formset.model is CourseDate:
-                dates_changed = True
-            elif found:
-                content_changed = True
-        changed_fields = [
-            name for name in form.changed_data if name in getattr(request, "_course_before", {})
-        ]
-        entry = services.course_edited(
-            course=form.instance,
-            user=request.user,
-            changes=changes,
-            changed_fields=changed_fields,
-            dates_changed=dates_changed,
-            content_changed=content_changed,
-            created=not change,
-        )
-        if entry is not None and entry.action == CourseChange.Action.BACK_TO_REVIEW:
-            messages.warning(request, BACK_TO_REVIEW_MESSAGE)
+        with services.course_edit(
+            course=form.instance, user=request.user, created=not change
+        ) as edit:
+            form.instance.save()
+            super().save_related(request, form, formsets, change)
+        if edit.kept_for_review:
+            messages.warning(request, KEPT_FOR_REVIEW_MESSAGE)
 
     def delete_model(self, request, obj):
-        services.course_deleted(course=obj, user=request.user)
-        super().delete_model(request, obj)
+        services.course_delete(course=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
         for course in queryset:
-            services.course_deleted(course=course, user=request.user)
-        super().delete_queryset(request, queryset)
+            services.course_delete(course=course, user=request.user)
 
     # Workflow ----------------------------------------------------------------------------------
 
@@ -608,7 +505,7 @@ class CourseAdmin(AtlasModelAdmin):
             names.append("submit")
         if course.status != Course.Status.ARCHIVED:
             names.append("archive")
-        else:
+        elif not course.revision_of_id:
             names.append("reopen")
         return names
 
@@ -621,12 +518,17 @@ class CourseAdmin(AtlasModelAdmin):
         if not self.has_change_permission(request, course):
             raise PermissionDenied
         service, _label, success = TRANSITIONS[transition]
+        was_revision = bool(course.revision_of_id)
         try:
             course = service(course=course, user=request.user)
         except services.WorkflowError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            if transition == "submit" and course.status == Course.Status.PUBLISHED:
+            if was_revision and transition == "archive":
+                messages.success(request, _("Die neue Fassung ist verworfen."))
+            elif was_revision and not course.revision_of_id:
+                messages.success(request, _("Die neue Fassung ist übernommen."))
+            elif transition == "submit" and course.status == Course.Status.PUBLISHED:
                 messages.success(request, _("Das Angebot ist veröffentlicht."))
             else:
                 messages.success(request, success)
@@ -654,14 +556,20 @@ class CourseAdmin(AtlasModelAdmin):
         if course.status != Course.Status.SUBMITTED:
             messages.info(request, _("Dieses Angebot wartet nicht auf eine Prüfung."))
             return HttpResponseRedirect(self._change_url(course))
-        form = ReviewForm(request.POST or None, networks=networks)
+        seen = services.course_fingerprint(course)
+        form = ReviewForm(request.POST or None, networks=networks, initial={"seen": seen})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            if data["seen"] != seen:
+                # Changed since the reviewer opened it: read it again before deciding.
+                messages.error(request, services.CHANGED_SINCE_SEEN)
+                return HttpResponseRedirect(request.path)
             try:
                 if data["decision"] == ReviewForm.APPROVE:
                     services.course_approve(
                         course=course,
                         user=request.user,
+                        seen=data["seen"],
                         network=data["network"],
                         criteria=data["criteria"],
                     )
@@ -688,19 +596,41 @@ class CourseAdmin(AtlasModelAdmin):
             "course": course,
             "form": form,
             "completeness": completeness_of(course),
+            "revision_changes": services.review_changes(course),
             "dates": course.dates.select_related("venue").order_by("start_date")[:20],
         }
         return TemplateResponse(request, "admin/workspace/course_review.html", context)
+
+    def response_change(self, request, obj):
+        """The workflow buttons belong to the course form: what was typed is saved first
+        (through the course's edit), then the transition is made; an invalid form never gets
+        here and is shown again with the input kept."""
+        transition = request.POST.get("_transition")
+        if transition is None:
+            return super().response_change(request, obj)
+        messages.success(request, _("Ihre Änderungen sind gespeichert."))
+        if transition == "confirm":
+            return self.confirm_view(request, str(obj.pk))
+        return self.transition_view(request, str(obj.pk), transition)
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.revision_of_id:
+            # The dates stay with the published course (they change there, at once).
+            return [ModuleInline]
+        return super().get_inlines(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             context["workflow"] = [
                 (
-                    reverse("admin:measures_course_transition", args=[obj.pk, name]),
-                    TRANSITIONS[name][1],
+                    name,
+                    TRANSITIONS[name][1]
+                    if name != "archive" or not obj.revision_of_id
+                    else REVISION_DISCARD,
                 )
                 for name in self.available_transitions(request, obj)
             ]
+            context["revision"] = services.pending_revision(obj)
             context["can_confirm"] = (
                 self.has_change_permission(request, obj) and obj.status != Course.Status.ARCHIVED
             )
@@ -860,15 +790,23 @@ class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     autocomplete_fields = ["course", "venue"]
     fieldsets = [(None, {"fields": ["course"]}), (WHEN_WHERE, {"fields": DATE_FIELDS})]
-    form = CourseDateForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A date belongs to its course; it is not moved to another.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "course"] if obj is not None else readonly
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        log_part_change(request, obj, form, change, dates_changed=True)
+        with services.course_edit(course=obj.course, user=request.user):
+            super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        log_part_deleted(request, obj, dates_changed=True)
+        services.course_dates_delete(user=request.user, date_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.course_dates_delete(
+            user=request.user, date_ids=list(queryset.values_list("pk", flat=True))
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("course__provider", "venue")
@@ -898,13 +836,41 @@ class ModuleAdmin(AtlasModelAdmin):
     autocomplete_fields = ["course"]
     fields = ["course", "position", "title", "contents", "teaching_units"]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "course"] if obj is not None else readonly
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        log_part_change(request, obj, form, change, dates_changed=False)
+        with services.course_edit(course=obj.course, user=request.user) as edit:
+            super().save_model(request, obj, form, change)
+        request._course_edit = edit
+
+    def _kept_for_review(self, request, obj):
+        """A module of a published course that a network reviews changes in the course's new
+        version: the change page of that version is where it is now."""
+        edit = getattr(request, "_course_edit", None)
+        if edit is None or not edit.kept_for_review:
+            return None
+        messages.warning(request, KEPT_FOR_REVIEW_MESSAGE)
+        return HttpResponseRedirect(
+            reverse("admin:measures_course_change", args=[edit.revision.pk])
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._kept_for_review(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self._kept_for_review(request, obj) or super().response_change(request, obj)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        log_part_deleted(request, obj, dates_changed=False)
+        services.course_modules_delete(user=request.user, module_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.course_modules_delete(
+            user=request.user, module_ids=list(queryset.values_list("pk", flat=True))
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("course")

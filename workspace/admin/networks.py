@@ -16,6 +16,7 @@ from network.models import (
     Region,
     WorkingGroup,
 )
+from workspace import services
 from workspace.admin.base import (
     GROUPED_CHANGE_FORM,
     AtlasModelAdmin,
@@ -64,16 +65,17 @@ class MembershipInlineFormSet(BaseInlineFormSet):
             )
 
     def save_existing_objects(self, commit=True):
-        # Changing the lead partner in one go: step the former lead down before the new lead is
-        # saved, whatever order the rows are in (the database allows one lead at any moment).
+        # Changing the lead partner in one go: the former lead steps down first, whatever
+        # order the rows are in (services.membership_lead_step_down).
         if commit:
             for form in self.initial_forms:
                 if form.instance.pk is None or form.initial.get("role") != Membership.Role.LEAD:
                     continue
                 deleted = self._should_delete_form(form)
                 if deleted or form.cleaned_data.get("role") != Membership.Role.LEAD:
-                    Membership.objects.filter(pk=form.instance.pk).update(
-                        role=Membership.Role.COOPERATION if deleted else form.cleaned_data["role"]
+                    services.membership_lead_step_down(
+                        membership=form.instance,
+                        role=None if deleted else form.cleaned_data["role"],
                     )
         return super().save_existing_objects(commit)
 

@@ -2,12 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from measures.models import Course
-from measures.search import refresh_courses_of
 from network.models import (
     Certification,
     Contact,
@@ -186,33 +185,45 @@ class OrganisationAdmin(AtlasModelAdmin):
         return actions
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        network = form.cleaned_data.get("join_network")
-        if not change and network is not None:
-            services.organisation_join_network(
-                organisation=form.instance, network=network, user=request.user
-            )
-        if change:  # the name and places are part of its courses' indexed text
-            refresh_courses_of(providers=[form.instance])
+        with services.organisation_edit(
+            organisation=form.instance,
+            user=request.user,
+            created=not change,
+            join_network=form.cleaned_data.get("join_network"),
+        ):
+            super().save_related(request, form, formsets, change)
 
     @admin.action(description=_("An veraltete Angebote erinnern (E-Mail)"))
     def send_reminders(self, request, queryset):
-        sent, skipped = services.send_outdated_reminders(
+        result = services.send_outdated_reminders(
             user=request.user,
             organisation_ids=list(queryset.values_list("pk", flat=True)),
             request=request,
         )
-        if sent:
+        if result.sent:
             messages.success(
                 request,
-                ngettext("%(count)d Erinnerung gesendet.", "%(count)d Erinnerungen gesendet.", sent)
-                % {"count": sent},
+                ngettext(
+                    "%(count)d Erinnerung gesendet.",
+                    "%(count)d Erinnerungen gesendet.",
+                    result.sent,
+                )
+                % {"count": result.sent},
             )
-        if skipped:
+        if result.skipped:
             messages.warning(
                 request,
                 _("Nicht erinnert (nichts veraltet oder keine E-Mail-Adresse): %(names)s")
-                % {"names": ", ".join(skipped)},
+                % {"names": ", ".join(result.skipped)},
+            )
+        if result.failed:
+            messages.error(
+                request,
+                _(
+                    "Nicht gesendet (E-Mail-Adresse ungültig oder vom Mailserver abgelehnt): "
+                    "%(names)s"
+                )
+                % {"names": ", ".join(result.failed)},
             )
 
     def get_queryset(self, request):
@@ -250,11 +261,25 @@ class ContactAdmin(AtlasModelAdmin):
         return super().get_queryset(request).select_related("organisation")
 
 
+class VenueLocatedFilter(YesNoFilter):
+    """Venues the place search can use (with coordinates) or cannot."""
+
+    title = _("Lage bekannt")
+    parameter_name = "lage"
+
+    def filter_yes(self, queryset):
+        return queryset.filter(latitude__isnull=False, longitude__isnull=False)
+
+    def filter_no(self, queryset):
+        return queryset.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+
+
 @admin.register(Venue)
 class VenueAdmin(AtlasModelAdmin):
     role_permissions = ORGANISATION_PARTS
     list_display = ["name", "organisation", "street", "postal_code", "city", "region"]
     list_filter = [
+        VenueLocatedFilter,
         state_filter("region"),
         "step_free_access",
         "accessible_toilet",
@@ -271,9 +296,8 @@ class VenueAdmin(AtlasModelAdmin):
     ]
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change:  # the name and places are part of its courses' indexed text
-            refresh_courses_of(venues=[form.instance])
+        with services.venue_edit(venue=form.instance, created=not change):
+            super().save_related(request, form, formsets, change)
 
     def get_queryset(self, request):
         return (

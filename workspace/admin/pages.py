@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pages.models import AccessibilityFeedback, InfoPage
 from pages.selectors import published_pages
+from pages.services import info_page_save
 from workspace.admin.base import AtlasModelAdmin
 
 
@@ -41,6 +42,9 @@ class InfoPageAdmin(AtlasModelAdmin):
         if obj is not None and not published_pages().filter(pk=obj.pk).exists():
             return None
         return super().get_view_on_site_url(obj)
+
+    def save_model(self, request, obj, form, change):
+        info_page_save(page=obj)  # renders the text to HTML once, at save
 
     def has_delete_permission(self, request, obj=None):
         # The legal pages must always exist.

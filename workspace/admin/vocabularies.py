@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import CertificateKind, FundingType, Subject, TargetGroup
-from measures.search import refresh_courses_of
+from workspace import services
 from workspace.admin.base import AtlasModelAdmin, StaffViewableMixin
 
 
@@ -46,9 +46,8 @@ class SubjectAdmin(VocabularyAdmin):
         return super().get_queryset(request).select_related("parent")
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change:
-            refresh_courses_of(subjects=[obj])
+        with services.subject_edit(subject=obj, created=not change):
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(TargetGroup)

@@ -1,0 +1,318 @@
+"""The review rule, field by field, and the state of a course that it is applied to.
+
+Every field of a course and of its parts (dates, curriculum modules) is classified here, once:
+
+- ``MINOR``: goes live at once on a published course and is logged ("Bagatelle"): every field
+  of a date, the price fields, and what only the provider's own systems read;
+- ``MAJOR``: on a published course in a network that reviews offers, a change is kept as a new
+  version for review while the published one stays live (``workspace.services``);
+- ``SYSTEM``: not edited by people — kept by the workflow, the database or the search.
+
+``tests/measures/test_versions.py`` fails when a field is added without a classification.
+
+A course's *state* is a plain, JSON-ready dict of everything classified (the course's fields,
+its linked vocabularies and keywords, its modules and its dates); the services take it before
+and after a write and compare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from measures.models import Course, CourseDate, Module
+
+MINOR, MAJOR, SYSTEM = "minor", "major", "system"
+
+COURSE_FIELDS = {
+    "id": SYSTEM,
+    "provider": MAJOR,
+    "title": MAJOR,
+    # The address of the page: changing it is no change of content (and is logged).
+    "slug": MINOR,
+    "kind": MAJOR,
+    "summary": MAJOR,
+    "description": MAJOR,
+    "objectives": MAJOR,
+    "contents": MAJOR,
+    "prerequisites": MAJOR,
+    "subjects": MAJOR,
+    "keywords": MAJOR,
+    "target_groups": MAJOR,
+    "language": MAJOR,
+    "certificate_kind": MAJOR,
+    "certificate_details": MAJOR,
+    "funding": MAJOR,
+    "hours": MAJOR,
+    "teaching_units": MAJOR,
+    "price": MINOR,
+    "price_kind": MINOR,
+    "price_notes": MINOR,
+    "easy_language": MAJOR,
+    "childcare": MAJOR,
+    "contact": MAJOR,
+    "registration_url": MAJOR,
+    "registration_notes": MAJOR,
+    # The provider's own key for imports; not shown to learners.
+    "external_id": MINOR,
+    "status": SYSTEM,
+    "revision_of": SYSTEM,
+    "created_at": SYSTEM,
+    "updated_at": SYSTEM,
+    "last_confirmed_at": SYSTEM,
+    "published_at": SYSTEM,
+    "current_until": SYSTEM,
+    "facet_subjects": SYSTEM,
+    "facet_funding": SYSTEM,
+    "facet_target_groups": SYSTEM,
+    "facet_modes": SYSTEM,
+    "facet_regions": SYSTEM,
+    "facet_venues": SYSTEM,
+    "summary_next_start": SYSTEM,
+    "summary_valid_until": SYSTEM,
+    # The course's parts, as wholes (their own fields below).
+    "dates": MINOR,
+    "modules": MAJOR,
+}
+
+DATE_FIELDS = {
+    "id": SYSTEM,
+    "course": SYSTEM,
+    "start_date": MINOR,
+    "end_date": MINOR,
+    "rolling_start": MINOR,
+    "weekdays": MINOR,
+    "start_time": MINOR,
+    "end_time": MINOR,
+    "schedule_notes": MINOR,
+    "mode": MINOR,
+    "venue": MINOR,
+    "seats": MINOR,
+    "booking_status": MINOR,
+    "registration_deadline": MINOR,
+    "price": MINOR,
+    "external_id": MINOR,
+}
+
+MODULE_FIELDS = {
+    "id": SYSTEM,
+    "course": SYSTEM,
+    "position": MAJOR,
+    "title": MAJOR,
+    "contents": MAJOR,
+    "teaching_units": MAJOR,
+}
+
+CLASSIFICATION = {Course: COURSE_FIELDS, CourseDate: DATE_FIELDS, Module: MODULE_FIELDS}
+
+
+def classified_fields(model) -> list[str]:
+    """The names a model has that the review rule must know: its own fields and many-to-many
+    links, and for a course its parts."""
+    names = [
+        field.name
+        for field in model._meta.get_fields()
+        if not field.auto_created or getattr(field, "primary_key", False)
+        if field.concrete or field.many_to_many or getattr(field, "primary_key", False)
+    ]
+    if model is Course:
+        names += ["dates", "modules"]
+    return names
+
+
+def _names(kind) -> list[str]:
+    return [name for name, klass in COURSE_FIELDS.items() if klass == kind]
+
+
+MAJOR_COURSE_FIELDS = frozenset(_names(MAJOR)) - {"modules"}
+MINOR_COURSE_FIELDS = frozenset(_names(MINOR)) - {"dates"}
+MANY = ("subjects", "target_groups", "funding")
+
+
+# State --------------------------------------------------------------------------------------
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _row(obj, classification) -> dict:
+    row = {}
+    for name, kind in classification.items():
+        if kind == SYSTEM and name != "id":
+            continue
+        field = obj._meta.get_field(name)
+        row[name] = _plain(getattr(obj, field.attname))
+    return row
+
+
+def course_state(course) -> dict:
+    """Everything the review rule classifies, as the database holds it now."""
+    course = Course.objects.get(pk=course.pk)
+    state = {
+        name: _plain(getattr(course, course._meta.get_field(name).attname))
+        for name in sorted(MAJOR_COURSE_FIELDS | MINOR_COURSE_FIELDS)
+        if name not in MANY and name != "keywords"
+    }
+    for name in MANY:
+        state[name] = sorted(getattr(course, name).values_list("pk", flat=True))
+    state["keywords"] = sorted(course.keywords.names())
+    state["modules"] = [
+        _row(module, MODULE_FIELDS) for module in course.modules.order_by("position", "pk")
+    ]
+    state["dates"] = [_row(date, DATE_FIELDS) for date in course.dates.order_by("pk")]
+    return state
+
+
+def major_part(state: dict) -> dict:
+    """What a reviewer approves: the major fields and the curriculum, without ids of rows."""
+    part = {name: state[name] for name in sorted(MAJOR_COURSE_FIELDS)}
+    part["modules"] = [
+        {key: value for key, value in module.items() if key != "id"} for module in state["modules"]
+    ]
+    return part
+
+
+def fingerprint(state: dict) -> str:
+    """A short digest of the major part of a state: the version a reviewer saw."""
+    text = json.dumps(major_part(state), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def changed(before: dict, after: dict) -> tuple[set[str], set[str]]:
+    """The names of the major and minor parts that differ (``modules`` and ``dates`` stand for
+    the course's modules and dates)."""
+    names = {name for name in after if before.get(name) != after.get(name)}
+    if major_part(before)["modules"] == major_part(after)["modules"]:
+        names.discard("modules")
+    return names & (MAJOR_COURSE_FIELDS | {"modules"}), names & (MINOR_COURSE_FIELDS | {"dates"})
+
+
+def apply_major(course, part: dict) -> None:
+    """Write a major part (``major_part``) onto a course row: fields, links, keywords and the
+    curriculum (the modules are replaced). The caller validates and logs."""
+    fields = {}
+    for name in MAJOR_COURSE_FIELDS:
+        if name in MANY or name == "keywords":
+            continue
+        field = Course._meta.get_field(name)
+        fields[field.attname] = part[name]
+    Course.objects.filter(pk=course.pk).update(**fields)
+    course.refresh_from_db()
+    for name in MANY:
+        getattr(course, name).set(part[name])
+    if sorted(course.keywords.names()) != sorted(part["keywords"]):
+        course.keywords.set(part["keywords"], clear=True)
+    current = [
+        {name: value for name, value in _row(module, MODULE_FIELDS).items() if name != "id"}
+        for module in course.modules.order_by("position", "pk")
+    ]
+    if current != part["modules"]:
+        course.modules.all().delete()
+        Module.objects.bulk_create(Module(course=course, **module) for module in part["modules"])
+
+
+# Display ------------------------------------------------------------------------------------
+
+
+def _label(model, name) -> str:
+    if name in ("dates", "modules"):
+        return str(capfirst(model._meta.get_field(name).related_model._meta.verbose_name_plural))
+    return str(capfirst(model._meta.get_field(name).verbose_name))
+
+
+def _shown(model, name, value, display) -> str:
+    field = model._meta.get_field(name)
+    if value in (None, "", []):
+        return display(None)
+    if isinstance(field, models.ForeignKey):
+        return str(field.related_model.objects.filter(pk=value).first() or value)
+    if name in MANY:
+        related = field.related_model.objects.filter(pk__in=value)
+        return display(sorted(str(item) for item in related))
+    if name == "keywords":
+        return display(value)
+    if isinstance(field, models.DecimalField):
+        return display(Decimal(value))
+    if isinstance(field, models.DateField):
+        return display(dt.date.fromisoformat(value))
+    if isinstance(field, models.TimeField):
+        return display(dt.time.fromisoformat(value))
+    base = getattr(field, "base_field", None)
+    if base is not None and base.choices:
+        return display(value, base.choices)
+    return display(value, field.choices)
+
+
+def _part_label(model, row) -> str:
+    if model is Module:
+        return row.get("title") or "–"
+    if row.get("rolling_start"):
+        return str(_("Einstieg jederzeit"))
+    start = row.get("start_date")
+    return dt.date.fromisoformat(start).strftime("%d.%m.%Y") if start else "–"
+
+
+def _part_lines(model, before_rows, after_rows, display) -> list[dict]:
+    singular = str(model._meta.verbose_name)
+    lines = []
+    old = {row["id"]: row for row in before_rows if row.get("id")}
+    new_ids = set()
+    for row in after_rows:
+        previous = old.get(row.get("id"))
+        if previous is None:
+            lines.append(
+                {"field": f"{singular}: {_part_label(model, row)}", "old": "–", "new": _("neu")}
+            )
+            continue
+        new_ids.add(row["id"])
+        for name, value in row.items():
+            if name == "id" or previous.get(name) == value:
+                continue
+            lines.append(
+                {
+                    "field": f"{singular} {_part_label(model, previous)}: {_label(model, name)}",
+                    "old": _shown(model, name, previous.get(name), display),
+                    "new": _shown(model, name, value, display),
+                }
+            )
+    for key, row in old.items():
+        if key not in new_ids:
+            lines.append(
+                {
+                    "field": f"{singular}: {_part_label(model, row)}",
+                    "old": singular,
+                    "new": _("gelöscht"),
+                }
+            )
+    return lines
+
+
+def change_lines(before: dict, after: dict, names, display) -> list[dict]:
+    """Readable lines ``{"field", "old", "new"}`` for the change log, for the given names."""
+    lines = []
+    for name in sorted(names - {"dates", "modules"}, key=list(COURSE_FIELDS).index):
+        lines.append(
+            {
+                "field": _label(Course, name),
+                "old": _shown(Course, name, before.get(name), display),
+                "new": _shown(Course, name, after.get(name), display),
+            }
+        )
+    if "modules" in names:
+        lines += _part_lines(Module, before["modules"], after["modules"], display)
+    if "dates" in names:
+        lines += _part_lines(CourseDate, before["dates"], after["dates"], display)
+    return lines
