@@ -15,7 +15,6 @@ from network.models import (
     OrganisationCertification,
     Venue,
 )
-from network.selectors import is_public_organisation
 from workspace import services
 from workspace.access import access_for
 from workspace.admin.base import (
@@ -241,8 +240,7 @@ class OrganisationAdmin(AtlasModelAdmin):
 
     def get_view_on_site_url(self, obj=None):
         # Only a provider or a public member has a profile: no "view on site" link to a 404.
-        public = Organisation.objects.filter(is_public_organisation(), pk=getattr(obj, "pk", None))
-        if obj is not None and not public.exists():
+        if obj is not None and not Organisation.objects.public().filter(pk=obj.pk).exists():
             return None
         return super().get_view_on_site_url(obj)
 
