@@ -58,8 +58,9 @@ def test_page_responds(pattern, site_pages):
 @pytest.mark.xdist_group("pages")
 @each_page
 def test_links_on_page_answer(pattern, site_pages, link_problems):
-    """Every internal link (a, link, GET form actions; filter, sort, page and calendar links
-    included) answers 200 or redirects to a page that does; linked static files exist."""
+    """Internal links (a, link, GET form actions; filter, sort, page and calendar links
+    included; every kind, a few of each per page) answer 200 or redirect to a page that does;
+    linked static files exist."""
     fail_with({path: link_problems.get(path, []) for path in site_pages.paths_for(pattern)})
 
 
