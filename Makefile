@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test setup venv node data lint check-migrations bench clean-db
+.PHONY: run test setup venv node browser data lint check-migrations bench clean-db
 
 # The daily jobs run at start and then every night beside the server (see README).
 run: setup
@@ -15,7 +15,7 @@ run: setup
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup node
+test: browser setup node
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
@@ -36,6 +36,26 @@ node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+
+# The browser tests drive Debian's Chromium; they fail without it, they never skip. As root
+# with apt-get (a CI container) it is installed here; otherwise make stops and names the command.
+CHROMIUM := /usr/bin/chromium
+
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser tests (apt-get install chromium) ..."; \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
+	  fi; \
+	  if [ ! -x $(CHROMIUM) ]; then \
+	    echo "The browser tests need Chromium at $(CHROMIUM). Install it with:" >&2; \
+	    echo "" >&2; \
+	    echo "    sudo apt-get install chromium" >&2; \
+	    echo "" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 # Idempotent: migrating and loading twice changes nothing.
 data: venv

@@ -6,7 +6,8 @@
 - ``axe_path``: the path of axe-core's ``axe.min.js``; ``vnu_command``: the command line that
   runs the Nu Html Checker.
 
-When a tool is missing the tests that need it are skipped, or fail when ``CI=true``.
+When a tool is missing the tests that need it fail with the command that installs it; they never
+skip (``make test`` installs Chromium first when it runs as root with apt-get, see the Makefile).
 
 The server and the browser start once per process (per xdist worker) and stop at the end of the
 session. tests/pages/conftest.py re-exports these fixtures; pytest keeps a separate session cache
@@ -51,13 +52,10 @@ AXE_JS = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 VNU_JAR = BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def need(available: bool, missing: str, skipped: str) -> None:
-    """Skip the test when a tool is missing; under ``CI=true`` fail instead."""
-    if available:
-        return
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(f"{missing} — CI=true requires these checks to run", pytrace=False)
-    pytest.skip(f"{missing} — {skipped}")
+def need(available: bool, missing: str) -> None:
+    """Fail the test when a tool is missing: a check that did not run must not pass as green."""
+    if not available:
+        pytest.fail(missing, pytrace=False)
 
 
 def require_test_database() -> None:
@@ -128,8 +126,8 @@ def _live_server(django_db_blocker) -> Iterator[str]:
 def _chromium():
     need(
         CHROMIUM.exists(),
-        "Chromium not installed (apt-get install chromium)",
-        "browser tests skipped",
+        f"The browser tests need Chromium at {CHROMIUM}. Install it with: "
+        "sudo apt-get install chromium",
     )
     from django.db import connections
     from playwright.sync_api import sync_playwright
@@ -163,7 +161,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def axe_path() -> Path:
-    need(AXE_JS.exists(), "axe-core missing (npm ci)", "accessibility checks skipped")
+    need(AXE_JS.exists(), "axe-core is missing. Install it with: npm ci")
     return AXE_JS
 
 
@@ -172,8 +170,8 @@ def vnu_command() -> list[str]:
     java = shutil.which("java")
     need(
         java is not None,
-        "Java not installed (apt-get install default-jre-headless)",
-        "HTML validation skipped",
+        "The HTML validation needs Java. Install it with: "
+        "sudo apt-get install default-jre-headless",
     )
-    need(VNU_JAR.exists(), "vnu.jar missing (npm ci)", "HTML validation skipped")
+    need(VNU_JAR.exists(), "vnu.jar is missing. Install it with: npm ci")
     return [java, "-jar", str(VNU_JAR)]

@@ -375,7 +375,9 @@ def test_course_list_shows_next_date_and_current_flag(admin_client, world, cours
     }
     upcoming = rows[courses["upcoming"].pk]
     start = world.today + dt.timedelta(days=14)
-    assert upcoming.find(class_="field-next_date").get_text(strip=True) == date_format(start)
+    assert upcoming.find(class_="field-next_date").get_text(strip=True) == date_format(
+        start, "SHORT_DATE_FORMAT"
+    )
     assert upcoming.find(class_="field-is_current").find("img")["alt"] == "True"
     running = rows[courses["running"].pk]
     assert running.find(class_="field-next_date").get_text(strip=True) == "läuft"

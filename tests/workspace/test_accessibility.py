@@ -65,7 +65,7 @@ def committed_accounts(django_db_blocker):
 
 
 def axe_problems(browser, site_url, session, paths):
-    need(AXE_JS.exists(), "axe-core not installed (npm ci)", "accessibility checks skipped")
+    need(AXE_JS.exists(), "axe-core is missing. Install it with: npm ci")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
     if session:
         context.add_cookies([{"name": "sessionid", "value": session, "url": site_url}])

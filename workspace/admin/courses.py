@@ -237,6 +237,11 @@ class CompletenessFilter(YesNoFilter):
         return queryset.filter(completeness__lt=INCOMPLETE_BELOW)
 
 
+def short_date(day) -> str:
+    """A date as 02.11.2026; "–" for none."""
+    return date_format(day, "SHORT_DATE_FORMAT") if day else EMPTY
+
+
 def csv_cell(value) -> str:
     """A cell that a spreadsheet does not run as a formula."""
     text = "" if value is None else str(value)
@@ -271,8 +276,8 @@ class CourseAdmin(AtlasModelAdmin):
         "next_date",
         "is_current",
         "completeness",
-        "last_confirmed_at",
-        "updated_at",
+        "confirmed_on",
+        "updated_on",
     ]
     list_filter = [
         "status",
@@ -383,12 +388,22 @@ class CourseAdmin(AtlasModelAdmin):
     @admin.display(description=_("nächster Termin"), ordering=F("next_start").asc(nulls_last=True))
     def next_date(self, obj):
         if obj.next_start:
-            return obj.next_start
+            return short_date(obj.next_start)
         if obj.has_rolling_start:
             return _("Einstieg jederzeit")
         if obj.has_current_date:
             return _("läuft")
         return EMPTY
+
+    # Dates without the time and the month's name keep the list within 1280 px (issue 11).
+    @admin.display(description=_("zuletzt bestätigt"), ordering="last_confirmed_at")
+    def confirmed_on(self, obj):
+        moment = obj.last_confirmed_at
+        return short_date(moment and timezone.localdate(moment))
+
+    @admin.display(description=_("zuletzt aktualisiert"), ordering="updated_at")
+    def updated_on(self, obj):
+        return short_date(timezone.localdate(obj.updated_at))
 
     @admin.display(description=_("aktuell"), boolean=True, ordering="has_current_date")
     def is_current(self, obj):
@@ -757,14 +772,12 @@ class CourseAdmin(AtlasModelAdmin):
 @admin.register(CourseDate)
 class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
     role_permissions = COURSE_PARTS
+    # Eight columns, so that all of them fit beside the filters at 1280 px (issue 11).
     list_display = [
         "course",
         "provider",
-        "start_date",
-        "end_date",
-        "rolling_start",
-        "weekday_list",
-        "time_range",
+        "period",
+        "schedule",
         "mode",
         "venue",
         "booking_status",
@@ -815,14 +828,21 @@ class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
     def provider(self, obj):
         return obj.course.provider
 
-    @admin.display(description=_("Wochentage"))
-    def weekday_list(self, obj):
-        return ", ".join(name[:2] for name in obj.weekday_names()) or EMPTY
+    @admin.display(description=_("Zeitraum"), ordering=F("start_date").asc(nulls_first=True))
+    def period(self, obj):
+        """Start and end date in one column; a rolling start says so."""
+        days = [day for day in (obj.start_date, obj.end_date) if day]
+        # A single day is shown once.
+        dates = " – ".join(dict.fromkeys(short_date(day) for day in days))
+        if obj.rolling_start:
+            return f"{_('Einstieg jederzeit')} ({dates})" if dates else _("Einstieg jederzeit")
+        return dates or EMPTY
 
-    @admin.display(description=_("Uhrzeit"), ordering="start_time")
-    def time_range(self, obj):
-        times = [f"{time:%H:%M}" for time in (obj.start_time, obj.end_time) if time]
-        return "–".join(times) or EMPTY
+    @admin.display(description=_("Wochentage, Uhrzeit"), ordering="start_time")
+    def schedule(self, obj):
+        days = ", ".join(name[:2] for name in obj.weekday_names())
+        times = "–".join(f"{time:%H:%M}" for time in (obj.start_time, obj.end_time) if time)
+        return " ".join(part for part in (days, times) if part) or EMPTY
 
 
 @admin.register(Module)
