@@ -10,7 +10,7 @@ from core import listing
 from core.ical import ics_response
 from core.listing import RADIUS_CHOICES
 from measures import regions, search, selectors
-from measures.calendar import calendar_for
+from measures.calendar import calendar_dates, calendar_for
 from measures.course_search import course_search
 from measures.provider_search import provider_search
 from measures.structured_data import course_json_ld, json_ld_script
@@ -45,6 +45,8 @@ def _course_page_context(request, slug):
     return {
         "course": course,
         "is_current": is_current,
+        # The dates the calendar links are offered for: exactly those the .ics files hold.
+        "calendar_date_ids": {date.pk for date in calendar_dates(course.current_dates)},
         "similar_courses": [] if is_current else selectors.similar_courses(course, limit=5),
         "json_ld": json_ld_script(course_json_ld(course, course.current_dates, base_url=base_url)),
     }
@@ -63,19 +65,19 @@ def course_print(request, slug):
 @require_GET
 def course_calendar(request, slug):
     course = get_object_or_404(selectors.course_for_page(), slug=slug)
-    dated = [date for date in course.current_dates if not date.rolling_start]
-    if not dated:
-        raise Http404("No dated current dates")
-    content = calendar_for(course, dated, host=request.get_host())
+    dates = calendar_dates(course.current_dates)
+    if not dates:
+        raise Http404("No current dates a calendar can hold")
+    content = calendar_for(course, dates, host=request.get_host())
     return ics_response(content, f"{course.slug}.ics")
 
 
 @require_GET
 def date_calendar(request, slug, date_id):
     course = get_object_or_404(selectors.course_for_page(), slug=slug)
-    date = next((d for d in course.current_dates if d.pk == date_id), None)
-    if date is None or date.rolling_start:
-        raise Http404("No such current date")
+    date = next((d for d in calendar_dates(course.current_dates) if d.pk == date_id), None)
+    if date is None:
+        raise Http404("No such current date, or none a calendar can hold")
     content = calendar_for(course, [date], host=request.get_host())
     return ics_response(content, f"{course.slug}-{date.pk}.ics")
 

@@ -208,6 +208,109 @@ def test_ics_for_unknown_past_or_rolling_dates_is_404(client, course):
     assert client.get(f"{course.get_absolute_url()}termine/{other_date.pk}.ics").status_code == 404
 
 
+def _calendar_links(html):
+    return [a["href"] for a in html.select("a[href]") if a["href"].endswith(".ics")]
+
+
+def test_rolling_dates_get_a_weekly_calendar_from_their_weekdays_and_times(client):
+    provider = make_provider()
+    course = make_course(
+        provider,
+        "Deutsch im Beruf, laufender Einstieg",
+        dates=[
+            {
+                "rolling_start": True,
+                "weekdays": [1, 3],
+                "start_time": time(9, 0),
+                "end_time": time(13, 0),
+            }
+        ],
+    )
+    html = page(client, course.get_absolute_url())
+    links = _calendar_links(html)
+    # The button for all dates and the link of the one date.
+    assert len(links) == 2, links
+    for link in links:
+        (event,) = _calendar(client, link).walk("VEVENT")
+        start = event.decoded("DTSTART")
+        assert start.weekday() in (1, 3) and start.time() == time(9, 0)
+        assert today() <= start.date() < today() + timedelta(days=7)
+        assert event.decoded("DTEND") == start.replace(hour=13)
+        rule = event["RRULE"]
+        assert rule["FREQ"] == ["WEEKLY"] and rule["BYDAY"] == ["TU", "TH"]
+        assert "UNTIL" not in rule  # no end: it recurs until further notice
+        assert "Einstieg jederzeit" in str(event["DESCRIPTION"])
+
+
+def test_rolling_date_with_start_and_end_recurs_from_its_start_until_its_end(client):
+    course = make_course(
+        make_provider(),
+        "Offene Werkstatt",
+        dates=[
+            {
+                "rolling_start": True,
+                "start_date": today() + timedelta(days=20),
+                "end_date": today() + timedelta(days=90),
+                "weekdays": [4],
+                "start_time": time(15, 0),
+                "end_time": time(17, 0),
+            }
+        ],
+    )
+    (event,) = _calendar(client, f"{course.get_absolute_url()}termine.ics").walk("VEVENT")
+    start = event.decoded("DTSTART")
+    assert start.weekday() == 4
+    assert today() + timedelta(days=20) <= start.date() < today() + timedelta(days=27)
+    (until,) = event["RRULE"]["UNTIL"]
+    assert until.tzinfo is not None
+    assert until.astimezone(BERLIN).date() == today() + timedelta(days=90)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"weekdays": [], "start_time": None, "end_time": None},
+        {"weekdays": [0, 2], "start_time": None, "end_time": None},
+        {"weekdays": [], "start_time": time(9, 0), "end_time": time(12, 0)},
+        # Ended before its next weekday: nothing left to put in a calendar.
+        {
+            "weekdays": [0],
+            "start_date": today() - timedelta(days=30),
+            "end_date": today() - timedelta(days=1),
+        },
+    ],
+    ids=["nothing", "no-times", "no-weekdays", "ended"],
+)
+def test_rolling_dates_without_a_schedule_offer_no_calendar(client, schedule):
+    course = make_course(
+        make_provider(), "Beratung nach Vereinbarung", dates=[{"rolling_start": True, **schedule}]
+    )
+    html = page(client, course.get_absolute_url())
+    assert _calendar_links(html) == []
+    assert "Kalender" not in html.select_one("main").get_text(" ", strip=True)
+    assert client.get(f"{course.get_absolute_url()}termine.ics").status_code == 404
+    date = course.dates.get()
+    assert client.get(f"{course.get_absolute_url()}termine/{date.pk}.ics").status_code == 404
+
+
+def test_every_calendar_link_on_a_course_page_answers_with_a_calendar(client, course):
+    CourseDate.objects.create(
+        course=course,
+        rolling_start=True,
+        weekdays=[5],
+        start_time=time(10, 0),
+        end_time=time(12, 0),
+    )
+    html = page(client, course.get_absolute_url())
+    links = _calendar_links(html)
+    # All dates; the two dated ones and the rolling one with a schedule (not the one without).
+    assert len(links) == 4, links
+    for link in links:
+        assert _calendar(client, link).walk("VEVENT")
+    (all_dates,) = [link for link in links if link.endswith("termine.ics")]
+    assert len(_calendar(client, all_dates).walk("VEVENT")) == 3
+
+
 def test_print_view_has_the_facts_and_no_navigation(client, course):
     html = page(client, f"{course.get_absolute_url()}druckansicht/")
     assert html.find("h1").get_text() == course.title

@@ -12,12 +12,18 @@ import subprocess
 import sys
 import time
 import traceback
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
+import lxml.html
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.signals import got_request_exception
 from django.db import transaction
+from django.urls import Resolver404, resolve
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.pages.urls import REDIRECTS, UrlPattern
@@ -205,6 +211,169 @@ def robustness_problems(
                     + (f"\n{fetched.error.rstrip()}" if fetched.error else "")
                 )
     return problems
+
+
+# Links: every internal link of a page answers ------------------------------------------------
+
+# The test client's host: absolute links to it are internal.
+TEST_HOST = "testserver"
+# Not followed: the admin (tests/workspace/test_links.py checks its links, logged in) and
+# schemes that are not web pages.
+LINK_EXCLUDED_PREFIXES = ("/admin/",)
+LINK_SKIPPED_SCHEMES = ("mailto", "tel", "javascript", "data", "sms")
+LINK_EXCLUDED_VIEWS = ("logout",)  # POST-only
+# Per page, at most this many new links of one kind (one route with the same query parameter
+# names: the course pages a list links to, the values of one filter) are requested; every kind
+# is requested at least once, and no link twice in a test run.
+LINKS_PER_KIND = 5
+REDIRECT_STATUSES = (301, 302)
+MAX_REDIRECTS = 3
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    pages: list[str]  # internal path + query of each link, in document order, deduplicated
+    static: list[str]  # static files the page links to (their path below STATIC_URL)
+
+
+def links_on(
+    page_path: str, html: bytes, *, excluded: tuple[str, ...] = LINK_EXCLUDED_PREFIXES
+) -> PageLinks:
+    """The internal links of a page: a[href], link[href], the actions of GET forms, and the
+    static files it loads (link[href], script[src], img[src] below STATIC_URL); links below
+    the ``excluded`` path prefixes are left out."""
+    document = lxml.html.fromstring(html)
+    base = f"http://{TEST_HOST}{page_path}"
+    hrefs = document.xpath("//a/@href | //link/@href | //script/@src | //img/@src")
+    hrefs += [
+        action
+        for form in document.xpath("//form[@action]")
+        if (form.get("method") or "get").lower() == "get"
+        for action in [form.get("action")]
+        if action  # an empty action submits to the page itself
+    ]
+    pages, static = {}, {}
+    for href in hrefs:
+        href = href.strip()
+        if not href or href.startswith("#"):
+            continue
+        parts = urlsplit(urljoin(base, href))
+        if parts.scheme in LINK_SKIPPED_SCHEMES or parts.scheme not in ("http", "https"):
+            continue
+        if parts.netloc != TEST_HOST:
+            continue  # another site's
+        if parts.path.startswith(settings.STATIC_URL):
+            static[unquote(parts.path.removeprefix(settings.STATIC_URL))] = None
+            continue
+        if excluded and parts.path.startswith(excluded):
+            continue
+        pages[parts.path + (f"?{parts.query}" if parts.query else "")] = None
+    return PageLinks(list(pages), list(static))
+
+
+def link_kind(target: str, *, ignored: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """What links of one kind share: the route, and the names of the query parameters (but
+    the ``ignored`` ones)."""
+    path, _, query = target.partition("?")
+    try:
+        route = resolve(unquote(path)).route
+    except Resolver404:
+        route = path
+    pairs = parse_qsl(query, keep_blank_values=True)
+    names = tuple(sorted({name for name, _ in pairs if name not in ignored}))
+    return route, names
+
+
+def _is_excluded_view(target: str) -> bool:
+    try:
+        match = resolve(unquote(target.partition("?")[0]))
+    except Resolver404:
+        return False
+    return match.url_name in LINK_EXCLUDED_VIEWS
+
+
+class LinkChecker:
+    """Requests links once per run (through ``fetch``) and says what is wrong with each."""
+
+    def __init__(
+        self,
+        client,
+        known: dict[str, Fetched] | None = None,
+        *,
+        excluded: tuple[str, ...] = LINK_EXCLUDED_PREFIXES,
+        per_kind: int = LINKS_PER_KIND,
+        per_kind_in_run: int | None = None,
+        uncapped: Callable[[str], bool] | None = None,
+        kind_ignores: tuple[str, ...] = (),
+    ):
+        """``per_kind``: new links of one kind requested per page; ``per_kind_in_run``: and
+        over all pages (None: no limit); ``uncapped``: links requested whatever the limits;
+        ``kind_ignores``: query parameters that do not make a link another kind."""
+        self.kind_ignores = kind_ignores
+        self.client = client
+        self.excluded = excluded
+        self.per_kind = per_kind
+        self.per_kind_in_run = per_kind_in_run
+        self.uncapped = uncapped or (lambda target: False)
+        self.taken_in_run: Counter = Counter()
+        self.responses: dict[str, Fetched] = dict(known or {})
+        self.verdicts: dict[str, str] = {}  # target -> problem, "" when it answers
+
+    def response(self, target: str) -> Fetched:
+        if target not in self.responses:
+            self.responses[target] = fetch(self.client, target)
+        return self.responses[target]
+
+    def verdict(self, target: str) -> str:
+        """What is wrong with a link: "" when it answers 200 or redirects (301/302) to an
+        internal page that does."""
+        if target not in self.verdicts:
+            self.verdicts[target] = self._follow(target)
+        return self.verdicts[target]
+
+    def _follow(self, target: str) -> str:
+        seen = [target]
+        fetched = self.response(target)
+        while fetched.status in REDIRECT_STATUSES and len(seen) <= MAX_REDIRECTS:
+            parts = urlsplit(urljoin(f"http://{TEST_HOST}{seen[-1]}", fetched.location))
+            if parts.netloc != TEST_HOST:
+                return f"{fetched.status} to {fetched.location!r}, not a page of this site"
+            seen.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+            fetched = self.response(seen[-1])
+        chain = " → ".join(_shorten(step) for step in seen)
+        if fetched.status in REDIRECT_STATUSES:
+            return f"{chain}: more than {MAX_REDIRECTS} redirects"
+        if fetched.status != 200:
+            where = f" (redirected: {chain})" if len(seen) > 1 else ""
+            error = f"\n{fetched.error.rstrip()}" if fetched.error else ""
+            return f"status {fetched.status}{where}{error}"
+        return ""
+
+    def check_page(self, page_path: str, html: bytes) -> list[str]:
+        """Problems with the page's links: a link that does not answer, a missing static file."""
+        links = links_on(page_path, html, excluded=self.excluded)
+        problems = [
+            f"static file {name!r} does not exist"
+            for name in links.static
+            if not finders.find(name)
+        ]
+        taken: Counter = Counter()
+        for target in links.pages:
+            if target == page_path or _is_excluded_view(target):
+                continue
+            if target not in self.responses and not self.uncapped(target):
+                kind = link_kind(target, ignored=self.kind_ignores)
+                if taken[kind] >= self.per_kind or (
+                    self.per_kind_in_run is not None
+                    and self.taken_in_run[kind] >= self.per_kind_in_run
+                ):
+                    continue
+                taken[kind] += 1
+                self.taken_in_run[kind] += 1
+            problem = self.verdict(target)
+            if problem:
+                problems.append(f"link {_shorten(target)} → {problem}")
+        return problems
 
 
 # HTML validity: the Nu Html Checker, once for all pages ----------------------------------------

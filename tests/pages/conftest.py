@@ -11,7 +11,14 @@ from django.test import Client
 
 from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import require_test_database
-from tests.pages.checks import BrowserFindings, Fetched, browse, fetch, validate_html
+from tests.pages.checks import (
+    BrowserFindings,
+    Fetched,
+    LinkChecker,
+    browse,
+    fetch,
+    validate_html,
+)
 from tests.pages.urls import NoPaths, UrlPattern, concrete_paths, page_patterns
 
 # The live server, browser and tool fixtures: one definition, in tests/browser/conftest.py.
@@ -58,6 +65,17 @@ def site_pages(django_db_setup, django_db_blocker) -> SitePages:
                 if path not in pages.responses:
                     pages.responses[path] = fetch(client, path)
     return pages
+
+
+@pytest.fixture(scope="session")
+def link_problems(site_pages, django_db_blocker) -> dict[str, list[str]]:
+    """path -> what is wrong with the internal links of that page (see LinkChecker)."""
+    checker = LinkChecker(Client(raise_request_exception=False), known=site_pages.responses)
+    with django_db_blocker.unblock():
+        return {
+            path: checker.check_page(path, html)
+            for path, html in site_pages.html_documents().items()
+        }
 
 
 @pytest.fixture(scope="session")

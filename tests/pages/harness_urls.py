@@ -3,7 +3,7 @@ check, plus a clean page that must pass them all. Not part of the site.
 """
 
 from django.contrib import admin
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, re_path
 from django.views.static import serve
 
@@ -122,6 +122,42 @@ def calendar_as_html(request):
     return html(page("Kalender", "<p>Eigentlich text/calendar.</p>"))
 
 
+def links(request):
+    """Links of every sort: good ones, broken ones, and those the link check leaves alone."""
+    return html(
+        page(
+            "Verweise",
+            """<ul>
+<li><a href="/gut/">gut</a> <a href="gut/#abschnitt">relativ, mit Anker</a></li>
+<li><a href="http://testserver/auch-gut/">absolut, dieser Host</a></li>
+<li><a href="/umleitung/">Umleitung auf eine gute Seite</a></li>
+<li><a href="/umleitung/?nach=kaputt">Umleitung auf eine fehlende Seite</a></li>
+<li><a href="/umleitung/?nach=fremd">Umleitung auf einen anderen Host</a></li>
+<li><a href="/gibt-es-nicht/">fehlt</a></li>
+<li><a href="/zerbrechlich/?page=x">Serverfehler</a></li>
+<li><a href="/dinge/eins/">Ding</a> <a href="/dinge/zwei/">fehlendes Ding</a></li>
+<li><a href="https://example.org/">anderer Host</a> <a href="mailto:a@example.org">Post</a>
+<a href="tel:+49">Telefon</a> <a href="#oben">Anker</a> <a href="/admin/">Verwaltung</a></li>
+</ul>
+<form action="/suche-fehlt/"><p><button>Suchen</button></p></form>
+<form action="/post-fehlt/" method="post"><p><button>Senden</button></p></form>""",
+            head='<link rel="stylesheet" href="/static/css/site.css">'
+            '<link rel="stylesheet" href="/static/gibt-es-nicht.css">'
+            '<link rel="alternate" type="text/calendar" href="/kalender.ics">',
+        )
+    )
+
+
+def many_links(request):
+    items = "".join(f'<li><a href="/zerbrechlich/?page={n}">{n}</a></li>' for n in range(1, 11))
+    return html(page("Viele Verweise", f'<ul>{items}<li><a href="/gut/">gut</a></li></ul>'))
+
+
+def redirect(request):
+    target = {"kaputt": "/gibt-es-nicht/", "fremd": "https://example.org/"}
+    return HttpResponseRedirect(target.get(request.GET.get("nach", ""), "/gut/"))
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": "/nonexistent"}),
@@ -140,4 +176,7 @@ urlpatterns = [
     path("dinge/<slug:slug>/", thing, name="thing"),
     path("robots.txt", robots, name="robots"),
     path("kalender.ics", calendar_as_html, name="calendar"),
+    path("verweise/", links, name="links"),
+    path("viele-verweise/", many_links, name="many_links"),
+    path("umleitung/", redirect, name="redirect"),
 ]

@@ -11,8 +11,11 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.pages.checks import (
+    LINKS_PER_KIND,
+    LinkChecker,
     browse,
     fetch,
+    links_on,
     response_problems,
     robustness_problems,
     validate_html,
@@ -127,6 +130,64 @@ def test_robustness_check_reports_a_500_for_an_unknown_slug(lenient_client):
         and "KeyError" in p
         for p in problems
     )
+
+
+# Links ------------------------------------------------------------------------------------------
+
+
+@with_harness_urls
+def test_links_on_a_page_are_the_internal_ones(lenient_client):
+    links = links_on("/verweise/", fetch(lenient_client, "/verweise/").content)
+    assert links.pages == [
+        "/kalender.ics",
+        "/gut/",
+        "/verweise/gut/",
+        "/auch-gut/",
+        "/umleitung/",
+        "/umleitung/?nach=kaputt",
+        "/umleitung/?nach=fremd",
+        "/gibt-es-nicht/",
+        "/zerbrechlich/?page=x",
+        "/dinge/eins/",
+        "/dinge/zwei/",
+        "/suche-fehlt/",
+    ]
+    assert links.static == ["css/site.css", "gibt-es-nicht.css"]
+
+
+@with_harness_urls
+def test_link_check_reports_every_broken_link_and_missing_static_file(lenient_client):
+    problems = LinkChecker(lenient_client).check_page(
+        "/verweise/", fetch(lenient_client, "/verweise/").content
+    )
+    summary = [problem.split("\n")[0] for problem in problems]
+    assert summary == [
+        "static file 'gibt-es-nicht.css' does not exist",
+        "link /verweise/gut/ → status 404",
+        "link /umleitung/?nach=kaputt → status 404 (redirected: /umleitung/?nach=kaputt → "
+        "/gibt-es-nicht/)",
+        "link /umleitung/?nach=fremd → 302 to 'https://example.org/', not a page of this site",
+        "link /gibt-es-nicht/ → status 404",
+        "link /zerbrechlich/?page=x → status 500",
+        "link /dinge/zwei/ → status 500",
+        "link /suche-fehlt/ → status 404",
+    ]
+    assert "ValueError: invalid literal for int()" in problems[5]
+
+
+@with_harness_urls
+def test_link_check_requests_each_link_once_and_a_few_of_each_kind_per_page(lenient_client):
+    checker = LinkChecker(lenient_client)
+    content = fetch(lenient_client, "/viele-verweise/").content
+    assert checker.check_page("/viele-verweise/", content) == []
+    requested = set(checker.responses)
+    assert requested == {f"/zerbrechlich/?page={n}" for n in range(1, LINKS_PER_KIND + 1)} | {
+        "/gut/"
+    }
+    # A second page with the same links: what is known is not requested again, the next few
+    # of a kind are.
+    checker.check_page("/noch-eine/", content)
+    assert len(checker.responses) == len(requested) + LINKS_PER_KIND
 
 
 # HTML validity ----------------------------------------------------------------------------------

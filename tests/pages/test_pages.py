@@ -1,5 +1,6 @@
-"""Every public page of the site: responds, is valid HTML, passes axe-core at phone and desktop
-width, asks no other host for anything, fits a phone, logs no errors, and survives bad input.
+"""Every public page of the site: responds, its internal links answer, is valid HTML, passes
+axe-core at phone and desktop width, asks no other host for anything, fits a phone, logs no
+errors, and survives bad input.
 
 The patterns come from the URLconf itself (tests/pages/urls.py), so a page added later is
 checked without anyone remembering to; a pattern with arguments needs a REGISTRY entry there.
@@ -51,6 +52,16 @@ def test_page_responds(pattern, site_pages):
             for path in site_pages.paths_for(pattern)
         }
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.xdist_group("pages")
+@each_page
+def test_links_on_page_answer(pattern, site_pages, link_problems):
+    """Internal links (a, link, GET form actions; filter, sort, page and calendar links
+    included; every kind, a few of each per page) answer 200 or redirect to a page that does;
+    linked static files exist."""
+    fail_with({path: link_problems.get(path, []) for path in site_pages.paths_for(pattern)})
 
 
 @pytest.mark.django_db

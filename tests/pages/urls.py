@@ -77,6 +77,8 @@ REGISTRY: dict[str, PathsFor] = {
         lambda: Course.objects.public().filter(modules__isnull=False).distinct(),
         # A published course without current dates keeps its page, marked as out of date.
         lambda: Course.objects.published().out_of_date(),
+        # Only rolling dates ("Einstieg jederzeit"): its calendar is a weekly event.
+        lambda: Course.objects.public().exclude(dates__rolling_start=False),
         limit=1,
         slug="slug",
     ),

@@ -762,6 +762,12 @@ class CourseAdmin(AtlasModelAdmin):
             )
         return response
 
+    def get_view_on_site_url(self, obj=None):
+        # Only a published offer has a public page: no "view on site" link to a 404.
+        if obj is not None and not Course.objects.published().filter(pk=obj.pk).exists():
+            return None
+        return super().get_view_on_site_url(obj)
+
 
 @admin.register(CourseDate)
 class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):

@@ -238,6 +238,12 @@ class OrganisationAdmin(AtlasModelAdmin):
     def course_count(self, obj):
         return obj.course_count
 
+    def get_view_on_site_url(self, obj=None):
+        # Only a provider or a public member has a profile: no "view on site" link to a 404.
+        if obj is not None and not Organisation.objects.public().filter(pk=obj.pk).exists():
+            return None
+        return super().get_view_on_site_url(obj)
+
 
 @admin.register(Contact)
 class ContactAdmin(AtlasModelAdmin):

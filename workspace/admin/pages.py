@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from pages.models import AccessibilityFeedback, InfoPage
+from pages.selectors import published_pages
 from pages.services import info_page_save
 from workspace.admin.base import AtlasModelAdmin
 
@@ -35,6 +36,12 @@ class InfoPageAdmin(AtlasModelAdmin):
         if not page.is_published:
             return "–"
         return format_html('<a href="{}">{}</a>', page.get_absolute_url(), _("ansehen"))
+
+    def get_view_on_site_url(self, obj=None):
+        # An unpublished page has no public address: no "view on site" link to a 404.
+        if obj is not None and not published_pages().filter(pk=obj.pk).exists():
+            return None
+        return super().get_view_on_site_url(obj)
 
     def save_model(self, request, obj, form, change):
         info_page_save(page=obj)  # renders the text to HTML once, at save
