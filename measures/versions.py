@@ -71,9 +71,6 @@ COURSE_FIELDS = {
     "facet_subjects": SYSTEM,
     "facet_funding": SYSTEM,
     "facet_target_groups": SYSTEM,
-    "facet_modes": SYSTEM,
-    "facet_regions": SYSTEM,
-    "facet_venues": SYSTEM,
     "summary_next_start": SYSTEM,
     "summary_valid_until": SYSTEM,
     # The course's parts, as wholes (their own fields below).

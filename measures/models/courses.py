@@ -165,18 +165,15 @@ class Course(models.Model):
         ),
     )
 
-    # The search's summary of the course, kept by the database (migration 0006): the linked
-    # vocabularies as id arrays (facets count them without joining the link tables) and, from
-    # the dates current on the day of the summary, the next start, modes, venues and regions
-    # (a search with a single condition on the dates tests these instead of the dates).
-    # ``summary_valid_until`` is the last day on which that summary holds (the first current
-    # date then ends); ``measures.search.refresh_stale_summaries`` renews older ones daily.
+    # The search's summary of the course, kept by the database (migrations 0006, 0011): the
+    # linked vocabularies as id arrays (the search index reads them without joining the link
+    # tables) and the next start of the dates current on the day of the summary (the date
+    # order). ``summary_valid_until`` is the last day on which that summary holds (the first
+    # current date then ends); ``measures.search.refresh_stale_summaries`` renews older ones
+    # daily (``manage.py daily_jobs``).
     facet_subjects = ArrayField(models.BigIntegerField(), default=list, editable=False)
     facet_funding = ArrayField(models.BigIntegerField(), default=list, editable=False)
     facet_target_groups = ArrayField(models.BigIntegerField(), default=list, editable=False)
-    facet_modes = ArrayField(models.CharField(max_length=20), default=list, editable=False)
-    facet_regions = ArrayField(models.CharField(max_length=12), default=list, editable=False)
-    facet_venues = ArrayField(models.BigIntegerField(), default=list, editable=False)
     summary_next_start = models.DateField(null=True, editable=False)
     summary_valid_until = models.DateField(null=True, editable=False)
 
@@ -234,8 +231,6 @@ class Course(models.Model):
             GinIndex(fields=["facet_subjects"], name="course_facet_subjects_idx"),
             GinIndex(fields=["facet_funding"], name="course_facet_funding_idx"),
             GinIndex(fields=["facet_target_groups"], name="course_facet_target_groups_idx"),
-            GinIndex(fields=["facet_regions"], name="course_facet_regions_idx"),
-            GinIndex(fields=["facet_venues"], name="course_facet_venues_idx"),
         ]
 
     def __str__(self):
@@ -249,9 +244,6 @@ class Course(models.Model):
             "facet_subjects",
             "facet_funding",
             "facet_target_groups",
-            "facet_modes",
-            "facet_regions",
-            "facet_venues",
             "summary_next_start",
             "summary_valid_until",
         }

@@ -1,16 +1,15 @@
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
 class RegionQuerySet(models.QuerySet):
     def within(self, region: "Region") -> "RegionQuerySet":
-        """The region itself and every region below it (by official-key prefix)."""
-        if region.kind == Region.Kind.COUNTRY:
-            return self.filter(country=region.country)
-        return self.filter(country=region.country, key__startswith=region.key)
+        """The region itself and every region below it."""
+        return self.filter(region.contains_q())
 
     def states(self) -> "RegionQuerySet":
         return self.filter(kind=Region.Kind.STATE)
@@ -85,6 +84,25 @@ class Region(models.Model):
 
     def get_absolute_url(self):
         return reverse("measures:region_detail", kwargs={"key": self.key})
+
+    # Which regions lie within a region: the one rule, in Python and as a query condition.
+    # A country holds every region of its country; any other region those of its country
+    # whose key starts with its own (a state "07" holds the district "07339").
+
+    def contains(self, key: str | None, country: str | None) -> bool:
+        """Whether the region with this key and country is this one or lies within it."""
+        if key is None or country != self.country:
+            return False
+        return self.kind == self.Kind.COUNTRY or key.startswith(self.key)
+
+    def contains_q(self, path: str = "") -> Q:
+        """The same as a condition on the region at ``path`` (a foreign key to Region, such
+        as ``"venue__region"``; empty: on Region itself)."""
+        prefix = f"{path}__" if path else ""
+        condition = Q(**{f"{prefix}country": self.country})
+        if self.kind != self.Kind.COUNTRY:
+            condition &= Q(**{f"{prefix}key__startswith": self.key})
+        return condition
 
     def ancestors(self) -> list["Region"]:
         chain, node = [], self.parent

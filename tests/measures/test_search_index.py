@@ -1,5 +1,6 @@
 """The in-memory search index finds exactly what the filters find in SQL, and its facet counts
-are what choosing the option finds (``measures.search_index`` against ``measures.filters``)."""
+are what choosing the option finds (``measures.search_index`` against its SQL restatement,
+``tests/measures/sql_filters.py``)."""
 
 import random
 from datetime import time, timedelta
@@ -27,6 +28,7 @@ from measures.selectors import public_courses
 from network.models import Region
 from network.places import resolve_place
 from tests.factories import make_course, make_provider, make_venue, today
+from tests.measures.sql_filters import SqlCourseFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +58,8 @@ def index_ids(params: dict) -> set[int]:
 
 
 def sql_ids(params: dict) -> set[int]:
-    """The same search in SQL: the filter set's own queryset (``measures.filters``)."""
-    filterset = CourseFilter(query_dict(params), queryset=public_courses())
+    """The same search in SQL: the oracle's queryset (``tests/measures/sql_filters.py``)."""
+    filterset = SqlCourseFilter(query_dict(params), queryset=public_courses())
     assert filterset.form.is_valid(), filterset.form.errors
     cleaned = filterset.form.cleaned_data
     filterset.place = resolve_place(cleaned.get("place") or "").place

@@ -1,5 +1,6 @@
-"""The search's summary of each course, kept by the database (migration 0006): the linked
-vocabularies as id arrays, and the next start, modes and regions of the current dates."""
+"""The search's summary of each course, kept by the database (migrations 0006, 0011): the
+linked vocabularies as id arrays, and the next start of the current dates and the last day
+that holds."""
 
 from datetime import timedelta
 
@@ -75,24 +76,30 @@ def test_date_summary_counts_current_dates_only(provider, mainz):
     )
     values = summary(course)
     assert values["summary_next_start"] == today() + timedelta(days=10)
-    assert sorted(values["facet_modes"]) == ["in_person", "online"]
-    assert values["facet_regions"] == [mainz.region.key]
     # Valid until the first current date is over: the online one, on its start day.
     assert values["summary_valid_until"] == today() + timedelta(days=10)
 
 
-def test_date_summary_follows_changes_of_dates_and_venues(provider, mainz):
+def test_date_summary_follows_changes_of_dates(provider, mainz):
     course = make_course(provider, "Wandernd", dates=[{"venue": mainz}])
     date = course.dates.get()
-    date.mode = "blended"
+    date.start_date = today() + timedelta(days=12)
     date.save()
-    assert summary(course)["facet_modes"] == ["blended"]
-    other = Region.objects.districts().exclude(pk=mainz.region_id).first()
+    assert summary(course)["summary_next_start"] == today() + timedelta(days=12)
+    date.delete()
+    assert summary(course)["summary_next_start"] is None
+    assert summary(course)["current_until"] is None
+
+
+def test_a_venue_moved_to_another_region_moves_its_courses_in_the_search(provider, mainz):
+    course = make_course(provider, "Umgezogen", dates=[{"venue": mainz}])
+    before = mainz.region
+    assert titles(run(provider, region=before.key)) == [course.title]
+    other = Region.objects.districts().exclude(pk=before.pk).first()
     mainz.region = other
     mainz.save()
-    assert summary(course)["facet_regions"] == [other.key]
-    date.delete()
-    assert summary(course)["facet_modes"] == [] and summary(course)["summary_next_start"] is None
+    assert titles(run(provider, region=other.key)) == [course.title]
+    assert titles(run(provider, region=before.key)) == []
 
 
 def test_saving_an_older_instance_does_not_overwrite_the_summary(provider, mainz):
@@ -103,7 +110,7 @@ def test_saving_an_older_instance_does_not_overwrite_the_summary(provider, mainz
     stale.title = "Neuer Titel"
     stale.save()
     values = summary(stale)
-    assert values["facet_subjects"] and values["facet_modes"] == ["in_person"]
+    assert values["facet_subjects"] and values["summary_next_start"] is not None
     assert values["current_until"] is not None
     assert Course.objects.get(pk=course.pk).title == "Neuer Titel"
 
@@ -126,12 +133,11 @@ def test_a_summary_gone_stale_is_renewed(provider, mainz):
     )
     # As written a week ago, when the first date was still running.
     summarise_as_of(course, today() - timedelta(days=7))
-    assert summary(course)["facet_modes"] == ["in_person", "online"]
+    assert summary(course)["summary_next_start"] == today() - timedelta(days=20)
     assert summary(course)["summary_valid_until"] < today()
 
     assert search.refresh_stale_summaries() == 1
     values = summary(course)
-    assert values["facet_modes"] == ["online"]
     assert values["summary_next_start"] == today() + timedelta(days=60)
     assert values["summary_valid_until"] == today() + timedelta(days=60)
     assert search.refresh_stale_summaries() == 0
