@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core import generations
 from core.listing import is_empty
+from core.sql import where_sql
 from measures.filters import (
     COURSE_ACCESSIBILITY,
     EVENING_START,
@@ -54,12 +55,17 @@ def _minutes(moment) -> int:
 
 # Loading -----------------------------------------------------------------------------------
 
+# A day that stands for the search's day while the querysets below are compiled.
+_A_DAY = date(1111, 11, 11)
+
+
 # Course.objects.public() and CourseDate.objects.current() in SQL, for courses ``c`` and dates
-# ``d`` (parameters: see SearchIndex.params).
-PUBLIC_COURSE_SQL = "c.status = %(published)s AND c.current_until >= %(day)s"
-CURRENT_DATE_SQL = (
-    "d.booking_status <> %(cancelled)s AND (d.rolling_start OR d.end_date >= %(day)s"
-    " OR (d.end_date IS NULL AND d.start_date >= %(day)s))"
+# ``d``, compiled from the querysets (parameters: see SearchIndex.params).
+PUBLIC_COURSE_SQL, _PUBLIC_COURSE_PARAMS = where_sql(
+    Course.objects.public(_A_DAY), "c", "public", stand_ins={_A_DAY: "day"}
+)
+CURRENT_DATE_SQL, _CURRENT_DATE_PARAMS = where_sql(
+    CourseDate.objects.current(_A_DAY), "d", "current", stand_ins={_A_DAY: "day"}
 )
 
 # Small values are packed into one bigint per row (fewer values for the database to send);
@@ -183,7 +189,8 @@ class SearchIndex:
     def params(day: date) -> dict:
         """The parameters of the SQL above."""
         return {
-            "published": Course.Status.PUBLISHED,
+            **_PUBLIC_COURSE_PARAMS,
+            **_CURRENT_DATE_PARAMS,
             "day": day,
             "kinds": list(KINDS),
             "languages": list(LANGUAGES),
@@ -191,7 +198,6 @@ class SearchIndex:
             "modes": list(MODES),
             "epoch": EPOCH,
             "no_day": int(NO_DAY),
-            "cancelled": CourseDate.BookingStatus.CANCELLED,
         }
 
     def __init__(self, day: date):

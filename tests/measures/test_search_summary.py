@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from core import generations
-from measures import search
-from measures.models import Course, FundingType, Subject, TargetGroup
+from measures import search, search_index
+from measures.models import Course, CourseDate, FundingType, Subject, TargetGroup
 from network.models import Region
 from tests.factories import make_course, make_date, make_provider, make_venue, today
 from tests.measures.test_search import run, titles
@@ -236,3 +236,126 @@ def test_vocabulary_changes_do_not_reload_with_every_course_change(provider, mai
         run(provider, subject=Subject.objects.first().slug)
     loads = [q for q in captured.captured_queries if q["sql"].startswith('SELECT "measures_fund')]
     assert not loads
+
+
+# What the database keeps agrees with the querysets ------------------------------------------
+
+
+@pytest.fixture
+def varied(provider, mainz):
+    """Courses in every state and with dates at every stage."""
+    day = today()
+
+    def ago(days):
+        return day - timedelta(days=days)
+
+    def ahead(days):
+        return day + timedelta(days=days)
+
+    soon = {"venue": mainz, "start_date": ahead(10)}
+    specs = {
+        "draft": ({"status": Course.Status.DRAFT}, [soon]),
+        "submitted": ({"status": Course.Status.SUBMITTED}, [soon]),
+        "archived": ({"status": Course.Status.ARCHIVED}, [soon]),
+        "no dates": ({}, []),
+        "past": ({}, [{"start_date": ago(40), "end_date": ago(30)}]),
+        "past, no end": ({}, [{"start_date": ago(3), "end_date": None}]),
+        "ended yesterday": ({}, [{"start_date": ago(9), "end_date": ago(1)}]),
+        "running": ({}, [{"start_date": ago(9), "end_date": ahead(20)}]),
+        "today": ({}, [{"start_date": day, "end_date": None}]),
+        "ends today": ({}, [{"start_date": ago(5), "end_date": day}]),
+        "rolling": ({}, [{"rolling_start": True}]),
+        "rolling and past": (
+            {},
+            [{"rolling_start": True}, {"start_date": ago(9), "end_date": ago(2)}],
+        ),
+        "future": ({}, [soon, {"start_date": ahead(45), "end_date": ahead(60)}]),
+        "deadline passed": ({}, [{"start_date": ahead(5), "registration_deadline": ago(1)}]),
+        "only cancelled": ({}, [{"start_date": ahead(5), "booking_status": "cancelled"}]),
+        "cancelled and open": (
+            {},
+            [{"start_date": ahead(5), "booking_status": "cancelled"}, {"start_date": ahead(30)}],
+        ),
+        "full": ({}, [{"start_date": ahead(7), "booking_status": "full"}]),
+        "ended and future": (
+            {},
+            [
+                {"start_date": ago(20), "end_date": ago(1)},
+                {"mode": "online", "start_date": ahead(50)},
+            ],
+        ),
+    }
+    return [
+        make_course(provider, title, dates=dates, **fields)
+        for title, (fields, dates) in specs.items()
+    ]
+
+
+DAYS = [-40, -31, -30, -10, -5, -2, -1, 0, 1, 4, 5, 6, 10, 11, 20, 21, 30, 50, 60, 61, 400]
+
+
+def test_current_until_agrees_with_the_current_dates_on_every_day(varied):
+    """``Course.objects.public`` reads ``current_until`` (kept by a trigger): a course is public
+    on a day exactly when it is published and ``CourseDate.objects.current`` has a date of it."""
+    ids = [course.pk for course in varied]
+    for offset in DAYS:
+        day = today() + timedelta(days=offset)
+        public = set(Course.objects.public(day).filter(pk__in=ids).values_list("pk", flat=True))
+        expected = set(
+            CourseDate.objects.current(day)
+            .filter(course__in=ids, course__status=Course.Status.PUBLISHED)
+            .values_list("course_id", flat=True)
+        )
+        assert public == expected, offset
+
+
+def test_the_date_summary_agrees_with_the_current_dates(varied):
+    """The next start is the first start among the dates current on the summary's day, and
+    the summary holds (the same current dates) until its last day, and no longer."""
+    for offset in (-10, -1, 0):
+        day = today() + timedelta(days=offset)
+        for course in varied:
+            summarise_as_of(course, day)
+            values = summary(course)
+
+            def current(on, course=course):
+                return set(CourseDate.objects.current(on).filter(course=course))
+
+            dates = current(day)
+            starts = [date.start_date for date in dates if date.start_date is not None]
+            assert values["summary_next_start"] == min(starts, default=None), course.title
+            last = values["summary_valid_until"]
+            if last is None:
+                assert current(day + timedelta(days=1000)) == dates, course.title
+            else:
+                assert current(last) == dates, course.title
+                assert current(last + timedelta(days=1)) < dates, course.title
+
+
+PUBLIC_SQL = f"""
+SELECT c.id FROM measures_course c WHERE c.id = ANY(%(ids)s) AND {search_index.PUBLIC_COURSE_SQL}
+"""  # noqa: S608 - constant SQL
+CURRENT_SQL = f"""
+SELECT d.id FROM measures_coursedate d
+WHERE d.course_id = ANY(%(ids)s) AND {search_index.CURRENT_DATE_SQL}
+"""  # noqa: S608 - constant SQL
+
+
+def test_the_search_index_sql_is_the_querysets(varied):
+    """The raw SQL of the search index and page is compiled from ``Course.objects.public``
+    and ``CourseDate.objects.current``: the same rows on every day."""
+    ids = [course.pk for course in varied]
+    for offset in DAYS:
+        day = today() + timedelta(days=offset)
+        params = {**search_index.SearchIndex.params(day), "ids": ids}
+        with connection.cursor() as cursor:
+            cursor.execute(PUBLIC_SQL, params)
+            courses = {row[0] for row in cursor.fetchall()}
+            cursor.execute(CURRENT_SQL, params)
+            dates = {row[0] for row in cursor.fetchall()}
+        assert courses == set(
+            Course.objects.public(day).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        assert dates == set(
+            CourseDate.objects.current(day).filter(course__in=ids).values_list("pk", flat=True)
+        )

@@ -1,0 +1,30 @@
+"""Raw SQL from querysets: a condition written once, as a queryset, and reused in a statement
+that the ORM cannot express."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from django.db import connection
+
+
+def where_sql(queryset, alias: str, name: str, *, stand_ins=None) -> tuple[str, dict]:
+    """The queryset's condition (its WHERE clause, as Django compiles it) on the table alias
+    ``alias``, with named parameters: ``%(<name>_<n>)s`` for its values (returned with the
+    SQL), or ``%(<key>)s`` for a value that ``stand_ins`` maps to ``key`` (a value that stands
+    for a parameter given later, such as the day of a search)."""
+    stand_ins = stand_ins or {}
+    query = queryset.query.clone()
+    query.change_aliases({query.get_initial_alias(): alias})
+    sql, values = query.get_compiler(connection=connection).compile(query.where)
+    parts = sql.split("%s")
+    if "%%" in sql or len(parts) != len(values) + 1:
+        raise ValueError(f"cannot name the parameters of {sql!r}")
+    params, named = {}, [parts[0]]
+    for number, (value, part) in enumerate(zip(values, parts[1:], strict=True)):
+        key = stand_ins.get(value) if isinstance(value, Hashable) else None
+        if key is None:
+            key = f"{name}_{number}"
+            params[key] = value
+        named.append(f"%({key})s{part}")
+    return "".join(named), params
