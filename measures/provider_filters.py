@@ -76,12 +76,8 @@ def near(place: Place, radius_km: float) -> Q:
 
 def in_region(region: Region) -> Q:
     """Organisations whose address or one of whose venues lies in the region."""
-    if region.kind == Region.Kind.COUNTRY:
-        here = {"region__country": region.country}
-    else:
-        here = {"region__key__startswith": region.key}
-    venues = Venue.objects.filter(organisation=OuterRef("pk"), **here)
-    return Q(**here) | Q(Exists(venues))
+    here = region.contains_q("region")
+    return here | Q(Exists(Venue.objects.filter(here, organisation=OuterRef("pk"))))
 
 
 def with_premises(features: list[str]) -> Q:

@@ -49,6 +49,7 @@ from measures.provider_filters import (
     public_courses_of_provider,
     with_premises,
 )
+from measures.vocabulary import vocabulary
 from network.models import (
     Membership,
     Network,
@@ -56,6 +57,7 @@ from network.models import (
     OrganisationCertification,
     Region,
 )
+from network.models.regions import facet_option_of, facet_options
 from network.places import resolve_place
 
 PAGE_SIZE = 20
@@ -317,8 +319,9 @@ def facets(search_: ProviderListing) -> listing.Facets:
     return _facet_options(counted)
 
 
-_REGION_COUNTS = """
-SELECT s.key, s.name, count(DISTINCT x.organisation_id)
+# The providers (by address or venue) in each region that has any.
+_REGION_PROVIDERS = """
+SELECT r.key, r.country, array_agg(DISTINCT x.organisation_id)
 FROM (
     SELECT o.id AS organisation_id, o.region_id FROM network_organisation o
     WHERE o.id IN ({ids})
@@ -327,27 +330,33 @@ FROM (
     WHERE v.organisation_id IN ({ids})
 ) AS x
 JOIN network_region r ON r.id = x.region_id
-JOIN network_region s ON s.key = substr(r.key, 1, %s)
-WHERE r.country = 'DE' AND s.kind IN ('state', 'district') AND r.key LIKE %s
-GROUP BY s.key, s.name
+GROUP BY r.key, r.country
 """
 
 
 def provider_counts_by_region(base, chosen: Region | None) -> list[tuple[str, str, int]]:
-    """Providers per state, or per district of the chosen region's state: by address or venue."""
+    """Providers per option of the region facet (``network.models.regions.facet_options``:
+    the states and the countries without states, or the districts of the chosen region's
+    state), by address or venue; a provider counts once per option."""
     try:
         ids_sql, ids_params = base.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing by construction (no text matches)
         return []
-    if chosen is not None and chosen.kind != Region.Kind.COUNTRY:
-        length, prefix = 5, chosen.key[:2] + "%"
-    else:
-        length, prefix = 2, "%"
     # The inner SQL is Django's own compilation of the base queryset; values stay parameters.
-    sql = _REGION_COUNTS.format(ids=ids_sql)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids_params, *ids_params, length, prefix])
-        return [(key, name, count) for key, name, count in cursor.fetchall()]
+        cursor.execute(_REGION_PROVIDERS.format(ids=ids_sql), [*ids_params, *ids_params])
+        rows = cursor.fetchall()
+    options = facet_options(vocabulary().regions.values(), chosen)
+    found: dict[str, set[int]] = {}
+    for key, country, organisations in rows:
+        option = facet_option_of(options, key, country)
+        if option is not None:
+            found.setdefault(option.key, set()).update(organisations)
+    return [
+        (option.key, option.name, len(found[option.key]))
+        for option in options
+        if option.key in found
+    ]
 
 
 def _facet_options(counted) -> listing.Facets:

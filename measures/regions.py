@@ -2,8 +2,10 @@
 and the map. Reads for ``/regionen/`` and ``/regionen/<key>/``.
 
 A course is in a region when one of its current dates is held at a venue there; a provider
-when its address or one of its venues is there. A state's figures therefore include its
-districts' (the keys of a state's districts start with the state's key).
+when its address or one of its venues is there. A region holds the regions of its country whose
+key starts with its own, a country all of its country's (``Region.contains``), so a state's
+figures include its districts'. Regions of every country work alike; the portal's home
+country (Germany, whose boundaries and postal codes the reference data holds) is the overview.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import re
 
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -20,13 +22,13 @@ from core import generations
 from measures.models import Course, CourseDate, Subject
 from measures.provider_filters import in_region
 from measures.provider_search import current_course_count, provider_counts_by_region, providers
+from measures.vocabulary import vocabulary
 from network import maps
 from network.models import Network, Region
 
 REGION_KEY = re.compile(r"^[0-9A-Z]{1,12}$")
-COUNTRY = "DE"
+HOME_COUNTRY = "DE"  # /regionen/ shows it (its own address redirects there)
 PROVIDERS_SHOWN = 12
-COURSE_SEARCH_KINDS = (Region.Kind.STATE, Region.Kind.GOVERNMENT_REGION, Region.Kind.DISTRICT)
 CACHE_SECONDS = 60
 
 
@@ -41,12 +43,10 @@ def _cached(key: str, compute):
     return value
 
 
-def _dates_in(region: Region):
-    """Current dates of published courses held in the region."""
+def _dates_in(region: Region | None):
+    """Current dates of published courses held in the region (None: anywhere)."""
     dates = CourseDate.objects.current().filter(course__status=Course.Status.PUBLISHED)
-    if region.kind == Region.Kind.COUNTRY:
-        return dates.filter(venue__region__country=region.country)
-    return dates.filter(venue__region__key__startswith=region.key)
+    return dates if region is None else dates.filter(region.contains_q("venue__region"))
 
 
 def course_count(region: Region) -> int:
@@ -56,16 +56,24 @@ def course_count(region: Region) -> int:
     )
 
 
-def course_counts_by(region: Region, length: int) -> dict[str, int]:
-    """Current courses per region below ``region``, keyed by the first ``length`` key chars."""
-    return _cached(f"by:{region.key}:{length}", lambda: _course_counts_by(region, length))
+def course_counts_by(region: Region | None, areas: list[Region], level: str) -> dict[str, int]:
+    """Current courses per area (regions within ``region`` or anywhere, none within another,
+    named as a whole by ``level``), by the area's key; a course counts once per area."""
+    scope = "*" if region is None else region.key
+    return _cached(f"by:{scope}:{level}", lambda: _course_counts_by(region, areas))
 
 
-def _course_counts_by(region: Region, length: int) -> dict[str, int]:
+def _course_counts_by(region: Region | None, areas: list[Region]) -> dict[str, int]:
+    if not areas:
+        return {}
+    area = Case(
+        *(When(item.contains_q("venue__region"), then=Value(item.key)) for item in areas),
+        output_field=CharField(),
+    )
     return dict(
         _dates_in(region)
-        .filter(venue__region__isnull=False)
-        .annotate(area=Substr("venue__region__key", 1, length))
+        .annotate(area=area)
+        .filter(area__isnull=False)
         .values("area")
         .annotate(n=Count("course_id", distinct=True))
         .values_list("area", "n")
@@ -105,13 +113,8 @@ def providers_in(region: Region):
 
 def networks_covering(region: Region) -> list[Network]:
     """Networks covering the region, a region above it, or a region within it."""
-    if region.kind == Region.Kind.COUNTRY:
-        condition = Q(regions__country=region.country)
-    else:
-        above = [ancestor.key for ancestor in _ancestors(region)]
-        condition = Q(regions__key__startswith=region.key, regions__country=region.country) | Q(
-            regions__key__in=above
-        )
+    above = [ancestor.key for ancestor in _ancestors(region)]
+    condition = region.contains_q("regions") | Q(regions__key__in=above)
     return list(Network.objects.filter(condition).distinct().order_by("name"))
 
 
@@ -126,7 +129,7 @@ def _ancestors(region: Region) -> list[Region]:
 def course_search_url(region: Region, subject: Subject | None = None) -> str:
     url = reverse("measures:course_list")
     params = []
-    if region.kind in COURSE_SEARCH_KINDS:
+    if region.kind in Region.SEARCHABLE_KINDS:
         params.append(f"region={region.key}")
     if subject is not None:
         params.append(f"subject={subject.slug}")
@@ -135,7 +138,7 @@ def course_search_url(region: Region, subject: Subject | None = None) -> str:
 
 def provider_search_url(region: Region) -> str:
     url = reverse("measures:provider_list")
-    if region.kind in COURSE_SEARCH_KINDS:
+    if region.kind in Region.SEARCHABLE_KINDS:
         return f"{url}?region={region.key}"
     return url
 
@@ -143,14 +146,25 @@ def provider_search_url(region: Region) -> str:
 # Maps and their tables ----------------------------------------------------------------------
 
 
+def _within(region: Region, kind: str) -> list[Region]:
+    """The regions of this kind within the region (from the searches' vocabulary)."""
+    return [
+        item
+        for item in vocabulary().regions.values()
+        if item.kind == kind and region.contains(item.key, item.country)
+    ]
+
+
 def _map_for(region: Region):
-    """The map a region page shows: the states (Germany), the districts of a state or
-    government region, or a district's state with the district marked; None elsewhere."""
-    if region.country != COUNTRY:
-        return None, None
+    """The map a region page shows: a country's states, the districts of a state or
+    government region, or a district's state with the district marked; None where there
+    are no such regions (a country without states, such as Austria in the reference data)."""
     if region.kind == Region.Kind.COUNTRY:
-        drawn = maps.outlines(Region.objects.states(), "states")
-        counts = course_counts_by(region, 2)
+        states = _within(region, Region.Kind.STATE)
+        if not states:
+            return None, None
+        drawn = maps.outlines(Region.objects.states().filter(region.contains_q()), "states")
+        counts = course_counts_by(region, states, "states")
         providers_by = provider_counts_by_region(providers(), None)
         title = _("Karte: aktuelle Kurse je Bundesland")
         return (drawn, counts, providers_by, title, None), region
@@ -164,10 +178,13 @@ def _map_for(region: Region):
             return None, None
     else:
         return None, None
+    districts = _within(area, Region.Kind.DISTRICT)
+    if not districts:
+        return None, None
     drawn = maps.outlines(
-        Region.objects.districts().filter(key__startswith=area.key), f"districts-{area.key}"
+        Region.objects.districts().filter(area.contains_q()), f"districts-{area.key}"
     )
-    counts = course_counts_by(area, 5)
+    counts = course_counts_by(area, districts, "districts")
     providers_by = provider_counts_by_region(providers(), area)
     title = _("Karte: aktuelle Kurse je Kreis in %(region)s") % {"region": area.name}
     return (drawn, counts, providers_by, title, current), area
@@ -246,19 +263,24 @@ def region_page(key: str) -> dict | None:
 
 
 def overview() -> dict:
-    """``/regionen/``: Germany's page, plus the regions the networks cover elsewhere."""
-    context = region_page(COUNTRY) or {}
-    context["other_regions"] = list(
-        Region.objects.exclude(country=COUNTRY)
-        .filter(networks__isnull=False)
-        .defer("boundary")
-        .distinct()
-        .order_by("name")
-    )
+    """``/regionen/``: the home country's page, every country with its current courses, and
+    the regions the networks cover."""
+    context = region_page(HOME_COUNTRY) or {}
+    countries = [item for item in vocabulary().regions.values() if item.kind == Region.Kind.COUNTRY]
+    counts = course_counts_by(None, countries, "countries")
+    here = reverse("measures:region_list")
+    context["countries"] = [
+        (
+            country,
+            here if country.key == HOME_COUNTRY else country.get_absolute_url(),
+            counts.get(country.key, 0),
+        )
+        for country in sorted(countries, key=lambda item: item.name)
+    ]
     context["covered"] = list(
-        Region.objects.filter(networks__isnull=False, country=COUNTRY)
+        Region.objects.filter(networks__isnull=False)
         .defer("boundary")
         .distinct()
-        .order_by("key")
+        .order_by("country", "key")
     )
     return context

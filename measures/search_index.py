@@ -37,7 +37,8 @@ from measures.filters import (
 )
 from measures.models import Course, CourseDate
 from measures.vocabulary import vocabulary
-from network.models import Region, Venue
+from network.models import Venue
+from network.models.regions import facet_option_of, facet_options
 
 EPOCH = date(2000, 1, 1)
 NO_DAY = np.iinfo(np.int32).min
@@ -241,7 +242,7 @@ class SearchIndex:
         self._subject_areas()
 
         self._venues()
-        self._region_groups: dict[str | None, tuple[list, _Runs]] = {}
+        self._region_groups: dict[tuple, tuple[list, _Runs]] = {}
         self._venues_in: dict[tuple[str, str], np.ndarray] = {}
         course_ids, venue_ids, packed, prices = read_columns(
             _DATES_SQL, params, [">i8", ">i8", ">i8", ">f8"]
@@ -355,42 +356,30 @@ class SearchIndex:
     def venues_in(self, region) -> np.ndarray:
         """Which venue slots lie in the region or below it (kept per region: the loop over
         the venues is Python)."""
-        key = (region.country, "" if region.kind == Region.Kind.COUNTRY else region.key)
-        if key not in self._venues_in:
-            country, prefix = key
-            inside = [
-                (c == country) if not prefix else (k is not None and k.startswith(prefix))
-                for k, c, _name in self.venue_region
-            ]
-            self._venues_in[key] = _read_only(np.array(inside, dtype=bool))
-        return self._venues_in[key]
+        if region.key not in self._venues_in:
+            inside = [region.contains(key, country) for key, country, _name in self.venue_region]
+            self._venues_in[region.key] = _read_only(np.array(inside, dtype=bool))
+        return self._venues_in[region.key]
 
-    def region_groups(self, state_prefix: str | None) -> tuple[list, _Runs]:
+    def region_groups(self, chosen) -> tuple[list, _Runs]:
         """The region facet's options as (key, name) and the dates at venues in them, by
-        course and option: the states, or the districts of the state with this key."""
-        if state_prefix not in self._region_groups:
-            groups: dict[str, tuple[str, list[int]]] = {}
-            states = {
-                (region.country, region.key): region
-                for region in vocabulary().regions.values()
-                if region.kind == Region.Kind.STATE
-            }
-            for slot, (key, country, name) in enumerate(self.venue_region):
-                if key is None:
-                    continue
-                if state_prefix is not None:
-                    if key.startswith(state_prefix):
-                        groups.setdefault(key, (name, []))[1].append(slot)
-                elif (state := states.get((country, key[:2]))) is not None:
-                    groups.setdefault(state.key, (state.name, []))[1].append(slot)
+        course and option (``network.models.regions.facet_options``: the states and the
+        countries without states, or the districts of the chosen region's state)."""
+        options = facet_options(vocabulary().regions.values(), chosen)
+        memo = tuple(option.key for option in options)
+        if memo not in self._region_groups:
             group_of = np.full(len(self.venue_region), -1)
-            for number, (_name, slots) in enumerate(groups.values()):
-                group_of[slots] = number
-            labels = [(key, name) for key, (name, _slots) in groups.items()]
+            found: dict[tuple, int] = {}  # (key, country) -> option number, -1: none
+            for slot, (key, country, _name) in enumerate(self.venue_region):
+                if (key, country) not in found:
+                    option = facet_option_of(options, key, country)
+                    found[key, country] = -1 if option is None else options.index(option)
+                group_of[slot] = found[key, country]
+            labels = [(option.key, option.name) for option in options]
             group = group_of[self.date_venue]
             runs = _Runs.of(self.date_course, group, np.flatnonzero(group >= 0))
-            self._region_groups[state_prefix] = (labels, runs)
-        return self._region_groups[state_prefix]
+            self._region_groups[memo] = (labels, runs)
+        return self._region_groups[memo]
 
     # One search -----------------------------------------------------------------------------
 
@@ -590,10 +579,9 @@ class Search:
         return [(mode, mode, int(counts[n])) for n, mode in enumerate(MODES, 1) if counts[n]]
 
     def _region_facet(self, chosen) -> list:
-        """States, or with a region chosen the districts of its state: courses with a matching
-        date at a venue there (a course counts once per region)."""
-        region = chosen is not None and chosen.kind != Region.Kind.COUNTRY
-        labels, runs = self.index.region_groups(chosen.key[:2] if region else None)
+        """States and countries without states, or with a region chosen the districts of its
+        state: courses with a matching date at a venue there (once per region)."""
+        labels, runs = self.index.region_groups(chosen)
         counts = runs.counts(self.dates({"region"}), len(labels))
         return [(key, name, int(counts[n])) for n, (key, name) in enumerate(labels) if counts[n]]
 

@@ -146,7 +146,7 @@ def region_list(request):
 def region_detail(request, key):
     if not regions.REGION_KEY.match(key):
         raise Http404("Not a region key")
-    if key == regions.COUNTRY:
+    if key == regions.HOME_COUNTRY:
         return redirect("measures:region_list", permanent=True)
     context = regions.region_page(key)
     if context is None:

@@ -53,7 +53,9 @@ def vocabulary() -> Vocabulary:
         for subject in subjects:
             children.setdefault(subject.parent_id, []).append(subject.pk)
         snapshot = Vocabulary(
-            regions={region.key: region for region in Region.objects.searchable()},
+            regions={
+                region.key: region for region in Region.objects.searchable().defer("boundary")
+            },
             subjects={subject.slug: subject for subject in subjects},
             funding={item.slug: item for item in FundingType.objects.all()},
             target_groups={item.slug: item for item in TargetGroup.objects.all()},

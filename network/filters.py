@@ -51,7 +51,7 @@ class PartnerFilter(ApplyMixin, django_filters.FilterSet):
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region"),
-        queryset=Region.objects.filter(kind__in=[Region.Kind.COUNTRY, *Region.SEARCHABLE_KINDS]),
+        queryset=Region.objects.searchable(),
         to_field_name="key",
         method="filter_region",
         empty_label=_("alle Regionen"),
@@ -92,6 +92,4 @@ class PartnerFilter(ApplyMixin, django_filters.FilterSet):
         return queryset.filter(Exists(members), network=value.network_id)
 
     def filter_region(self, queryset, name, value):
-        if value.kind == Region.Kind.COUNTRY:
-            return queryset.filter(organisation__region__country=value.country)
-        return queryset.filter(organisation__region__key__startswith=value.key)
+        return queryset.filter(value.contains_q("organisation__region"))

@@ -14,13 +14,14 @@ from django.db.models import (
     Prefetch,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Substr
+from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
 
 from core import listing
 from core.text import folded
 from network.filters import PARTNER_SORT_CHOICES, PartnerFilter
 from network.models import Membership, Network, Organisation, Region, WorkingGroup
+from network.models.regions import FACET_KINDS, facet_option_of, facet_options
 from network.selectors import role_rank
 
 PAGE_SIZE = 30
@@ -139,40 +140,28 @@ def facets(directory: PartnerListing) -> listing.Facets:
         )
     )
 
+    # Per region of the organisations (one each, so the options' counts are sums).
     memberships = base("region").filter(organisation__region__isnull=False)
-    chosen_region = cleaned.get("region")
-    if chosen_region is not None and chosen_region.kind != Region.Kind.COUNTRY:
-        memberships = memberships.filter(
-            organisation__region__key__startswith=chosen_region.key[:2]
-        )
-        key = F("organisation__region__key")
-    else:
-        key = Substr("organisation__region__key", 1, 2)
-    rows.append(listing.grouped(memberships, "region", key, key, "pk"))
+    region = F("organisation__region__key"), F("organisation__region__country")
+    rows.append(listing.grouped(memberships, "region", *region, "pk"))
 
     counted = listing.count_facets(rows)
-    return _facet_options(counted)
+    return _facet_options(counted, cleaned.get("region"))
 
 
-def _facet_options(counted) -> listing.Facets:
+def _facet_options(counted, chosen_region) -> listing.Facets:
     labels = {
         "role": dict(Membership.Role.choices),
         "kind": dict(Organisation.Kind.choices),
     }
-    region_keys = [value for value, _label, _count in counted.get("region", [])]
-    region_names = (
-        dict(Region.objects.filter(key__in=region_keys).values_list("key", "name"))
-        if region_keys
-        else {}
-    )
+    if counted.get("region"):
+        counted["region"] = _region_options(counted["region"], chosen_region)
     result = listing.Facets()
     for name, rows in counted.items():
         options = []
         for value, label, count in rows:
             if name in labels:
                 label = str(labels[name].get(value, value))
-            elif name == "region":
-                label = region_names.get(value, value)
             options.append(listing.FacetOption(value=value, label=label, count=count))
         if name == "role":
             order = [value for value, _label in Membership.Role.choices]
@@ -181,3 +170,17 @@ def _facet_options(counted) -> listing.Facets:
             options.sort(key=lambda option: (-option.count, option.label))
         result.options[name] = options
     return result
+
+
+def _region_options(rows, chosen) -> list[tuple[str, str, int]]:
+    """Counts per region (key, country, count) summed per option of the region facet."""
+    candidates = Region.objects.filter(kind__in=FACET_KINDS).only("key", "name", "kind", "country")
+    options = facet_options(candidates, chosen)
+    counts: dict[str, int] = {}
+    for key, country, count in rows:
+        option = facet_option_of(options, key, country)
+        if option is not None:
+            counts[option.key] = counts.get(option.key, 0) + count
+    return [
+        (option.key, option.name, counts[option.key]) for option in options if option.key in counts
+    ]

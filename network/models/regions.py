@@ -37,8 +37,9 @@ class Region(models.Model):
         DISTRICT = "district", _("Kreis / kreisfreie Stadt")
         MUNICIPALITY = "municipality", _("Gemeinde")
 
-    # The levels the course and provider searches filter by.
-    SEARCHABLE_KINDS = (Kind.STATE, Kind.GOVERNMENT_REGION, Kind.DISTRICT)
+    # The levels the searches filter by: a country (all of it, also one without finer regions
+    # in the data), a state, a government region, a district.
+    SEARCHABLE_KINDS = (Kind.COUNTRY, Kind.STATE, Kind.GOVERNMENT_REGION, Kind.DISTRICT)
 
     key = models.CharField(_("amtlicher Schlüssel"), max_length=12, unique=True)
     name = models.CharField(_("Name"), max_length=200)
@@ -141,6 +142,37 @@ class Location:
     latitude: float
     longitude: float
     district_id: int | None
+
+
+# The levels a region facet offers (see facet_options).
+FACET_KINDS = (Region.Kind.COUNTRY, Region.Kind.STATE, Region.Kind.DISTRICT)
+
+
+def facet_options(regions, chosen: Region | None = None) -> list[Region]:
+    """The options of a region facet among ``regions``: every state, and every country without
+    states (Austria in the reference data); with a region below a country chosen, the
+    districts of its state."""
+    regions = list(regions)
+    states = [region for region in regions if region.kind == Region.Kind.STATE]
+    if chosen is None or chosen.kind == Region.Kind.COUNTRY:
+        alone = [
+            region
+            for region in regions
+            if region.kind == Region.Kind.COUNTRY
+            and not any(region.contains(state.key, state.country) for state in states)
+        ]
+        return states + alone
+    area = next((state for state in states if state.contains(chosen.key, chosen.country)), chosen)
+    return [
+        region
+        for region in regions
+        if region.kind == Region.Kind.DISTRICT and area.contains(region.key, region.country)
+    ]
+
+
+def facet_option_of(options: list[Region], key: str | None, country: str | None):
+    """The option holding the region with this key and country (None: none does)."""
+    return next((option for option in options if option.contains(key, country)), None)
 
 
 class PostalCode(models.Model):

@@ -233,9 +233,7 @@ def state_filter(field_path: str, title=None):
             if not self.value() or ":" not in self.value():
                 return queryset
             country, key = self.value().split(":", 1)
-            return queryset.filter(
-                **{f"{field_path}__country": country, f"{field_path}__key__startswith": key}
-            )
+            return queryset.filter(Region(key=key, country=country).contains_q(field_path))
 
     StateListFilter.title = title or _("Bundesland")
     return StateListFilter
