@@ -11,8 +11,8 @@ Each process builds the index (four queries, three of them ``COPY … (FORMAT BI
 one search generation and one day, and builds it again when either changes. Every change to
 a course, its dates and links, a venue or a vocabulary starts a new generation
 (``measures.search``), so the index is never older than the data, within the generation's
-one-second memo. The filters mean exactly what ``measures.filters`` says in SQL; the tests
-compare the two for every filter and for combinations.
+one-second memo. This is the one implementation of the filters; the tests restate them in SQL
+(``tests/measures/sql_filters.py``) and compare the two for every filter and combinations.
 """
 
 from __future__ import annotations
@@ -613,7 +613,7 @@ class _Runs:
         return np.bincount(self.options[hit], minlength=size)
 
 
-# The filters (see measures.filters for the same in SQL) -----------------------------------
+# The filters (the tests restate them in SQL: tests/measures/sql_filters.py) -----------------
 
 
 def _region(index: SearchIndex, found: Search, value) -> None:
