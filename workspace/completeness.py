@@ -23,6 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from taggit.models import TaggedItem
 
@@ -84,14 +85,16 @@ assert sum(part.points for part in PARTS if part.core) == 50
 
 
 def _conditions(day=None):
-    dates = CourseDate.objects.filter(course=OuterRef("pk"))
+    # A new version waiting for review has no dates of its own: the published course's count.
+    own = Coalesce(OuterRef("revision_of"), OuterRef("pk"))
+    dates = CourseDate.objects.filter(course=own)
     through = Course.subjects.through
     return {
         "content": ~Q(description="") | ~Q(contents=""),
         "objectives": ~Q(objectives=""),
         "prerequisites": ~Q(prerequisites=""),
         "qualification": Q(certificate_kind__isnull=False) | ~Q(certificate_details=""),
-        "when": Q(Exists(CourseDate.objects.current(day).filter(course=OuterRef("pk")))),
+        "when": Q(Exists(CourseDate.objects.current(day).filter(course=own))),
         "where": Q(Exists(dates.filter(Q(venue__isnull=False) | Q(mode=CourseDate.Mode.ONLINE)))),
         "price": Q(price__isnull=False)
         | Q(price_kind__in=[Course.PriceKind.FREE, Course.PriceKind.ON_REQUEST]),

@@ -342,3 +342,19 @@ def test_a_date_edit_shows_at_the_next_search(client, world):
     assert client.post(url, data).status_code == 302
     assert course.title not in found(world.token)
     assert course.changes.first().action == CourseChange.Action.MINOR_EDIT
+
+
+def test_a_new_version_is_judged_with_the_published_dates(client, world):
+    course = world.a.course
+    publish(course)
+    with services.course_edit(course=course, user=world.staff):
+        Course.objects.filter(pk=course.pk).update(objectives="Neue Ziele")
+    revision = services.pending_revision(course)
+    client.force_login(world.coordinator)
+    page = soup_of(client.get(reverse("admin:measures_course_review", args=[revision.pk])))
+    completeness = page.find("dt", string="Vollständigkeit").find_next("dd").get_text()
+    assert "Termin" not in completeness and "Ort" not in completeness
+    dates = page.find("dt", string="Termine").find_next("dd").get_text()
+    assert world.a.date.start_date.strftime("%d.%m.%Y") in dates
+    changes = page.select_one("#changes-heading").find_parent("section").get_text(" ")
+    assert "Lernziele" in changes and "Neue Ziele" in changes

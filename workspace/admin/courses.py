@@ -612,7 +612,9 @@ class CourseAdmin(AtlasModelAdmin):
             "form": form,
             "completeness": completeness_of(course),
             "revision_changes": services.review_changes(course),
-            "dates": course.dates.select_related("venue").order_by("start_date")[:20],
+            "dates": (course.revision_of or course)
+            .dates.select_related("venue")
+            .order_by("start_date")[:20],
         }
         return TemplateResponse(request, "admin/workspace/course_review.html", context)
 
