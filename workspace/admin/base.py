@@ -140,6 +140,24 @@ class AtlasModelAdmin(AtlasAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     empty_value_display = EMPTY
 
+    def get_changelist_form(self, request, **kwargs):
+        """The fields of ``list_editable`` are named after their column and row ("Position:
+        Pflege"): a changelist shows them without a label (WCAG 1.3.1, 4.1.2)."""
+        form = super().get_changelist_form(request, **kwargs)
+
+        class NamedChangeListForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for field in self.fields.values():
+                    if not field.widget.is_hidden:
+                        label = str(field.label)
+                        if self.instance.pk is not None:
+                            label = f"{label}: {self.instance}"
+                        field.widget.attrs.setdefault("aria-label", label)
+
+        NamedChangeListForm.__name__ = form.__name__
+        return NamedChangeListForm
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         adminform = context.get("adminform")
         if adminform is not None:
