@@ -214,6 +214,19 @@ def _review_network(user, course, network):
     return network
 
 
+def _record_review(*, course, network, user, decision, checked, checklist, reason="") -> Review:
+    review = Review.objects.create(
+        course=course,
+        network=network,
+        reviewer=user,
+        decision=decision,
+        reason=reason,
+        checklist=checklist,
+    )
+    review.criteria_checked.set(checked)
+    return review
+
+
 @transaction.atomic
 def course_approve(*, course, user, seen, network=None, criteria=()) -> Review:
     """Submitted → published, by a coordinator of a reviewing network (or a superuser), once
@@ -251,15 +264,14 @@ def course_approve(*, course, user, seen, network=None, criteria=()) -> Review:
             message=message,
         )
         refresh_search_vectors([course.pk])
-    review = Review.objects.create(
+    return _record_review(
         course=reviewed,
         network=network,
-        reviewer=user,
+        user=user,
         decision=Review.Decision.APPROVED,
+        checked=[c for c in active if c.pk in criteria_ids],
         checklist=checklist,
     )
-    review.criteria_checked.set([c for c in active if c.pk in criteria_ids])
-    return review
 
 
 @transaction.atomic
@@ -274,15 +286,15 @@ def course_return(*, course, user, reason, network=None, criteria=()) -> Review:
     network = _review_network(user, course, network)
     criteria_ids = {c.pk if hasattr(c, "pk") else int(c) for c in criteria}
     active, checklist = _checklist(network, criteria_ids)
-    review = Review.objects.create(
+    review = _record_review(
         course=course,
         network=network,
-        reviewer=user,
+        user=user,
         decision=Review.Decision.RETURNED,
-        reason=reason,
+        checked=[c for c in active if c.pk in criteria_ids],
         checklist=checklist,
+        reason=reason,
     )
-    review.criteria_checked.set([c for c in active if c.pk in criteria_ids])
     before = _set_status(course, Course.Status.RETURNED)
     _log(
         course=course,
