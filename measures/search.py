@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core import generations
 from core.text import fold
-from measures.models import Course, Synonym
+from measures.models import Course, SearchWord, Synonym
 
 CONFIG = "german"
 MAX_QUERY_LENGTH = 200
@@ -108,8 +108,98 @@ def active_synonyms() -> dict[str, list[list[str]]]:
     return table
 
 
+# Heads of compounds and words that say nothing about a course's subject ("Deutschkurs",
+# "Excel Schulung"): dropped from a query that has other words (folded forms).
+GENERIC_HEADS = frozenset(
+    {
+        "kurs", "kurse", "kurses", "kursus", "seminar", "seminare", "lehrgang", "lehrgaenge",
+        "schulung", "schulungen", "training", "trainings", "workshop", "workshops",
+        "unterricht", "lernen",
+    }
+)  # fmt: skip
+# Linking elements a first part may end with ("Bewerbungs|training", "Pflegen|…").
+_LINKS = ("s", "es", "n", "en", "e")
+MIN_PART = 3
+
+
+def _part_candidates(word: str) -> set[str]:
+    """Every part a split of ``word`` could have: heads and tails of at least MIN_PART letters,
+    heads also without a linking element."""
+    found = {word}
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        found.update((head, tail))
+        found.update(head[: -len(link)] for link in _LINKS if head.endswith(link))
+    return {part for part in found if len(part) >= MIN_PART}
+
+
+def known_words(candidates) -> set[str]:
+    """Which of these folded words the public vocabulary holds (one indexed query)."""
+    candidates = sorted(set(candidates))
+    if not candidates:
+        return set()
+    return set(
+        SearchWord.objects.filter(word__in=candidates).values_list("word", flat=True).distinct()
+    )
+
+
+def split_compound(word: str, known: set[str]) -> list[str] | None:
+    """The parts of a compound that the vocabulary knows ("deutschkurs" → deutsch, kurs), the
+    longest known first part first; None when ``word`` is known itself or cannot be split."""
+    if word in known or len(word) < 2 * MIN_PART:
+        return None
+
+    def is_part(part: str) -> bool:
+        return part in known or part in GENERIC_HEADS
+
+    def first_part(head: str) -> str | None:
+        if is_part(head):
+            return head
+        for link in _LINKS:
+            if head.endswith(link) and is_part(head[: -len(link)]):
+                return head[: -len(link)]
+        return None
+
+    for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+        head = first_part(word[:cut])
+        if head is None:
+            continue
+        tail = word[cut:]
+        if is_part(tail):
+            return [head, tail]
+        rest = split_compound(tail, known)
+        if rest:
+            return [head, *rest]
+    # A generic head on a word the vocabulary does not know ("Computerkurs"): the rest is
+    # what is wanted (a synonym may know it).
+    for head_word in sorted(GENERIC_HEADS, key=len, reverse=True):
+        stem = word.removesuffix(head_word)
+        if stem != word and len(stem) >= MIN_PART:
+            for link in _LINKS:
+                if stem.endswith(link) and stem[: -len(link)] in known:
+                    return [stem[: -len(link)], head_word]
+            return [stem, head_word]
+    return None
+
+
+def decompose(query_words: list[str], known: set[str] | None = None) -> list[str]:
+    """The words to search for: a word the vocabulary does not know is replaced by the parts
+    of the compound it is, and generic heads (Kurs, Seminar …) are dropped where other words
+    say what is wanted. Never empties a query."""
+    if known is None:
+        unknown = [word for word in query_words if word not in GENERIC_HEADS]
+        known = known_words(part for word in unknown for part in _part_candidates(word))
+    result: list[str] = []
+    for word in query_words:
+        result.extend(split_compound(word, known) or [word])
+    specific = [word for word in result if word not in GENERIC_HEADS]
+    return list(dict.fromkeys(specific or result))
+
+
 def parse(text: str, synonyms: dict[str, list[list[str]]] | None = None) -> ParsedQuery:
     query_words = words(text or "")
+    if query_words:
+        query_words = decompose(query_words)
     parsed = ParsedQuery(text=(text or "")[:MAX_QUERY_LENGTH], words=query_words)
     if query_words:
         table = active_synonyms() if synonyms is None else synonyms
