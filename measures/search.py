@@ -98,12 +98,18 @@ def active_synonyms() -> dict[str, list[list[str]]]:
     if _synonyms is not None and _synonyms[0] == current:
         return _synonyms[1]
     table: dict[str, list[list[str]]] = {}
-    for synonym in Synonym.objects.filter(is_active=True).only("term", "alternatives"):
-        term = " ".join(words(synonym.term))
+    entries = Synonym.objects.filter(is_active=True).only("term", "alternatives", "two_way")
+    for synonym in entries:
+        term = words(synonym.term)
         if not term:
             continue
-        alternatives = [words(alt) for alt in synonym.alternative_list()]
-        table.setdefault(term, []).extend(alt for alt in alternatives if alt)
+        alternatives = [alt for alt in map(words, synonym.alternative_list()) if alt]
+        table.setdefault(" ".join(term), []).extend(alternatives)
+        if synonym.two_way:  # every alternative also finds the term and the others
+            group = [term, *alternatives]
+            for alternative in alternatives:
+                others = [other for other in group if other != alternative]
+                table.setdefault(" ".join(alternative), []).extend(others)
     _synonyms = (current, table)
     return table
 

@@ -25,7 +25,24 @@ class Synonym(models.Model):
             "z. B. „Computer, PC“ oder „Pflege älterer Menschen“."
         ),
     )
+    two_way = models.BooleanField(
+        _("in beide Richtungen"),
+        default=False,
+        help_text=_(
+            "Angekreuzt: jede Angabe findet auch den Suchbegriff und die anderen Angaben "
+            "(„Handy, Smartphone“). Sonst gilt es nur vom Suchbegriff aus."
+        ),
+    )
     is_active = models.BooleanField(_("aktiv"), default=True)
+    shipped = models.BooleanField(
+        _("mitgeliefert"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Aus dem mitgelieferten Wortschatz; Änderungen bleiben erhalten. Abschalten statt "
+            "löschen."
+        ),
+    )
     created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
 
     class Meta:

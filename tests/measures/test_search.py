@@ -116,6 +116,7 @@ def test_search_page_shows_highlighted_results(client, provider, mainz):
 
 
 def test_synonyms_from_admin_apply_at_once(provider, mainz):
+    Synonym.objects.all().delete()  # without the shipped thesaurus
     make_course(provider, "Computer für Einsteiger", dates=[{"venue": mainz}])
     assert titles(run(provider, q="EDV")) == []
     Synonym.objects.create(term="EDV", alternatives="Computer, PC")
@@ -123,6 +124,7 @@ def test_synonyms_from_admin_apply_at_once(provider, mainz):
 
 
 def test_multi_word_synonyms_match_the_phrase(provider, mainz):
+    Synonym.objects.all().delete()  # without the shipped thesaurus
     make_course(provider, "Pflege älterer Menschen zu Hause", dates=[{"venue": mainz}])
     make_course(provider, "Menschen und Pflanzen: ältere Sorten pflegen", dates=[{"venue": mainz}])
     Synonym.objects.create(term="Altenpflege", alternatives="Pflege älterer Menschen")
@@ -130,6 +132,7 @@ def test_multi_word_synonyms_match_the_phrase(provider, mainz):
 
 
 def test_inactive_synonyms_are_ignored(provider, mainz):
+    Synonym.objects.all().delete()  # without the shipped thesaurus
     make_course(provider, "Computer für Einsteiger", dates=[{"venue": mainz}])
     Synonym.objects.create(term="EDV", alternatives="Computer", is_active=False)
     assert titles(run(provider, q="EDV")) == []

@@ -9,8 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from core import generations
 from measures import reference_data as data
-from measures.models import CertificateKind, FundingType, Subject, TargetGroup
+from measures.models import CertificateKind, FundingType, Subject, Synonym, TargetGroup
+from measures.search import words
+from measures.thesaurus import THESAURUS
 from network.models import Certification, Region
 
 
@@ -91,6 +94,21 @@ def seed_certifications() -> int:
 
 
 @transaction.atomic
+def seed_thesaurus() -> int:
+    """Create the shipped thesaurus entries whose term is not in the table yet (compared
+    folded); never changes or removes a row. Returns how many were created."""
+    present = {" ".join(words(term)) for term in Synonym.objects.values_list("term", flat=True)}
+    new = [
+        Synonym(term=term, alternatives=alternatives, two_way=two_way, shipped=True)
+        for term, alternatives, two_way in THESAURUS
+        if " ".join(words(term)) not in present
+    ]
+    Synonym.objects.bulk_create(new)
+    if new:
+        generations.bump(reference=True)
+    return len(new)
+
+
 def seed_vocabularies() -> dict[str, int]:
     """Create or update every vocabulary row; returns the number of rows per vocabulary."""
     return {
@@ -99,6 +117,7 @@ def seed_vocabularies() -> dict[str, int]:
         "Förderarten": seed_funding_types(),
         "Abschlussarten": seed_simple(CertificateKind, data.CERTIFICATE_KINDS),
         "Zertifizierungen": seed_certifications(),
+        "neue Synonyme": seed_thesaurus(),
     }
 
 
