@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from measures import versions
 from measures.models import Course, CourseDate, Module
 from measures.models.dates import WEEKDAYS
 from network.models import Membership, Network, Organisation
@@ -170,7 +171,7 @@ class CourseForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.review_on_change:
-            for name in sorted(services.REVIEW_FIELDS & set(self.fields)):
+            for name in sorted(versions.MAJOR_COURSE_FIELDS & set(self.fields)):
                 help_text = str(self.fields[name].help_text or "")
                 self.fields[name].help_text = f"{help_text} {REVIEW_FIELD_HINT}".strip()
 

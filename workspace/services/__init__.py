@@ -17,8 +17,6 @@ from workspace.services.accounts import (
 )
 from workspace.services.courses import (
     CHANGED_SINCE_SEEN,
-    MINOR_COURSE_FIELDS,
-    REVIEW_FIELDS,
     CourseEdit,
     WorkflowError,
     can_review,
@@ -58,8 +56,6 @@ from workspace.services.organisations import (
 __all__ = [
     "CHANGED_SINCE_SEEN",
     "CourseEdit",
-    "MINOR_COURSE_FIELDS",
-    "REVIEW_FIELDS",
     "RemindersSent",
     "WorkflowError",
     "assign_role",

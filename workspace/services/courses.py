@@ -32,8 +32,6 @@ from workspace.scopes import (
 
 # The rule, field by field, lives in ``measures.versions``: minor changes of a published course
 # go live at once (and are logged), major ones wait as a new version where a network reviews.
-MINOR_COURSE_FIELDS = versions.MINOR_COURSE_FIELDS
-REVIEW_FIELDS = versions.MAJOR_COURSE_FIELDS
 
 CHANGED_SINCE_SEEN = _(
     "Das Angebot wurde geändert, seit Sie die Prüfung geöffnet haben. Bitte sehen Sie sich die "
