@@ -57,7 +57,6 @@ from network.models import (
     OrganisationCertification,
     Region,
 )
-from network.models.regions import facet_option_of, facet_options
 from network.places import resolve_place
 
 PAGE_SIZE = 20
@@ -319,9 +318,10 @@ def facets(search_: ProviderListing) -> listing.Facets:
     return _facet_options(counted)
 
 
-# The providers (by address or venue) in each region that has any.
+# The providers (by address or venue) per facet option: ``options`` pairs each region id with
+# the option holding it (decided in Python by the one region rule), the database counts.
 _REGION_PROVIDERS = """
-SELECT r.key, r.country, array_agg(DISTINCT x.organisation_id)
+SELECT m.option, count(DISTINCT x.organisation_id)
 FROM (
     SELECT o.id AS organisation_id, o.region_id FROM network_organisation o
     WHERE o.id IN ({ids})
@@ -329,8 +329,8 @@ FROM (
     SELECT v.organisation_id, v.region_id FROM network_venue v
     WHERE v.organisation_id IN ({ids})
 ) AS x
-JOIN network_region r ON r.id = x.region_id
-GROUP BY r.key, r.country
+JOIN unnest(%s::bigint[], %s::text[]) AS m(region_id, option) ON m.region_id = x.region_id
+GROUP BY m.option
 """
 
 
@@ -342,20 +342,16 @@ def provider_counts_by_region(base, chosen: Region | None) -> list[tuple[str, st
         ids_sql, ids_params = base.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing by construction (no text matches)
         return []
+    options, option_of = vocabulary().region_facet(chosen)
     # The inner SQL is Django's own compilation of the base queryset; values stay parameters.
     with connection.cursor() as cursor:
-        cursor.execute(_REGION_PROVIDERS.format(ids=ids_sql), [*ids_params, *ids_params])
-        rows = cursor.fetchall()
-    options = facet_options(vocabulary().regions.values(), chosen)
-    found: dict[str, set[int]] = {}
-    for key, country, organisations in rows:
-        option = facet_option_of(options, key, country)
-        if option is not None:
-            found.setdefault(option.key, set()).update(organisations)
+        cursor.execute(
+            _REGION_PROVIDERS.format(ids=ids_sql),
+            [*ids_params, *ids_params, list(option_of), list(option_of.values())],
+        )
+        counts = dict(cursor.fetchall())
     return [
-        (option.key, option.name, len(found[option.key]))
-        for option in options
-        if option.key in found
+        (option.key, option.name, counts[option.key]) for option in options if option.key in counts
     ]
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from core import generations
 from measures.models import CertificateKind, FundingType, Subject, TargetGroup
 from network.models import Region
+from network.models.regions import facet_option_of, facet_options
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,21 @@ class Vocabulary:
     target_groups: dict[str, TargetGroup]
     certificates: dict[str, CertificateKind]
     subject_children: dict[int | None, list[int]] = field(default_factory=dict)
+    _region_facets: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def region_facet(self, chosen: Region | None = None) -> tuple[list[Region], dict[int, str]]:
+        """The region facet's options (``facet_options``) and, by region id, the key of the
+        option holding each region; worked out once per choice and vocabulary."""
+        memo = None if chosen is None else chosen.key
+        if memo not in self._region_facets:
+            options = facet_options(self.regions.values(), chosen)
+            option_of = {}
+            for region in self.regions.values():
+                option = facet_option_of(options, region.key, region.country)
+                if option is not None:
+                    option_of[region.pk] = option.key
+            self._region_facets[memo] = (options, option_of)
+        return self._region_facets[memo]
 
     def descendant_ids(self, subject: Subject) -> list[int]:
         """The subject's id and the ids of every subject below it."""
