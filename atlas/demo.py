@@ -787,10 +787,11 @@ class DemoLoader:
                 )
             ).values_list("pk", flat=True)
         )
-        if touched:
-            refresh_search_vectors(sorted(touched))
+        # The vocabulary first: compounds are split by it.
         if touched or not SearchWord.objects.exists():
             refresh_search_words()
+        if touched:
+            refresh_search_vectors(sorted(touched), words=False)
 
     def load_modules(self, specs: list[dict], by_id: dict[str, int]) -> None:
         wanted = {}

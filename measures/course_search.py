@@ -8,6 +8,7 @@ SQL queries does not depend on the number of results.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -70,6 +71,8 @@ class CourseSearch(listing.Result):
     """What the search page shows; ``facets`` is a list of :class:`Facet`."""
 
     suggestions: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # words no result has: "ohne „Ältere“"
+    left_out_note: str = ""
     relaxations: list[Relaxation] = field(default_factory=list)
     nearby_subjects: list[Subject] = field(default_factory=list)
 
@@ -101,8 +104,15 @@ class CourseListing(listing.Listing):
         filtered = self.place is not None or search_index.filters_active(self.cleaned)
         ranked = self.sort == "relevance" and not filtered
         self.text, self.ranks = _text_matches(found.index, self.query, ranked=ranked)
-        if self.text is not None:
-            found.on_courses("q", _mask(found.index.size, self.text))
+        if self.text is None:
+            return found
+        matching = _mask(found.index.size, self.text)
+        if len(self.query.groups) > 1 and not (matching & found.courses()).any():
+            relaxed = _relaxed(found, self.query)
+            if relaxed is not None:  # the best partial matches, ranked by what they match
+                self.query, matching = relaxed
+                self.text, self.ranks = np.flatnonzero(matching), None
+        found.on_courses("q", matching)
         return found
 
     def order(self, found):
@@ -124,6 +134,12 @@ class CourseListing(listing.Listing):
         return _facet_list(grouped, self.cleaned)
 
     def finish(self, result: CourseSearch, found) -> None:
+        if self.query and self.query.left_out:
+            result.left_out = [group.spelling for group in self.query.left_out]
+            words = _(" und ").join(f"„{word}“" for word in result.left_out)
+            result.left_out_note = _(
+                "Kein Kurs enthält alle Suchwörter. Gezeigt werden Kurse ohne %(words)s."
+            ) % {"words": words}
         if result.count < FEW_RESULTS:
             _help_with_few_results(result, found, self.text, self.filter_names())
 
@@ -215,6 +231,32 @@ def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     known = positions >= 0
     ranks[positions[known]] = columns[1][known]
     return positions, ranks
+
+
+def _relaxed(found, query: search.ParsedQuery):
+    """When no course matches every word: the query without as few words as possible, and of
+    those, keeping the rarest words (the most telling: "Excel Schwerin Anfänger" without
+    Schwerin before without Excel), with every filter. Each word's matches are read once (one
+    query per word); None when no single word finds anything here."""
+    size, chosen = found.index.size, found.courses()
+    masks, weights = [], []
+    for group in query.groups:
+        positions, _ranks = _text_matches(found.index, query.only(group), ranked=False)
+        matched = _mask(size, positions)
+        weights.append(math.log((size + 1) / (np.count_nonzero(matched) + 1)))
+        masks.append(matched & chosen)
+    for keep in range(len(masks) - 1, 0, -1):
+        best = None
+        for kept in itertools.combinations(range(len(masks)), keep):
+            both = np.logical_and.reduce([masks[position] for position in kept])
+            weight = sum(weights[position] for position in kept)
+            if both.any() and (best is None or weight > best[0]):
+                best = (weight, kept, both)
+        if best is not None:
+            _weight, kept, both = best
+            left_out = [group for n, group in enumerate(query.groups) if n not in kept]
+            return query.without(left_out), both
+    return None
 
 
 _RANKS_SQL = (

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core import generations
 from core.text import fold
+from measures import compounds
 from measures.models import Course, SearchWord, Synonym
 
 CONFIG = "german"
@@ -36,42 +37,51 @@ def words(text: str) -> list[str]:
 
 
 @dataclass
+class Group:
+    """One thing a query asks for: a word, or a phrase the thesaurus knows ("Erste Hilfe"),
+    with its alternatives (synonyms, the parts of a compound) in ``to_tsquery`` syntax."""
+
+    words: list[str]  # the folded query words it stands for
+    tsquery: str
+    spelling: str  # as the user wrote it, for "… ohne „Ältere“"
+
+
+@dataclass
 class ParsedQuery:
+    """A query as groups that must all match; words that carry no subject ("für", "ab 60")
+    and generic heads ("Kurs") are not required where other words say what is wanted."""
+
     text: str
     words: list[str]
-    expansions: dict[str, list[list[str]]] = field(default_factory=dict)
-    prefix_last: bool = True
+    groups: list[Group] = field(default_factory=list)
+    left_out: list[Group] = field(default_factory=list)
 
     def __bool__(self):
-        return bool(self.words)
+        return bool(self.groups)
 
     def tsquery(self) -> str | None:
-        """The query in ``to_tsquery`` syntax: all words, the last as a prefix, plus synonyms."""
-        if not self.words:
+        """The query in ``to_tsquery`` syntax: every group."""
+        if not self.groups:
             return None
-        used_by_phrase: set[int] = set()
-        groups: list[str] = []
-        # Multi-word synonym terms replace the words they cover.
-        for term, alternatives in self.expansions.items():
-            term_words = term.split()
-            position = _find(self.words, term_words)
-            if position is None:
-                continue
-            used_by_phrase.update(range(position, position + len(term_words)))
-            options = [_phrase(term_words)] + [_phrase(alt) for alt in alternatives]
-            groups.append("(" + " | ".join(options) + ")")
-        for index, word in enumerate(self.words):
-            if index in used_by_phrase:
-                continue
-            last = index == len(self.words) - 1
-            groups.append(f"{word}:*" if last and self.prefix_last else word)
-        return " & ".join(groups)
+        return " & ".join(group.tsquery for group in self.groups)
 
     def search_query(self) -> SearchQuery | None:
         raw = self.tsquery()
         if raw is None:
             return None
         return SearchQuery(raw, search_type="raw", config=CONFIG)
+
+    def only(self, group: Group) -> ParsedQuery:
+        return ParsedQuery(text=self.text, words=group.words, groups=[group])
+
+    def without(self, left_out: list[Group]) -> ParsedQuery:
+        """The query without some of its groups (what the relaxed search shows)."""
+        return ParsedQuery(
+            text=self.text,
+            words=self.words,
+            groups=[group for group in self.groups if group not in left_out],
+            left_out=[*self.left_out, *left_out],
+        )
 
 
 def _find(haystack: list[str], needle: list[str]) -> int | None:
@@ -114,114 +124,127 @@ def active_synonyms() -> dict[str, list[list[str]]]:
     return table
 
 
-# Heads of compounds and words that say nothing about a course's subject ("Deutschkurs",
-# "Excel Schulung"): dropped from a query that has other words (folded forms).
-GENERIC_HEADS = frozenset(
-    {
-        "kurs", "kurse", "kurses", "kursus", "seminar", "seminare", "lehrgang", "lehrgaenge",
-        "schulung", "schulungen", "training", "trainings", "workshop", "workshops",
-        "unterricht", "lernen",
-    }
-)  # fmt: skip
-# Linking elements a first part may end with ("Bewerbungs|training", "Pflegen|…").
-_LINKS = ("s", "es", "n", "en", "e")
-MIN_PART = 3
-
-
-def _part_candidates(word: str) -> set[str]:
-    """Every part a split of ``word`` could have: heads and tails of at least MIN_PART letters,
-    heads also without a linking element."""
-    found = {word}
-    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
-        head, tail = word[:cut], word[cut:]
-        found.update((head, tail))
-        found.update(head[: -len(link)] for link in _LINKS if head.endswith(link))
-    return {part for part in found if len(part) >= MIN_PART}
-
-
-def known_words(candidates) -> set[str]:
-    """Which of these folded words the public vocabulary holds (one indexed query)."""
+def lexicon(candidates) -> set[str]:
+    """Which of these folded words the splitter knows (``measures.compounds``): the public
+    vocabulary (one indexed query), the thesaurus' words and the field's word parts."""
     candidates = sorted(set(candidates))
     if not candidates:
         return set()
-    return set(
+    found = set(
         SearchWord.objects.filter(word__in=candidates).values_list("word", flat=True).distinct()
     )
+    return found | (set(candidates) & (compounds.BASE_WORDS | thesaurus_words()))
 
 
-def split_compound(word: str, known: set[str]) -> list[str] | None:
-    """The parts of a compound that the vocabulary knows ("deutschkurs" → deutsch, kurs), the
-    longest known first part first; None when ``word`` is known itself or cannot be split."""
-    if word in known or len(word) < 2 * MIN_PART:
-        return None
+_thesaurus_words: tuple[dict, frozenset[str]] | None = None
 
-    def is_part(part: str) -> bool:
-        return part in known or part in GENERIC_HEADS
 
-    def first_part(head: str) -> str | None:
-        if is_part(head):
-            return head
-        for link in _LINKS:
-            if head.endswith(link) and is_part(head[: -len(link)]):
-                return head[: -len(link)]
-        return None
+def thesaurus_words() -> frozenset[str]:
+    """Every single word of the active thesaurus' terms and alternatives."""
+    global _thesaurus_words  # noqa: PLW0603 - follows the synonyms' memo
+    table = active_synonyms()
+    if _thesaurus_words is None or _thesaurus_words[0] is not table:
+        found = {word for term, alternatives in table.items() for word in term.split()}
+        found.update(word for alternative in table.values() for alt in alternative for word in alt)
+        _thesaurus_words = (table, frozenset(found))
+    return _thesaurus_words[1]
 
-    for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
-        head = first_part(word[:cut])
-        if head is None:
-            continue
-        tail = word[cut:]
-        if is_part(tail):
-            return [head, tail]
-        rest = split_compound(tail, known)
-        if rest:
-            return [head, *rest]
-    # A generic head on a word the vocabulary does not know ("Computerkurs"): the rest is
-    # what is wanted (a synonym may know it).
-    for head_word in sorted(GENERIC_HEADS, key=len, reverse=True):
-        stem = word.removesuffix(head_word)
-        if stem != word and len(stem) >= MIN_PART:
-            for link in _LINKS:
+
+def _word_alternatives(word: str, known: set[str], table) -> list[str]:
+    """What else finds a query word: the parts of the compound it is, when the vocabulary does
+    not know it ("staplerschein" → stapler & schein), or the word before its generic head
+    ("deutschkurs" → deutsch); each part with its own synonyms."""
+    if word in known:
+        parts = None
+        for head in compounds.GENERIC_HEADS:
+            stem = word.removesuffix(head)
+            part = compounds.as_part(stem, known) if stem != word else None
+            if part:
+                parts = [part, head]
+                break
+    else:
+        parts = compounds.split(word, known) or _before_generic_head(word, known)
+    if not parts:
+        return []
+    specific = [part for part in parts if part not in compounds.GENERIC_HEADS]
+    if not specific:
+        return []
+    return [" & ".join(_with_synonyms(part, table) for part in specific)]
+
+
+def _before_generic_head(word: str, known: set[str]) -> list[str] | None:
+    """An unknown word on a generic head ("computerkurs"): the rest is what is wanted (a
+    synonym may know it)."""
+    for head in sorted(compounds.GENERIC_HEADS, key=len, reverse=True):
+        stem = word.removesuffix(head)
+        if stem != word and len(stem) >= compounds.MIN_PART:
+            for link in compounds.LINKS:
                 if stem.endswith(link) and stem[: -len(link)] in known:
-                    return [stem[: -len(link)], head_word]
-            return [stem, head_word]
+                    return [stem[: -len(link)], head]
+            return [stem, head]
     return None
 
 
-def decompose(query_words: list[str], known: set[str] | None = None) -> list[str]:
-    """The words to search for: a word the vocabulary does not know is replaced by the parts
-    of the compound it is, and generic heads (Kurs, Seminar …) are dropped where other words
-    say what is wanted. Never empties a query."""
-    if known is None:
-        unknown = [word for word in query_words if word not in GENERIC_HEADS]
-        known = known_words(part for word in unknown for part in _part_candidates(word))
-    result: list[str] = []
-    for word in query_words:
-        result.extend(split_compound(word, known) or [word])
-    specific = [word for word in result if word not in GENERIC_HEADS]
-    return list(dict.fromkeys(specific or result))
+def _with_synonyms(word: str, table) -> str:
+    options = [word] + [_phrase(alternative) for alternative in table.get(word, [])]
+    return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
+
+
+_OWN_WORD = re.compile(r"[^\W_]+")
+
+
+def _carries_no_subject(word: str) -> bool:
+    return word in compounds.STOP_WORDS or word in compounds.GENERIC_HEADS or word.isdigit()
 
 
 def parse(text: str, synonyms: dict[str, list[list[str]]] | None = None) -> ParsedQuery:
-    query_words = words(text or "")
-    if query_words:
-        query_words = decompose(query_words)
-    parsed = ParsedQuery(text=(text or "")[:MAX_QUERY_LENGTH], words=query_words)
-    if query_words:
-        table = active_synonyms() if synonyms is None else synonyms
-        joined = f" {' '.join(query_words)} "
-        parsed.expansions = {
-            term: alternatives for term, alternatives in table.items() if f" {term} " in joined
-        }
-        # A synonym term that is the last word is matched whole, not as a prefix.
-        if any(term.split()[-1] == query_words[-1] for term in parsed.expansions):
-            parsed.prefix_last = False
+    """The groups a query asks for. Each word finds itself (the last one as a prefix), its
+    synonyms, and the parts of the compound it is; a phrase of the thesaurus finds itself and
+    its alternatives. Stop words and generic heads are left out where other words remain."""
+    text = (text or "")[:MAX_QUERY_LENGTH]
+    query_words = words(text)
+    parsed = ParsedQuery(text=text, words=query_words)
+    if not query_words:
+        return parsed
+    table = active_synonyms() if synonyms is None else synonyms
+    own = {fold(token): token for token in _OWN_WORD.findall(text)}
+    content = [word for word in query_words if not _carries_no_subject(word)]
+    looked_up = [word for word in content if len(word) >= 2 * compounds.MIN_PART]
+    known = lexicon(part for word in looked_up for part in compounds.part_candidates(word))
+    groups: list[Group] = []
+    covered: set[int] = set()
+    # Phrases of the thesaurus, longest first, each word in at most one.
+    phrases = sorted((term for term in table if " " in term), key=len, reverse=True)
+    for term in phrases:
+        term_words = term.split()
+        position = _find(query_words, term_words)
+        if position is None or covered & set(range(position, position + len(term_words))):
+            continue
+        covered.update(range(position, position + len(term_words)))
+        options = list(dict.fromkeys([_phrase(term_words)] + [_phrase(a) for a in table[term]]))
+        spelling = " ".join(own.get(word, word) for word in term_words)
+        groups.append(Group(term_words, "(" + " | ".join(options) + ")", spelling))
+    required = content or query_words
+    for index, word in enumerate(query_words):
+        if index in covered or word not in required:
+            continue
+        last = index == len(query_words) - 1
+        alternatives = [_phrase(alt) for alt in table.get(word, [])]
+        prefix = last and not alternatives and len(word) >= 2
+        options = [f"{word}:*" if prefix else word, *alternatives]
+        options += _word_alternatives(word, known, table) if word in content else []
+        options = list(dict.fromkeys(options))
+        tsquery = options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
+        groups.append(Group([word], tsquery, own.get(word, word)))
+    # In the order the words were typed.
+    parsed.groups = sorted(groups, key=lambda group: query_words.index(group.words[0]))
     return parsed
 
 
-# The document: title (A), keywords and subjects (B), summary (C), description, provider and
+# The document: title (A), keywords and subjects and the parts of the compounds in title,
+# keywords and subjects (B), summary, target groups and funding (C), description, provider and
 # places (D), in the course's SearchDocument. Kept in one statement so every writer refreshes
-# it the same way.
+# it the same way; the parts come from the application (``compound_parts``).
 _VECTOR_SQL = """
 INSERT INTO measures_searchdocument (course_id, vector)
 SELECT c.id,
@@ -236,7 +259,13 @@ SELECT c.id,
         JOIN measures_subject s ON s.id = cs.subject_id
         LEFT JOIN measures_subject p ON p.id = s.parent_id
         WHERE cs.course_id = c.id), ''))), 'B')
-    || setweight(to_tsvector('german', atlas_fold(c.summary)), 'C')
+    || setweight(to_tsvector('german', coalesce(p.parts, '')), 'B')
+    || setweight(to_tsvector('german', atlas_fold(concat_ws(' ', c.summary,
+        (SELECT string_agg(g.name, ' ') FROM measures_course_target_groups cg
+         JOIN measures_targetgroup g ON g.id = cg.targetgroup_id WHERE cg.course_id = c.id),
+        (SELECT string_agg(f.name, ' ') FROM measures_course_funding cf
+         JOIN measures_fundingtype f ON f.id = cf.fundingtype_id WHERE cf.course_id = c.id)))),
+        'C')
     || setweight(to_tsvector('german', atlas_fold(concat_ws(' ',
         c.description, c.objectives, c.contents,
         (SELECT concat_ws(' ', o.name, o.short_name, o.city) FROM network_organisation o
@@ -244,6 +273,8 @@ SELECT c.id,
         (SELECT string_agg(DISTINCT v.city, ' ') FROM measures_coursedate d
          JOIN network_venue v ON v.id = d.venue_id WHERE d.course_id = c.id)))), 'D')
 FROM measures_course AS c
+LEFT JOIN unnest(%(part_ids)s::bigint[], %(parts)s::text[]) AS p(course_id, parts)
+    ON p.course_id = c.id
 {where}
 ON CONFLICT (course_id) DO UPDATE SET vector = EXCLUDED.vector
 """
@@ -263,11 +294,61 @@ def refresh_search_vectors(course_ids=None, *, words: bool = True) -> None:
             return
         where = "WHERE c.id = ANY(%(ids)s)"
         params["ids"] = course_ids
+    params["part_ids"], params["parts"] = compound_parts(course_ids)
     sql = _VECTOR_SQL.format(where=where)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
     if course_ids is not None and words:
         search_words_update(course_ids=course_ids)
+
+
+# The words whose compounds are split: the title's, the keywords' and the subjects' (folded).
+_NAMED_TEXT_SQL = """
+SELECT c.id, atlas_fold(concat_ws(' ', c.title,
+    (SELECT string_agg(t.name, ' ') FROM taggit_taggeditem ti
+     JOIN taggit_tag t ON t.id = ti.tag_id
+     WHERE ti.object_id = c.id AND ti.content_type_id = %(course_type)s),
+    (SELECT string_agg(concat_ws(' ', s.name, sp.name), ' ')
+     FROM measures_course_subjects cs
+     JOIN measures_subject s ON s.id = cs.subject_id
+     LEFT JOIN measures_subject sp ON sp.id = s.parent_id
+     WHERE cs.course_id = c.id)))
+FROM measures_course AS c
+{where}
+"""
+# Above this many candidate parts the whole vocabulary is read instead of asked about.
+_WHOLE_LEXICON = 20_000
+
+
+def compound_parts(course_ids=None) -> tuple[list[int], list[str]]:
+    """The parts of the compounds in each course's title, keywords and subjects, as text to
+    index ("Gabelstaplerschein" → gabel stapler schein staplerschein), for the given courses
+    (all when None): course ids and texts, courses without a compound left out."""
+    params = {"course_type": ContentType.objects.get_for_model(Course).pk}
+    where = ""
+    if course_ids is not None:
+        where, params["ids"] = "WHERE c.id = ANY(%(ids)s)", list(course_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_NAMED_TEXT_SQL.format(where=where), params)
+        texts = cursor.fetchall()
+    course_words = [(pk, set(_WORD.findall(text or ""))) for pk, text in texts]
+    long_words = {
+        word for _pk, found in course_words for word in found if len(word) >= 2 * compounds.MIN_PART
+    }
+    candidates = {part for word in long_words for part in compounds.part_candidates(word)}
+    if len(candidates) > _WHOLE_LEXICON:
+        known = set(SearchWord.objects.values_list("word", flat=True).distinct())
+        known |= compounds.BASE_WORDS | thesaurus_words()
+    else:
+        known = lexicon(candidates)
+    parts_of = {word: compounds.index_parts(word, known) for word in long_words}
+    ids, parts = [], []
+    for pk, found in course_words:
+        course_parts = sorted({part for word in found for part in parts_of.get(word, ())})
+        if course_parts:
+            ids.append(pk)
+            parts.append(" ".join(course_parts))
+    return ids, parts
 
 
 # Date summaries (next start, modes, regions: see Course) are written for the day they are
@@ -457,8 +538,6 @@ LEFT JOIN LATERAL (
 ORDER BY q.n, near.place
 """
 
-_OWN_WORD = re.compile(r"[^\W_]+")
-
 
 def suggestions(text: str, *, limit: int = 3) -> list[str]:
     """Similar spellings for a query that found little: each unknown word replaced by its
@@ -496,8 +575,11 @@ def suggestions(text: str, *, limit: int = 3) -> list[str]:
     return results
 
 
-def refresh_courses_of(*, providers=(), subjects=(), venues=()) -> None:
-    """Refresh the courses whose indexed text changes with these providers, subjects, venues."""
+def refresh_courses_of(
+    *, providers=(), subjects=(), venues=(), target_groups=(), funding=()
+) -> None:
+    """Refresh the courses whose indexed text changes with these providers, subjects, venues,
+    target groups or funding types."""
     condition = Q(pk__in=[])
     if providers:
         condition |= Q(provider__in=providers)
@@ -505,4 +587,8 @@ def refresh_courses_of(*, providers=(), subjects=(), venues=()) -> None:
         condition |= Q(subjects__in=subjects) | Q(subjects__parent__in=subjects)
     if venues:
         condition |= Q(dates__venue__in=venues)
+    if target_groups:
+        condition |= Q(target_groups__in=target_groups)
+    if funding:
+        condition |= Q(funding__in=funding)
     refresh_search_vectors(Course.objects.filter(condition).values_list("pk", flat=True).distinct())

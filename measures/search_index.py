@@ -481,11 +481,13 @@ class Search:
         self._memo: dict[tuple, np.ndarray] = {}  # results by what they leave out
 
     def on_courses(self, name: str, condition: np.ndarray) -> None:
+        self._memo.clear()
         if name in self.course_conditions:
             condition = condition & self.course_conditions[name]
         self.course_conditions[name] = condition
 
     def on_dates(self, name: str, condition: np.ndarray) -> None:
+        self._memo.clear()
         if name in self.date_conditions:
             condition = condition & self.date_conditions[name]
         self.date_conditions[name] = condition

@@ -241,11 +241,11 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
         _dates(batch, picks, rng, venues_by_org, dates_per_course, today)
         created += batch_size
         say(f"{created} Kurse\n")
+    refresh_search_words()  # first: compounds are split by the vocabulary
     refresh_search_vectors(
         Course.objects.filter(external_id__startswith=PREFIX).values_list("pk", flat=True),
-        words=False,  # rebuilt next, at once
+        words=False,  # rebuilt above, at once
     )
-    refresh_search_words()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {"providers": len(organisations), "venues": len(venues), "courses": created}

@@ -17,6 +17,10 @@ class VocabularyAdmin(StaffViewableMixin, AtlasModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "description", "position"]
 
+    def save_model(self, request, obj, form, change):
+        with services.vocabulary_edit(entry=obj, created=not change):
+            super().save_model(request, obj, form, change)
+
 
 class TopLevelFilter(admin.SimpleListFilter):
     title = _("Ebene")
@@ -44,10 +48,6 @@ class SubjectAdmin(VocabularyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
-
-    def save_model(self, request, obj, form, change):
-        with services.subject_edit(subject=obj, created=not change):
-            super().save_model(request, obj, form, change)
 
 
 @admin.register(TargetGroup)

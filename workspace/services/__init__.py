@@ -49,8 +49,8 @@ from workspace.services.organisations import (
     reminder_recipient,
     reminder_subject,
     send_outdated_reminders,
-    subject_edit,
     venue_edit,
+    vocabulary_edit,
 )
 
 __all__ = [
@@ -89,7 +89,7 @@ __all__ = [
     "reviewing_networks",
     "send_access_links",
     "send_outdated_reminders",
-    "subject_edit",
+    "vocabulary_edit",
     "two_factor_set_up",
     "user_roles_changed",
     "venue_edit",

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from measures.models import Course
+from measures.models import Course, FundingType, Subject, TargetGroup
 from measures.search import refresh_courses_of
 from network.models import Membership
 from workspace.access import access_for
@@ -50,12 +50,19 @@ def venue_edit(*, venue, created=False):
 
 
 @contextmanager
-def subject_edit(*, subject, created=False):
-    """A subject's name (and its parent's) is part of its courses' indexed text."""
+def vocabulary_edit(*, entry, created=False):
+    """The names of a course's subjects (and their parents), target groups and funding are
+    part of its indexed text: every write of a vocabulary entry happens inside this."""
     with transaction.atomic():
         yield
         if not created:
-            refresh_courses_of(subjects=[subject])
+            name = {
+                Subject: "subjects",
+                TargetGroup: "target_groups",
+                FundingType: "funding",
+            }.get(type(entry))
+            if name:
+                refresh_courses_of(**{name: [entry]})
 
 
 # Organisations and reminders -----------------------------------------------------------------

@@ -14,8 +14,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        refresh_search_words()  # first: compounds are split by the vocabulary
         refresh_search_vectors()
-        refresh_search_words()
         refresh_stale_summaries()
         if options["verbosity"]:
             self.stdout.write("Suchindex neu aufgebaut.")
