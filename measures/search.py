@@ -3,7 +3,10 @@
 Text is folded the same way on both sides (``atlas_fold`` in the database, :func:`fold` here:
 lower case, umlauts as digraphs, ß as ss, accents removed) and stemmed with PostgreSQL's
 ``german`` configuration, so "Fuehrerschein" finds "Führerschein" and "Weiterbildungen" finds
-"Weiterbildung".
+"Weiterbildung". Compounds are split in the application (``measures.compounds``) on both
+sides: a course is indexed with the parts of its compounds, a query word is also searched by
+its parts. A query is a list of groups that must all match (:func:`parse`); the course search
+leaves out the fewest when none matches them all.
 """
 
 from __future__ import annotations
@@ -150,13 +153,16 @@ def thesaurus_words() -> frozenset[str]:
     return _thesaurus_words[1]
 
 
+_HEADS_LONGEST_FIRST = sorted(compounds.GENERIC_HEADS, key=lambda head: (-len(head), head))
+
+
 def _word_alternatives(word: str, known: set[str], table) -> list[str]:
     """What else finds a query word: the parts of the compound it is, when the vocabulary does
     not know it ("staplerschein" → stapler & schein), or the word before its generic head
     ("deutschkurs" → deutsch); each part with its own synonyms."""
     if word in known:
         parts = None
-        for head in compounds.GENERIC_HEADS:
+        for head in _HEADS_LONGEST_FIRST:
             stem = word.removesuffix(head)
             part = compounds.as_part(stem, known) if stem != word else None
             if part:
@@ -175,7 +181,7 @@ def _word_alternatives(word: str, known: set[str], table) -> list[str]:
 def _before_generic_head(word: str, known: set[str]) -> list[str] | None:
     """An unknown word on a generic head ("computerkurs"): the rest is what is wanted (a
     synonym may know it)."""
-    for head in sorted(compounds.GENERIC_HEADS, key=len, reverse=True):
+    for head in _HEADS_LONGEST_FIRST:
         stem = word.removesuffix(head)
         if stem != word and len(stem) >= compounds.MIN_PART:
             for link in compounds.LINKS:
