@@ -32,9 +32,8 @@ class Command(BaseCommand):
             for result in evaluation.results:
                 self.stdout.write(self._query_report(result))
             self.stdout.write("")
-        judged, expected_none = len(evaluation.judged), len(evaluation.results) - len(
-            evaluation.judged
-        )
+        judged = len(evaluation.judged)
+        expected_none = len(evaluation.results) - judged
         zero = evaluation.zero_results
         self.stdout.write(
             f"{len(evaluation.results)} judged queries "
@@ -80,5 +79,7 @@ class Command(BaseCommand):
                 mark = "!!"
             lines.append(f"   {mark} {position:2}. {key}  {result.titles.get(key, '')[:60]}")
         for key in result.missed:
-            lines.append(f"   missed ({'first' if judgement.grades[key] == 2 else 'relevant'}): {key}")
+            lines.append(
+                f"   missed ({'first' if judgement.grades[key] == 2 else 'relevant'}): {key}"
+            )
         return "\n".join(lines)
