@@ -8,7 +8,6 @@ SQL queries does not depend on the number of results.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -71,8 +70,7 @@ class CourseSearch(listing.Result):
     """What the search page shows; ``facets`` is a list of :class:`Facet`."""
 
     suggestions: list[str] = field(default_factory=list)
-    left_out: list[str] = field(default_factory=list)  # words no result has: "ohne „Ältere“"
-    left_out_note: str = ""
+    partial: bool = False  # no course has every word: those with the most come first
     relaxations: list[Relaxation] = field(default_factory=list)
     nearby_subjects: list[Subject] = field(default_factory=list)
 
@@ -89,6 +87,7 @@ class CourseListing(listing.Listing):
     result_class = CourseSearch
     parse_query = staticmethod(search.parse)
     resolve_place = staticmethod(resolve_place)
+    partial = None  # with partial matches: which courses each group of the query matches
 
     def scope(self):
         return search_index.current_index()
@@ -107,11 +106,14 @@ class CourseListing(listing.Listing):
         if self.text is None:
             return found
         matching = _mask(found.index.size, self.text)
+        self.partial = None
         if len(self.query.groups) > 1 and not (matching & found.courses()).any():
-            relaxed = _relaxed(found, self.query)
-            if relaxed is not None:  # the best partial matches, ranked by what they match
-                self.query, matching = relaxed
-                self.text, self.ranks = np.flatnonzero(matching), None
+            # No course has every word: the courses with the most of them, ranked.
+            self.partial = _group_matches(found.index, self.query)
+            matching = np.logical_or.reduce(self.partial)
+            self.query = self.query.partial()
+            self.text = np.where(matching, np.arange(found.index.size), -1)
+            self.ranks = None
         found.on_courses("q", matching)
         return found
 
@@ -119,13 +121,25 @@ class CourseListing(listing.Listing):
         matching = found.courses()
         if self.sort == "relevance" and self.ranks is None and self.text is not None:
             self.ranks = _ranks(found.index, self.query, np.flatnonzero(matching))
+            if self.partial is not None:  # more words first, then the rank (below 1)
+                ranks = np.nan_to_num(self.ranks)
+                self.ranks = np.sum(self.partial, axis=0) + ranks / (ranks + 1)
         return found.index.ordered(matching, self.sort, ranks=self.ranks, place=self.place)
 
     def paginate(self, found, ordered) -> Page:
         page = Paginator(ordered, self.page_size).get_page(
             listing.page_number(self.params.get("page"))
         )
-        page.object_list = _page_courses(found.index, page.object_list, self.query, self.place)
+        positions = page.object_list
+        page.object_list = _page_courses(found.index, positions, self.query, self.place)
+        if self.partial is not None:  # each result says which words it does not have
+            at = dict(zip(found.index.ids[positions].tolist(), positions, strict=True))
+            for course in page.object_list:
+                course.missing = [
+                    group.spelling
+                    for group, matched in zip(self.query.groups, self.partial, strict=True)
+                    if not matched[at[course.pk]]
+                ]
         return page
 
     def facets(self, found) -> list[Facet]:
@@ -134,12 +148,7 @@ class CourseListing(listing.Listing):
         return _facet_list(grouped, self.cleaned)
 
     def finish(self, result: CourseSearch, found) -> None:
-        if self.query and self.query.left_out:
-            result.left_out = [group.spelling for group in self.query.left_out]
-            words = _(" und ").join(f"„{word}“" for word in result.left_out)
-            result.left_out_note = _(
-                "Kein Kurs enthält alle Suchwörter. Gezeigt werden Kurse ohne %(words)s."
-            ) % {"words": words}
+        result.partial = self.partial is not None
         if result.count < FEW_RESULTS:
             _help_with_few_results(result, found, self.text, self.filter_names())
 
@@ -233,30 +242,14 @@ def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     return positions, ranks
 
 
-def _relaxed(found, query: search.ParsedQuery):
-    """When no course matches every word: the query without as few words as possible, and of
-    those, keeping the rarest words (the most telling: "Excel Schwerin Anfänger" without
-    Schwerin before without Excel), with every filter. Each word's matches are read once (one
-    query per word); None when no single word finds anything here."""
-    size, chosen = found.index.size, found.courses()
-    masks, weights = [], []
+def _group_matches(index, query: search.ParsedQuery) -> list[np.ndarray]:
+    """Which courses each group of the query matches, as masks over the index (one query per
+    group: only when no course matches them all)."""
+    masks = []
     for group in query.groups:
-        positions, _ranks = _text_matches(found.index, query.only(group), ranked=False)
-        matched = _mask(size, positions)
-        weights.append(math.log((size + 1) / (np.count_nonzero(matched) + 1)))
-        masks.append(matched & chosen)
-    for keep in range(len(masks) - 1, 0, -1):
-        best = None
-        for kept in itertools.combinations(range(len(masks)), keep):
-            both = np.logical_and.reduce([masks[position] for position in kept])
-            weight = sum(weights[position] for position in kept)
-            if both.any() and (best is None or weight > best[0]):
-                best = (weight, kept, both)
-        if best is not None:
-            _weight, kept, both = best
-            left_out = [group for n, group in enumerate(query.groups) if n not in kept]
-            return query.without(left_out), both
-    return None
+        positions, _ranks = _text_matches(index, query.only(group), ranked=False)
+        masks.append(_mask(index.size, positions))
+    return masks
 
 
 _RANKS_SQL = (
@@ -311,6 +304,7 @@ class SearchResult:
     snippet_html: str
     distance: float | None
     current_dates: list[ResultDate]
+    missing: list[str] = field(default_factory=list)  # the search words it does not have
 
     def get_absolute_url(self) -> str:
         return reverse("measures:course_detail", kwargs={"slug": self.slug})

@@ -57,16 +57,16 @@ class ParsedQuery:
     text: str
     words: list[str]
     groups: list[Group] = field(default_factory=list)
-    left_out: list[Group] = field(default_factory=list)
+    any_group: bool = False  # partial matches: a course that matches one group is found
 
     def __bool__(self):
         return bool(self.groups)
 
     def tsquery(self) -> str | None:
-        """The query in ``to_tsquery`` syntax: every group."""
+        """The query in ``to_tsquery`` syntax: every group (any group for partial matches)."""
         if not self.groups:
             return None
-        return " & ".join(group.tsquery for group in self.groups)
+        return (" | " if self.any_group else " & ").join(group.tsquery for group in self.groups)
 
     def search_query(self) -> SearchQuery | None:
         raw = self.tsquery()
@@ -77,14 +77,9 @@ class ParsedQuery:
     def only(self, group: Group) -> ParsedQuery:
         return ParsedQuery(text=self.text, words=group.words, groups=[group])
 
-    def without(self, left_out: list[Group]) -> ParsedQuery:
-        """The query without some of its groups (what the relaxed search shows)."""
-        return ParsedQuery(
-            text=self.text,
-            words=self.words,
-            groups=[group for group in self.groups if group not in left_out],
-            left_out=[*self.left_out, *left_out],
-        )
+    def partial(self) -> ParsedQuery:
+        """The same groups, any of which finds a course (ranked by how many it matches)."""
+        return ParsedQuery(text=self.text, words=self.words, groups=self.groups, any_group=True)
 
 
 def _find(haystack: list[str], needle: list[str]) -> int | None:

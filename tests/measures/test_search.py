@@ -74,8 +74,8 @@ def test_last_word_is_matched_as_prefix(provider, mainz):
         "Mechatroniker – Nachqualifizierung"
     ]
     # Only the last word is a prefix: the other is left out, and the page says so.
-    relaxed = run(provider, q="Mechatr Nachqualifizierung")
-    assert relaxed.left_out == ["Mechatr"]
+    partial = run(provider, q="Mechatr Nachqualifizierung")
+    assert partial.partial and partial.page.object_list[0].missing == ["Mechatr"]
 
 
 def test_title_match_ranks_above_keyword_above_description(provider, mainz):
