@@ -14,7 +14,6 @@ from pages.forms import AccessibilityFeedbackForm
 from pages.models import InfoPage
 from pages.services import feedback_submit
 
-
 # The home page's examples of what to type: each a link to its search, and each tested to find
 # courses in the demo catalogue (tests/atlas/test_home.py). Search terms in the catalogue's
 # language: a translation must name terms that find courses in that language too.
