@@ -5,7 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from measures import search_help
 from measures.course_search import course_search
@@ -268,3 +270,26 @@ def test_every_link_of_the_help_answers(client):
 def test_odd_input_gets_a_page_not_an_error(client, params):
     response = client.get("/kurse/", params)
     assert response.status_code in (200, 400)
+
+
+def test_the_help_costs_the_same_queries_however_large_the_catalogue(
+    client, provider, mainz, magic
+):
+    params = {"q": "Zauberkunzt", "place": "55116"}
+    client.get("/kurse/", params)  # once per process and generation: vocabularies, synonyms
+    with CaptureQueriesContext(connection) as few:
+        client.get("/kurse/", params)
+    for number in range(12):
+        subject = Subject.objects.create(
+            name=f"Zauberkunst {number}", slug=f"zauberkunst-{number}", parent=magic.parent
+        )
+        make_course(provider, f"Trick {number}", subjects=[subject], dates=[{"venue": mainz}])
+        make_course(
+            provider, f"Beratung {number}", kind=Course.Kind.COUNSELLING, dates=[{"venue": mainz}]
+        )
+    client.get("/kurse/", params)
+    with CaptureQueriesContext(connection) as many:
+        soup = BeautifulSoup(client.get("/kurse/", params).content, "lxml")
+    assert len(soup.select("#help-subjects-title ~ ul li")) == search_help.MAX_SUBJECTS
+    assert len(soup.select(".help__offers li")) == search_help.MAX_COUNSELLING
+    assert len(many) == len(few) <= 10
