@@ -467,10 +467,6 @@ def _help_with_few_results(result: CourseSearch, found, text, names) -> None:
     _subjects_and_counselling(result, found)
 
 
-# Where the help's links lead: the place searched around (with its radius) and the region stay.
-KEPT_BY_HELP = ("place", "radius", "region")
-
-
 def _kept_params(result: CourseSearch) -> QueryDict:
     """The parameters the help's links keep: the place (when it was found) and the region."""
     kept = QueryDict(mutable=True)
