@@ -14,6 +14,16 @@ from pages.forms import AccessibilityFeedbackForm
 from pages.models import InfoPage
 from pages.services import feedback_submit
 
+# The home page's examples of what to type: each a link to its search, and each tested to find
+# courses in the demo catalogue (tests/atlas/test_home.py). Search terms in the catalogue's
+# language: a translation must name terms that find courses in that language too.
+HOME_EXAMPLES = (
+    gettext_lazy("Englisch"),
+    gettext_lazy("Pflege"),
+    gettext_lazy("Computer für Ältere"),
+    gettext_lazy("Mechatroniker"),
+)
+
 
 @require_GET
 def home(request):
@@ -21,6 +31,7 @@ def home(request):
         request,
         "atlas/home.html",
         {
+            "examples": HOME_EXAMPLES,
             "subject_areas": course_selectors.subject_areas_with_counts(),
             "latest_courses": course_selectors.latest_courses(limit=6),
             "regions": network_selectors.covered_regions(),

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from core import listing
 from core.listing import MAX_PAGE, RADIUS_CHOICES
-from measures import search, search_index
+from measures import search, search_help, search_index
 from measures.filters import SORT_CHOICES, CourseFilter
 from measures.models import Course, CourseDate, SearchDocument, Subject
 from measures.vocabulary import vocabulary
@@ -66,6 +66,24 @@ class Relaxation:
 
 
 @dataclass
+class SubjectLink:
+    """A subject offered as a way on, with what searching it would find."""
+
+    subject: Subject
+    count: int
+    url: str
+
+
+@dataclass
+class CounsellingHelp:
+    """Counselling offers nearby (a few, as search results) and the link to all of them."""
+
+    offers: list[SearchResult]
+    count: int
+    url: str
+
+
+@dataclass
 class CourseSearch(listing.Result):
     """What the search page shows; ``facets`` is a list of :class:`Facet`."""
 
@@ -73,6 +91,11 @@ class CourseSearch(listing.Result):
     partial: bool = False  # no course has every word: those with the most come first
     relaxations: list[Relaxation] = field(default_factory=list)
     nearby_subjects: list[Subject] = field(default_factory=list)
+    # With a search term that finds little: the subjects closest to it by name or synonym,
+    # else (nothing found, nothing close) the subject areas.
+    closest_subjects: list[SubjectLink] = field(default_factory=list)
+    subject_areas: list[SubjectLink] = field(default_factory=list)
+    counselling: CounsellingHelp | None = None
 
 
 class CourseListing(listing.Listing):
@@ -477,8 +500,57 @@ def _help_with_few_results(result: CourseSearch, found, text, names) -> None:
     subject = filterset.form.cleaned_data.get("subject")
     if subject is not None:
         result.nearby_subjects = vocabulary().related_subjects(subject)
-    elif query:
-        result.nearby_subjects = list(Subject.objects.filter(name__trigram_similar=query.text)[:8])
+    _subjects_and_counselling(result, found)
+
+
+def _kept_params(result: CourseSearch) -> QueryDict:
+    """The parameters the help's links keep: the place (when it was found) and the region."""
+    kept = QueryDict(mutable=True)
+    cleaned = result.filterset.form.cleaned_data
+    if result.place_lookup.place is not None:
+        kept["place"] = result.params.get("place", "")
+        kept["radius"] = str(result.filterset.radius_km)
+    if cleaned.get("region") is not None:
+        kept["region"] = result.params.get("region", "")
+    return kept
+
+
+def _subjects_and_counselling(result: CourseSearch, found) -> None:
+    """The subjects closest to the search term, or the subject areas, and the counselling
+    offers nearby; each counted where the search looked (its place or region)."""
+    index, query = found.index, result.query
+    kept = _kept_params(result)
+    where = found.courses(found.active - {"place", "region"})
+
+    def link(subject: Subject, count: int) -> SubjectLink:
+        params = kept.copy()
+        params["subject"] = subject.slug
+        return SubjectLink(subject=subject, count=count, url="?" + params.urlencode())
+
+    if query:
+        closest = search_help.closest_subjects(query.text, index, where)
+        result.closest_subjects = [link(subject, count) for subject, count in closest]
+    if not result.count and not result.closest_subjects:
+        result.subject_areas = [
+            link(area, count) for area, count in search_help.subject_areas(index, where)
+        ]
+
+    place = result.place_lookup.place
+    region = "region" in found.active
+    positions = search_help.nearest_counselling(
+        index, place, radius_km=result.filterset.radius_km, area=where if region else None
+    )
+    if not len(positions):
+        return
+    offers = _page_courses(index, positions, search.ParsedQuery(text="", words=[]), place)
+    counselling = search_help.counselling_mask(index)
+    count = int(np.count_nonzero(counselling & where))
+    params = kept if count else QueryDict(mutable=True)
+    if not count:
+        count = int(np.count_nonzero(counselling))
+    params = params.copy()
+    params["kind"] = Course.Kind.COUNSELLING
+    result.counselling = CounsellingHelp(offers=offers, count=count, url="?" + params.urlencode())
 
 
 def _without_params(params: QueryDict, *names: str) -> QueryDict:

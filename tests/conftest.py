@@ -32,13 +32,14 @@ def _forget_search_memos():
     Within a test the generation is read once and then follows this process's own changes,
     so query counts do not depend on the one-second memo expiring mid-test."""
     from core import generations
-    from measures import search, search_index, vocabulary
+    from measures import search, search_help, search_index, vocabulary
 
     generations.MEMO_SECONDS = float("inf")
     search_index.forget()
     search_index.BUILD_IN_BACKGROUND = False  # a thread would not see the test's data
     generations.forget()
     search._synonyms = None
+    search_help._labels = None
     vocabulary._vocabulary = None
 
 

@@ -1,7 +1,9 @@
 import pytest
 from bs4 import BeautifulSoup
+from django.http import QueryDict
 from django.urls import reverse
 
+from atlas.views import HOME_EXAMPLES
 from measures.models import Course
 from network.models import Network
 
@@ -94,3 +96,29 @@ def test_robots_txt_keeps_crawlers_out_of_admin(client):
 
 def test_home_rejects_post(client):
     assert client.post("/").status_code == 405
+
+
+# The examples under the search box ------------------------------------------------------------
+
+
+def example_links(client):
+    examples = soup(client.get("/")).find(id="home-q-help")
+    return {link.get_text(strip=True): link["href"] for link in examples.select("li a")}
+
+
+def test_the_examples_are_a_list_of_links_to_their_searches(client):
+    links = example_links(client)
+    assert list(links) == [str(example) for example in HOME_EXAMPLES]
+    for text, href in links.items():
+        path, _, query = href.partition("?")
+        assert path == reverse("measures:course_list")
+        assert QueryDict(query)["q"] == text
+
+
+@pytest.mark.parametrize("example", [str(example) for example in HOME_EXAMPLES])
+def test_every_example_on_the_home_page_finds_courses(client, example):
+    href = example_links(client)[example]
+    response = client.get(href)
+    assert response.status_code == 200
+    heading = soup(response).find("h2", id="result-count").get_text(" ", strip=True)
+    assert int(heading.split()[0]) >= 1, (href, heading)

@@ -17,6 +17,10 @@ Pass several querysets to cover distinct states of a page (e.g. a current and an
 course); ``limit`` rows are taken from each. Anything else works too, e.g.
 ``lambda name: [reverse(name, kwargs={"key": "07"})]``.
 
+A pattern without arguments may have an entry too: its paths (with query strings, say) are
+checked besides the pattern's own path, for states of a page a plain GET does not show (a
+search that finds nothing).
+
 Below the registry:
 - NOT_PAGES: patterns that are not pages to GET (POST-only actions); they only get the
   robustness checks.
@@ -71,6 +75,16 @@ def each(*querysets: Callable, limit: int = 2, **url_kwargs: str) -> PathsFor:
 # THE REGISTRY: URL name -> function(name) returning real paths for patterns with arguments.
 # ---------------------------------------------------------------------------------------------
 REGISTRY: dict[str, PathsFor] = {
+    # The search's help when it finds nothing: closest subjects, counselling, with and without
+    # a place; and a search with a typo ("Meinten Sie").
+    "measures:course_list": lambda name: [
+        reverse(name) + query
+        for query in (
+            "?q=xyzzyqwerty",
+            "?q=Erste+Hilfe&place=55116&radius=10",
+            "?q=Buchhaltnug",
+        )
+    ],
     "measures:course_detail": each(
         lambda: Course.objects.public(),
         # A curriculum of modules adds a table.
@@ -292,7 +306,8 @@ def concrete_paths(pattern: UrlPattern, registry: dict[str, PathsFor] | None = N
     registry = REGISTRY if registry is None else registry
     where = "REGISTRY in tests/pages/urls.py"
     if not pattern.arguments:
-        return [pattern.path()]
+        extra = registry[pattern.name](pattern.name) if pattern.name in registry else []
+        return list(dict.fromkeys([pattern.path(), *extra]))
     if pattern.name is None:
         raise NoPaths(
             f"URL pattern {pattern.route!r} takes arguments but has no name: give it a name and "
