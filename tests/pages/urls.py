@@ -76,13 +76,14 @@ def each(*querysets: Callable, limit: int = 2, **url_kwargs: str) -> PathsFor:
 # ---------------------------------------------------------------------------------------------
 REGISTRY: dict[str, PathsFor] = {
     # The search's help when it finds nothing: closest subjects, counselling, with and without
-    # a place; and a search with a typo ("Meinten Sie").
+    # a place; a search with a typo ("Meinten Sie"); partial matches of several words.
     "measures:course_list": lambda name: [
         reverse(name) + query
         for query in (
             "?q=xyzzyqwerty",
             "?q=Erste+Hilfe&place=55116&radius=10",
             "?q=Buchhaltnug",
+            "?q=Englisch+Abend+Xylophon",
         )
     ],
     "measures:course_detail": each(
