@@ -14,7 +14,7 @@ import numpy as np
 from django.db import connection
 
 from core import generations
-from measures import search, search_index
+from measures import compounds, search, search_index
 from measures.models import Course
 from measures.vocabulary import vocabulary
 
@@ -29,13 +29,8 @@ AREA_FOR_EMPTY_SUBJECT = 0.9
 COUNSELLING_MAX_KM = 100
 
 # Words of subject names that say nothing by themselves (folded).
-NAME_STOP_WORDS = frozenset(
-    {
-        "und", "oder", "im", "in", "der", "die", "das", "den", "dem", "des", "fuer", "mit",
-        "von", "zu", "zur", "zum", "am", "an", "als", "auf", "bei", "ab", "ein", "eine",
-        "weitere", "werden",
-    }
-)  # fmt: skip
+# Words of names and queries that say nothing about a subject (the search's own list).
+NAME_STOP_WORDS = compounds.STOP_WORDS | {"weitere", "werden"}
 
 
 @dataclass(frozen=True)
@@ -115,7 +110,7 @@ def query_pieces(text: str) -> list[str]:
     pieces = [
         word
         for word in _content_words(query_words)
-        if word not in search.GENERIC_HEADS and not word.isdigit()
+        if word not in compounds.GENERIC_HEADS and not word.isdigit()
     ]
     phrase = " ".join(query_words)
     if phrase and phrase not in pieces:
