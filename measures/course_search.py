@@ -89,6 +89,7 @@ class CourseSearch(listing.Result):
 
     suggestions: list[str] = field(default_factory=list)
     partial: bool = False  # no course has every word: those with the most come first
+    corrected_from: str = ""  # what was typed, when the search is for its "Meinten Sie"
     relaxations: list[Relaxation] = field(default_factory=list)
     nearby_subjects: list[Subject] = field(default_factory=list)
     # With a search term that finds little: the subjects closest to it by name or synonym,
@@ -144,9 +145,10 @@ class CourseListing(listing.Listing):
         matching = found.courses()
         if self.sort == "relevance" and self.ranks is None and self.text is not None:
             self.ranks = _ranks(found.index, self.query, np.flatnonzero(matching))
-            if self.partial is not None:  # more words first, then the rank (below 1)
+            if self.partial is not None:  # the rarer the words matched, the higher
                 ranks = np.nan_to_num(self.ranks)
-                self.ranks = np.sum(self.partial, axis=0) + ranks / (ranks + 1)
+                rarity = [math.log((mask.size + 1) / (mask.sum() + 1)) for mask in self.partial]
+                self.ranks = np.dot(rarity, self.partial) + ranks / (ranks + 1)
         return found.index.ordered(matching, self.sort, ranks=self.ranks, place=self.place)
 
     def paginate(self, found, ordered) -> Page:
@@ -227,7 +229,18 @@ FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 
 
 def course_search(*, params: QueryDict) -> CourseSearch:
-    return CourseListing(params).run()
+    """The search; when its words find nothing and "Meinten Sie" has a spelling that does,
+    the search for that spelling, saying what was typed (``corrected_from``)."""
+    result = CourseListing(params).run()
+    if result.count == 0 and result.suggestions:
+        corrected = params.copy()
+        corrected["q"] = result.suggestions[0]
+        corrected.pop("page", None)
+        better = CourseListing(corrected).run()
+        if better.count:
+            better.corrected_from = result.query.text
+            return better
+    return result
 
 
 def _mask(size: int, positions: np.ndarray) -> np.ndarray:

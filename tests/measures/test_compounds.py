@@ -213,3 +213,21 @@ def test_a_full_match_is_never_partial():
 def test_nothing_is_found_when_no_word_finds_anything():
     result = course_search(params=QueryDict("q=Xylophon+Quetzal"))
     assert result.count == 0
+
+
+# Typos ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_typo_that_finds_nothing_shows_what_its_spelling_finds(client):
+    result = course_search(params=QueryDict("q=Englich+lernen"))
+    assert result.corrected_from == "Englich lernen"
+    assert result.count and result.query.text.casefold() == "englisch lernen"
+    page = client.get("/kurse/", {"q": "Englich lernen"}).content.decode()
+    assert "Für „Englich lernen“ gibt es keine Kurse." in page
+
+
+@pytest.mark.django_db
+def test_the_spelling_is_not_changed_when_the_words_find_something():
+    result = course_search(params=QueryDict("q=Englisch"))
+    assert result.count and result.corrected_from == ""
