@@ -232,7 +232,7 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     """The search; when its words find nothing and "Meinten Sie" has a spelling that does,
     the search for that spelling, saying what was typed (``corrected_from``)."""
     result = CourseListing(params).run()
-    if result.count == 0 and result.suggestions:
+    if result.count == 0 and result.suggestions and _slip(result.query.text, result.suggestions[0]):
         corrected = params.copy()
         corrected["q"] = result.suggestions[0]
         corrected.pop("page", None)
@@ -241,6 +241,31 @@ def course_search(*, params: QueryDict) -> CourseSearch:
             better.corrected_from = result.query.text
             return better
     return result
+
+
+def _slip(typed: str, spelling: str) -> bool:
+    """Whether ``spelling`` differs from ``typed`` only by slips of the keyboard: the same
+    number of words, each within two edits (a swap of neighbours is one) and a third of its
+    length ("Exel" → Excel, "Buchhaltnug" → Buchhaltung; not "Magiie" → MAG)."""
+    typed_words, spelt_words = search.words(typed), search.words(spelling)
+    if len(typed_words) != len(spelt_words):
+        return False
+    return all(
+        _edits(old, new) <= min(2, max(1, len(old) // 3))
+        for old, new in zip(typed_words, spelt_words, strict=True)
+    )
+
+
+def _edits(first: str, second: str) -> int:
+    """The optimal string alignment distance (insert, delete, substitute, swap neighbours)."""
+    previous, current = None, list(range(len(second) + 1))
+    for i, a in enumerate(first, 1):
+        before, previous, current = previous, current, [i] + [0] * len(second)
+        for j, b in enumerate(second, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                current[j] = min(current[j], before[j - 2] + 1)
+    return current[-1]
 
 
 def _mask(size: int, positions: np.ndarray) -> np.ndarray:

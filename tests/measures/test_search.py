@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from django.http import QueryDict
 
 from core import generations
+from measures import search
 from measures.course_search import MAX_PAGE, PAGE_SIZE, course_search
 from measures.models import (
     CertificateKind,
@@ -142,13 +143,25 @@ def test_inactive_synonyms_are_ignored(provider, mainz):
 def test_typo_gets_did_you_mean_from_the_indexed_vocabulary(provider, mainz):
     make_course(provider, "Mechatroniker kompakt", dates=[{"venue": mainz}])
     refresh_words()
+    assert "Mechatroniker" in search.suggestions("Mechatronicker")
+    # A slip of the keyboard that finds nothing shows what the spelling finds.
     result = run(provider, q="Mechatronicker")
-    assert result.count == 0
-    assert "Mechatroniker" in result.suggestions
+    assert result.corrected_from == "Mechatronicker"
+    assert titles(result) == ["Mechatroniker kompakt"]
+
+
+def test_a_suggestion_that_is_more_than_a_slip_is_only_offered(provider, mainz):
+    make_course(provider, "Mechatroniker kompakt", dates=[{"venue": mainz}])
+    refresh_words()
+    result = run(provider, q="Mechtronikerin")
+    assert result.count == 0 and result.corrected_from == ""
+    assert result.suggestions
 
 
 def test_did_you_mean_is_shown_and_links_to_the_suggestion(client, provider, mainz):
     make_course(provider, "Buchhaltung mit DATEV", dates=[{"venue": mainz}])
+    # One course has the typo in its description: the search finds little, and offers more.
+    make_course(provider, "Kassenbuch", description="Buchhaltnug", dates=[{"venue": mainz}])
     refresh_words()
     page = BeautifulSoup(client.get("/kurse/", {"q": "Buchhaltnug"}).content, "lxml")
     link = page.select_one(".suggestions a")

@@ -235,7 +235,7 @@ def test_the_empty_result_page_shows_subjects_and_counselling_under_headings(cli
 def test_did_you_mean_links_to_the_proper_spelling_and_keeps_the_place(client, provider, mainz):
     make_course(provider, "Mechatroniker kompakt", dates=[{"venue": mainz}])
     refresh_words()
-    soup = page(client, q="mechatronicker", place="55116")
+    soup = page(client, q="mechtronikerin", place="55116")  # more than a slip: offered
     link = soup.select_one(".suggestions a")
     assert link.get_text() == "Mechatroniker"
     assert parse_qs(urlsplit(link["href"]).query) == {"q": ["Mechatroniker"], "place": ["55116"]}
