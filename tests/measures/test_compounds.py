@@ -126,9 +126,7 @@ def test_index_time_parts_are_written_for_a_course_on_every_change():
 
 @pytest.mark.django_db
 def test_target_groups_and_funding_are_searched():
-    course = (
-        Course.objects.public().filter(target_groups__name="Ältere Menschen").first()
-    )
+    course = Course.objects.public().filter(target_groups__name="Ältere Menschen").first()
     assert course is not None
     assert course.title in titles("Ältere Menschen")
 
@@ -149,7 +147,10 @@ def test_target_groups_and_funding_are_searched():
         ),
         ("Deutschkurs", {"Integrationskurs Deutsch (A1 bis B1) mit Kinderbetreuung"}),
         ("Englischkurs", {"Englisch A2 – Auffrischung am Abend"}),
-        ("Computerkurs", {"Netzcafé im Neustadttreff – Internet für Einsteigerinnen und Einsteiger"}),  # noqa: E501
+        (
+            "Computerkurs",
+            {"Netzcafé im Neustadttreff – Internet für Einsteigerinnen und Einsteiger"},
+        ),  # noqa: E501
         ("PC", {"Netzcafé im Neustadttreff – Internet für Einsteigerinnen und Einsteiger"}),
     ],
 )
