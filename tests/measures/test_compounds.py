@@ -232,3 +232,12 @@ def test_a_typo_that_finds_nothing_shows_what_its_spelling_finds(client):
 def test_the_spelling_is_not_changed_when_the_words_find_something():
     result = course_search(params=QueryDict("q=Englisch"))
     assert result.count and result.corrected_from == ""
+
+
+@pytest.mark.django_db
+def test_the_whole_rebuild_indexes_the_parts_too():
+    from django.core.management import call_command
+
+    call_command("refresh_search", verbosity=0)
+    assert "Gabelstaplerfahrerin / Gabelstaplerfahrer (DGUV Grundsatz 308-001)" in titles("Stapler")
+    assert "Pflegehelferin / Pflegehelfer – Basisqualifizierung Altenpflege" in titles("Helfer")
