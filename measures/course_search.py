@@ -112,6 +112,7 @@ class CourseListing(listing.Listing):
     parse_query = staticmethod(search.parse)
     resolve_place = staticmethod(resolve_place)
     partial = None  # with partial matches: which courses each group of the query matches
+    slip = ""  # a spelling that differs by slips of the keyboard, when the words find nothing
 
     def scope(self):
         return search_index.current_index()
@@ -174,8 +175,18 @@ class CourseListing(listing.Listing):
 
     def finish(self, result: CourseSearch, found) -> None:
         result.partial = self.partial is not None
-        if result.count < FEW_RESULTS:
-            _help_with_few_results(result, found, self.text, self.filter_names())
+        if result.count >= FEW_RESULTS:
+            return
+        if self.query and not result.count:
+            result.suggestions = search.suggestions(self.query.text)
+            if result.suggestions and _slip(self.query.text, result.suggestions[0]):
+                # Searched for at once (course_search); the help only if that finds nothing.
+                self.slip, self.found = result.suggestions[0], found
+                return
+        self.help(result, found)
+
+    def help(self, result: CourseSearch, found) -> None:
+        _help_with_few_results(result, found, self.text, self.filter_names())
 
     def filter_groups(self, result: CourseSearch) -> list[listing.FilterGroup]:
         """The filter form: each option with its facet count where there is one."""
@@ -231,15 +242,17 @@ FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 def course_search(*, params: QueryDict) -> CourseSearch:
     """The search; when its words find nothing and "Meinten Sie" has a spelling that does,
     the search for that spelling, saying what was typed (``corrected_from``)."""
-    result = CourseListing(params).run()
-    if result.count == 0 and result.suggestions and _slip(result.query.text, result.suggestions[0]):
+    first = CourseListing(params)
+    result = first.run()
+    if first.slip:
         corrected = params.copy()
-        corrected["q"] = result.suggestions[0]
+        corrected["q"] = first.slip
         corrected.pop("page", None)
         better = CourseListing(corrected).run()
         if better.count:
             better.corrected_from = result.query.text
             return better
+        first.help(result, first.found)  # the spelling finds nothing either
     return result
 
 
@@ -303,13 +316,32 @@ def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     return positions, ranks
 
 
+_GROUP_MATCHES_SQL = (
+    "SELECT course_id AS c0{columns} FROM measures_searchdocument"
+    " WHERE vector @@ to_tsquery(%(config)s::regconfig, %(any)s)"
+)
+
+
 def _group_matches(index, query: search.ParsedQuery) -> list[np.ndarray]:
-    """Which courses each group of the query matches, as masks over the index (one query per
-    group: only when no course matches them all)."""
+    """Which courses each group of the query matches, as masks over the index; one query
+    (only when no course matches them all)."""
+    columns = "".join(
+        f", vector @@ to_tsquery(%(config)s::regconfig, %(g{n})s) AS c{n + 1}"
+        for n in range(len(query.groups))
+    )
+    params = {"config": search.CONFIG, "any": query.partial().tsquery()}
+    params.update({f"g{n}": group.tsquery for n, group in enumerate(query.groups)})
+    types = [">i8"] + ["?"] * len(query.groups)
+    ids, *matched = search_index.read_columns(
+        _GROUP_MATCHES_SQL.format(columns=columns), params, types
+    )
+    positions = index.positions(ids)
+    known = positions >= 0
     masks = []
-    for group in query.groups:
-        positions, _ranks = _text_matches(index, query.only(group), ranked=False)
-        masks.append(_mask(index.size, positions))
+    for column in matched:
+        mask = np.zeros(index.size, dtype=bool)
+        mask[positions[known & column]] = True
+        masks.append(mask)
     return masks
 
 
@@ -506,7 +538,7 @@ def _help_with_few_results(result: CourseSearch, found, text, names) -> None:
     the subjects nearby."""
     params, filterset, query = result.params, result.filterset, result.query
     if query:
-        result.suggestions = search.suggestions(query.text)
+        result.suggestions = result.suggestions or search.suggestions(query.text)
     active = [name for name in names if any(params.getlist(name))]
     variants = []  # (label, URL parameters, courses)
     for name in active:
