@@ -113,7 +113,7 @@ def _pieces(word: str, known) -> list[tuple[int, str]] | None:
     for start in range(length - MIN_PART, -1, -1):
         last = as_last(word[start:], known) if start else None  # the whole word is no split
         candidates = [[(start, last)]] if last else []
-        for end in range(start + MIN_PART, length - MIN_PART + 1):
+        for end in range(length - MIN_PART, start + MIN_PART - 1, -1):  # longest head first
             rest = best[end]
             if rest is None:
                 continue
@@ -121,7 +121,7 @@ def _pieces(word: str, known) -> list[tuple[int, str]] | None:
             if head:
                 candidates.append([(start, head), *rest])
         if candidates:
-            best[start] = min(candidates, key=len)  # the first of the fewest: longest head
+            best[start] = min(candidates, key=len)  # the first of the fewest
     return best[0]
 
 

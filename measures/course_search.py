@@ -112,7 +112,8 @@ class CourseListing(listing.Listing):
     parse_query = staticmethod(search.parse)
     resolve_place = staticmethod(resolve_place)
     partial = None  # with partial matches: which courses each group of the query matches
-    slip = ""  # a spelling that differs by slips of the keyboard, when the words find nothing
+    corrected_from = ""  # what was typed, when the search is for its slip-free spelling
+    suggestions = None  # "Meinten Sie", once asked for
 
     def scope(self):
         return search_index.current_index()
@@ -131,6 +132,9 @@ class CourseListing(listing.Listing):
         if self.text is None:
             return found
         matching = _mask(found.index.size, self.text)
+        if not matching.any():  # the words find nothing at all: a slip of the keyboard?
+            slip_free = self._search_slip_free(found.index, ranked)
+            matching = matching if slip_free is None else slip_free
         self.partial = None
         if len(self.query.groups) > 1 and not (matching & found.courses()).any():
             # No course has every word: the courses with the most of them, ranked.
@@ -173,20 +177,29 @@ class CourseListing(listing.Listing):
         grouped = found.facets(chosen_subject=chosen_subject, chosen_region=chosen_region)
         return _facet_list(grouped, self.cleaned)
 
+    def _search_slip_free(self, index, ranked: bool):
+        """When "Meinten Sie" spells the words with nothing but slips of the keyboard
+        ("Exel" → Excel) and that spelling finds courses: search for it instead (the page
+        says so). Returns the matches, or None."""
+        self.suggestions = search.suggestions(self.query.text)
+        if not self.suggestions or not _slip(self.query.text, self.suggestions[0]):
+            return None
+        spelt = search.parse(self.suggestions[0])
+        text, ranks = _text_matches(index, spelt, ranked=ranked)
+        matching = _mask(index.size, text)
+        if not matching.any():
+            return None
+        self.corrected_from, self.query, self.text, self.ranks = self.query.text, spelt, text, ranks
+        self.suggestions = None  # the spelling's own, if it finds little
+        return matching
+
     def finish(self, result: CourseSearch, found) -> None:
         result.partial = self.partial is not None
-        if result.count >= FEW_RESULTS:
-            return
-        if self.query and not result.count:
-            result.suggestions = search.suggestions(self.query.text)
-            if result.suggestions and _slip(self.query.text, result.suggestions[0]):
-                # Searched for at once (course_search); the help only if that finds nothing.
-                self.slip, self.found = result.suggestions[0], found
-                return
-        self.help(result, found)
-
-    def help(self, result: CourseSearch, found) -> None:
-        _help_with_few_results(result, found, self.text, self.filter_names())
+        result.corrected_from = self.corrected_from
+        if result.count < FEW_RESULTS:
+            _help_with_few_results(
+                result, found, self.text, self.filter_names(), suggestions=self.suggestions
+            )
 
     def filter_groups(self, result: CourseSearch) -> list[listing.FilterGroup]:
         """The filter form: each option with its facet count where there is one."""
@@ -240,20 +253,7 @@ FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 
 
 def course_search(*, params: QueryDict) -> CourseSearch:
-    """The search; when its words find nothing and "Meinten Sie" has a spelling that does,
-    the search for that spelling, saying what was typed (``corrected_from``)."""
-    first = CourseListing(params)
-    result = first.run()
-    if first.slip:
-        corrected = params.copy()
-        corrected["q"] = first.slip
-        corrected.pop("page", None)
-        better = CourseListing(corrected).run()
-        if better.count:
-            better.corrected_from = result.query.text
-            return better
-        first.help(result, first.found)  # the spelling finds nothing either
-    return result
+    return CourseListing(params).run()
 
 
 def _slip(typed: str, spelling: str) -> bool:
@@ -533,12 +533,12 @@ def _facet_list(grouped, cleaned) -> list[Facet]:
 # Help for empty and thin results ------------------------------------------------------------
 
 
-def _help_with_few_results(result: CourseSearch, found, text, names) -> None:
+def _help_with_few_results(result: CourseSearch, found, text, names, suggestions=None) -> None:
     """Similar spellings, which filter to drop (with what it would find), a wider radius, and
     the subjects nearby."""
     params, filterset, query = result.params, result.filterset, result.query
     if query:
-        result.suggestions = result.suggestions or search.suggestions(query.text)
+        result.suggestions = search.suggestions(query.text) if suggestions is None else suggestions
     active = [name for name in names if any(params.getlist(name))]
     variants = []  # (label, URL parameters, courses)
     for name in active:
