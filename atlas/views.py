@@ -36,7 +36,7 @@ def home(request):
             "latest_courses": course_selectors.latest_courses(limit=6),
             "regions": network_selectors.covered_regions(),
             "networks": network_selectors.networks_in_brief(),
-            "course_count": course_selectors.public_courses().count(),
+            "course_count": course_selectors.public_course_count(),
         },
     )
 

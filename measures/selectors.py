@@ -1,8 +1,9 @@
 """Reads for the course pages: querysets for a purpose."""
 
-from django.db.models import Count, Min, Prefetch, Q
-from django.db.models.functions import Coalesce
+import numpy as np
+from django.db.models import Count, F, Prefetch, Q
 
+from measures import search_index
 from measures.models import Course, CourseDate, Subject
 from network.models import OrganisationCertification
 
@@ -21,33 +22,34 @@ def current_dates():
 
 
 def with_card_data(queryset):
-    """What a course card shows: provider, next date, the current dates with their venues."""
+    """What a course card shows: provider, the current dates with their venues; and
+    ``next_start``, the date order of the search (the course's date summary: a rolling start
+    first), read from the course's row, not aggregated over every date."""
     return (
         queryset.select_related("provider")
-        .annotate(
-            next_start=Min(
-                "dates__start_date",
-                filter=Q(dates__in=CourseDate.objects.current()),
-            )
-        )
+        .annotate(next_start=F("summary_next_start"))
         .prefetch_related(Prefetch("dates", queryset=current_dates(), to_attr="current_dates"))
     )
+
+
+# The search's date order (``Course.Meta``'s index ``course_next_start_idx``).
+NEXT_START = F("next_start").asc(nulls_first=True)
 
 
 def latest_courses(*, limit: int):
     return list(with_card_data(public_courses()).order_by("-published_at", "-created_at")[:limit])
 
 
+def public_course_count() -> int:
+    """How many courses are public: the search index holds exactly these."""
+    return search_index.current_index().size
+
+
 def subject_areas_with_counts():
-    """Top-level subjects with the number of public courses filed under them or a child."""
-    through = Course.subjects.through
-    counts = dict(
-        through.objects.filter(course__in=public_courses().values("pk"))
-        .annotate(area=Coalesce("subject__parent_id", "subject_id"))
-        .values("area")
-        .annotate(n=Count("course_id", distinct=True))
-        .values_list("area", "n")
-    )
+    """Top-level subjects with the number of public courses filed under them or a child,
+    counted in the search index (every public course is there)."""
+    index = search_index.current_index()
+    counts = index.areas.counts(np.ones(index.size, dtype=bool))
     areas = list(Subject.objects.filter(parent__isnull=True).order_by("position", "name"))
     for area in areas:
         area.course_count = counts.get(area.pk, 0)
@@ -97,6 +99,6 @@ def similar_courses(course, *, limit: int):
     return list(
         with_card_data(public_courses().exclude(pk=course.pk).filter(subjects__in=subject_ids))
         .annotate(shared=shared)
-        .order_by("-shared", "next_start", "title")
+        .order_by("-shared", NEXT_START, "title")
         .distinct()[:limit]
     )

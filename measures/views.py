@@ -113,7 +113,7 @@ def provider_detail(request, slug):
         if search_query is not None:
             courses = courses.filter(search_document__vector=search_query)
         paginator = Paginator(
-            selectors.with_card_data(courses).order_by("next_start", "title", "pk"),
+            selectors.with_card_data(courses).order_by(selectors.NEXT_START, "title", "pk"),
             PROFILE_COURSES_PER_PAGE,
         )
         paginator.count = courses.order_by().count() if query else total

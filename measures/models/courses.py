@@ -227,6 +227,13 @@ class Course(models.Model):
                 condition=Q(status="published"),
                 name="course_next_start_idx",
             ),
+            # "Neu im Atlas" on the home page: the latest published, read in this order.
+            models.Index(
+                F("published_at").desc(),
+                F("created_at").desc(),
+                condition=Q(status="published"),
+                name="course_latest_idx",
+            ),
             models.Index(fields=["summary_valid_until"], name="course_summary_valid_idx"),
             GinIndex(fields=["facet_subjects"], name="course_facet_subjects_idx"),
             GinIndex(fields=["facet_funding"], name="course_facet_funding_idx"),
