@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property
 
-from django.contrib.postgres.search import SearchRank, SearchVector
+from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -29,7 +29,6 @@ from django.db.models import (
     IntegerField,
     Prefetch,
     Subquery,
-    TextField,
     Value,
     When,
 )
@@ -69,17 +68,9 @@ def providers():
     return Organisation.objects.filter(is_provider=True)
 
 
-def document() -> SearchVector:
-    competencies = Func(
-        F("core_competencies"), Value(" "), function="array_to_string", output_field=TextField()
-    )
-    return (
-        SearchVector(
-            folded("name"), folded("short_name"), folded("city"), config="german", weight="A"
-        )
-        + SearchVector(folded(competencies), config="german", weight="B")
-        + SearchVector(folded("description"), config="german", weight="D")
-    )
+def document() -> F:
+    """The provider's search document, kept by the database (``Organisation.search_document``)."""
+    return F("search_document")
 
 
 def current_course_count():

@@ -1,7 +1,9 @@
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +81,21 @@ class Organisation(AddressFields, AccessibilityFields):
     )
     created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+    # The provider search's document, kept by the database (``atlas_provider_document``,
+    # migration network.0004: name, short name and city A, core competencies B, description
+    # D): matching and ranking read it instead of computing every provider's vector.
+    search_document = models.GeneratedField(
+        expression=Func(
+            F("name"),
+            F("short_name"),
+            F("city"),
+            F("core_competencies"),
+            F("description"),
+            function="atlas_provider_document",
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -86,7 +103,14 @@ class Organisation(AddressFields, AccessibilityFields):
         verbose_name = _("Organisation")
         verbose_name_plural = _("Organisationen")
         ordering = ["name"]
-        indexes = [models.Index(fields=["is_provider", "name"], name="org_provider_name_idx")]
+        indexes = [
+            models.Index(fields=["is_provider", "name"], name="org_provider_name_idx"),
+            GinIndex(
+                fields=["search_document"],
+                condition=Q(is_provider=True),
+                name="org_search_document_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.name
