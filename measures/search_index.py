@@ -17,6 +17,7 @@ one-second memo. This is the one implementation of the filters; the tests restat
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -289,6 +290,12 @@ class SearchIndex:
         if len(self._dated):
             found[self._dated] = _any_per_run(dates, self._date_starts)
         return found
+
+    @functools.cached_property
+    def provider_counts(self) -> dict[int, int]:
+        """Provider id → how many public courses it offers."""
+        providers, counts = np.unique(self.provider, return_counts=True)
+        return dict(zip(providers.tolist(), counts.tolist(), strict=True))
 
     @property
     def nbytes(self) -> int:

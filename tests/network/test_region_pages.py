@@ -5,6 +5,7 @@ from bs4 import BeautifulSoup
 from django.core.cache import cache
 
 from measures.models import Subject
+from measures.search_index import current_index
 from measures.vocabulary import vocabulary
 from network import maps
 from network.models import Network, Region
@@ -170,14 +171,31 @@ def test_shade_classes_grow_on_a_log_scale(maximum, bounds):
 def test_region_page_query_count_is_constant(client, django_assert_max_num_queries):
     cache.clear()
     vocabulary()  # once per process and reference generation (the regions counted by)
+    current_index()  # once per process and search generation (the providers' course counts)
     with django_assert_max_num_queries(16) as first:
         client.get("/regionen/07/")
     provider = make_provider("Viele Kurse")
     for number in range(10):
         make_course(provider, f"Kurs {number}", dates=[{"venue": make_venue(provider, "55116")}])
     cache.clear()
+    current_index()
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get("/regionen/07/")
     # Counts and outlines are cached: a second look costs fewer queries.
     with django_assert_max_num_queries(len(first.captured_queries) - 3):
         client.get("/regionen/07/")
+
+
+def test_the_providers_with_most_public_courses_come_first(client):
+    few = make_provider("Aaa Einzelkurs")
+    many = make_provider("Zzz Vielkurs")
+    make_course(few, "Ein Kurs", dates=[{"venue": make_venue(few, "55116")}])
+    venue = make_venue(many, "55116")
+    for number in range(3):
+        make_course(many, f"Kurs {number}", dates=[{"venue": venue}])
+    make_course(many, "Entwurf", status="draft", dates=[{"venue": venue}])  # not public
+    providers = client.get("/regionen/07/").context["providers"]
+    names = [provider.name for provider in providers]
+    assert names.index("Zzz Vielkurs") < names.index("Aaa Einzelkurs")
+    counts = {provider.name: provider.course_count for provider in providers}
+    assert counts["Zzz Vielkurs"] == 3 and counts["Aaa Einzelkurs"] == 1
