@@ -12,6 +12,7 @@ synonyms included.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchRank
@@ -21,14 +22,12 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     Exists,
     F,
     FloatField,
     Func,
     IntegerField,
     Prefetch,
-    Subquery,
     Value,
     When,
 )
@@ -39,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from core import generations, listing
 from core.text import folded
-from measures import search
+from measures import search, search_index
 from measures.models import Course
 from measures.provider_filters import (
     PREMISES,
@@ -73,11 +72,15 @@ def document() -> F:
     return F("search_document")
 
 
-def current_course_count():
-    counted = (
-        public_courses_of_provider().order_by().values("provider").annotate(n=Count("pk"))
-    ).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def current_course_count() -> Coalesce:
+    """Each provider's number of public courses, counted in the search index and handed to
+    the query as one JSON object (a subquery per provider visited every provider's courses:
+    200 ms for the order by courses at 100,000 courses)."""
+    counts = json.dumps(search_index.current_index().provider_counts)
+    looked_up = RawSQL(  # noqa: S611 - constant SQL, the counts a parameter
+        "(%s::jsonb ->> network_organisation.id::text)::integer", [counts]
+    )
+    return Coalesce(looked_up, 0, output_field=IntegerField())
 
 
 _NEAREST = """
