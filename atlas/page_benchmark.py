@@ -55,7 +55,8 @@ class PatternResult:
     firsts: list[Sample] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
     memory_growth_kb: int = 0  # growth of the workers' peak resident memory during its requests
-    note: str = ""  # why it has no paths, or why it stopped early
+    note: str = ""  # why it has no paths
+    notes: list[str] = field(default_factory=list)  # paths or the pattern given up, and why
     workers: set = field(default_factory=set, repr=False)
 
     def add(self, sample: Sample, worker: int | None = None) -> None:
@@ -153,8 +154,8 @@ def format_report(results: list[PatternResult], *, budget_ms: float) -> list[str
             f"{ms(result.percentile(95, first_byte=True)) if download else '':>8}"
             f"{_size(size):>9}{result.memory_growth_kb / 1024:>7.0f}  {result.statuses}"
         )
-        if result.note:
-            line += f"  ({result.note})"
+        if result.note or result.notes:
+            line += f"  ({'; '.join(filter(None, [result.note, *result.notes]))})"
         lines.append(line.rstrip())
     return lines
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
 from django.core.management import call_command, load_command_class
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection
 
 from atlas.page_benchmark import (
@@ -147,6 +148,8 @@ def test_report_lists_slowest_first_and_marks_what_is_over_budget():
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (the http.server API)
+        if self.path == "/langsam":
+            time.sleep(0.3)
         body = b"x" * 100_000
         self.send_response(404 if self.path == "/fehlt" else 200)
         self.send_header("Content-Type", "text/calendar")
@@ -189,6 +192,40 @@ def test_fetch_reports_a_timeout():
         listener.bind(("127.0.0.1", 0))
         listener.listen()  # accepts the connection but never answers
         assert fetch(listener.getsockname()[1], "/", timeout=0.2).status == "timeout"
+
+
+class _FakeServer:
+    """What Command.measure needs of a ProductionServer, around the tiny server."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def served_by(self):
+        return None
+
+    def worker_pids(self):
+        return []
+
+    def peak_memory_kb(self, pids):
+        return {}
+
+
+def test_a_path_that_reaches_the_timeout_is_not_requested_again(tiny_server):
+    command = load_command_class("atlas", "benchmark_pages")
+    command.stderr = OutputWrapper(StringIO())
+    result = PatternResult("thing", paths=["/langsam", "/schnell"])
+    command.measure(_FakeServer(tiny_server), [result], repeat=3, timeout=0.2, limit=60)
+    assert len(result.all_samples) == 4  # /langsam once, /schnell in every round
+    assert result.notes == ["/langsam: 200, nicht mehr angefragt"]
+
+
+def test_a_pattern_stops_after_its_time_budget(tiny_server):
+    command = load_command_class("atlas", "benchmark_pages")
+    command.stderr = OutputWrapper(StringIO())
+    result = PatternResult("thing", paths=["/a", "/b"])
+    command.measure(_FakeServer(tiny_server), [result], repeat=3, timeout=10, limit=0.000001)
+    assert len(result.all_samples) == 1
+    assert result.notes == ["nach 0 s in Runde 1 beendet"]
 
 
 # The server's settings and its access log ----------------------------------------------------

@@ -9,8 +9,9 @@ checks), so a new page is measured without anyone remembering it::
     manage.py benchmark_pages --repeat 20
 
 Requests are sequential, one connection each, in rounds: every path of every pattern once per
-round. A pattern stops early when its requests have taken ``--max-seconds`` or one timed out.
-It always exits 0 once the server has started: it measures, it does not judge.
+round. A path is no longer requested once a request to it failed or reached ``--timeout`` (the
+server's ``statement_timeout`` too), a pattern once its requests have taken ``--max-seconds``
+in all. It exits 0 once the server has started: it measures, it does not judge.
 """
 
 import time
@@ -107,36 +108,48 @@ class Command(BaseCommand):
         )
 
     def collect_paths(self) -> list[PatternResult]:
+        self.missing: dict[str, str] = {}
         results = []
         for pattern in page_patterns():
             result = PatternResult(pattern.key)
             try:
                 result.paths = concrete_paths(pattern)
             except NoPaths as error:
-                result.note = f"keine Pfade: {error}"
+                result.note = "keine Pfade, siehe unten"
+                self.missing[pattern.key] = str(error)
             results.append(result)
         paths = sum(len(result.paths) for result in results)
         self.stdout.write(f"{len(results)} URL-Muster, {paths} Pfade.")
         return results
 
     def measure(self, server, results, *, repeat, timeout, limit) -> None:
+        """Rounds over every path of every pattern. A path whose request fails or reaches the
+        statement timeout is not requested again; a pattern whose requests have taken
+        ``limit`` seconds in all is not requested again."""
         spent = dict.fromkeys((result.key for result in results), 0.0)
+        active = {result.key: list(result.paths) for result in results if not result.note}
         pids = server.worker_pids()
         seen = set(pids)
         for round_number in range(repeat):
             for result in results:
-                if result.note or not result.paths:
+                paths = active.get(result.key)
+                if not paths:
                     continue
                 before = server.peak_memory_kb(pids)
-                for path in result.paths:
-                    sample = fetch(server.port, path, timeout=timeout)
+                for path in list(paths):
+                    # The client waits longer than the server's statement timeout, so that a
+                    # runaway query shows as the server's own error page.
+                    sample = fetch(server.port, path, timeout=timeout + 15)
                     result.add(sample, server.served_by())
                     spent[result.key] += sample.seconds
-                    if sample.status in ("timeout", "error"):
-                        result.note = f"{sample.status} bei {path}; danach nicht mehr angefragt"
-                        break
+                    if sample.status in ("timeout", "error") or sample.seconds >= timeout:
+                        paths.remove(path)
+                        result.notes.append(f"{path}: {sample.status}, nicht mehr angefragt")
                     if spent[result.key] > limit:
-                        result.note = f"nach {limit:.0f} s und {round_number + 1} Runden beendet"
+                        paths.clear()
+                        result.notes.append(
+                            f"nach {limit:.0f} s in Runde {round_number + 1} beendet"
+                        )
                         break
                 current = server.worker_pids()
                 if set(current) - seen:
@@ -147,9 +160,9 @@ class Command(BaseCommand):
                 result.memory_growth_kb += max(after.values(), default=0) - max(
                     before.values(), default=0
                 )
-            self.stdout.write(f"Runde {round_number + 1}/{repeat}", ending="\r")
-            self.stdout.flush()
-        self.stdout.write("")
+            self.stderr.write(f"Runde {round_number + 1}/{repeat}", ending="\r")
+            self.stderr.flush()
+        self.stderr.write("")
 
     def report(self, results, *, budget, elapsed, peaks, workers) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -167,3 +180,5 @@ class Command(BaseCommand):
         if peaks:
             memory = ", ".join(f"{kb / 1024:.0f} MB" for kb in peaks.values())
             self.stdout.write(f"Spitzenspeicher der Worker (VmHWM): {memory}.")
+        for key, reason in self.missing.items():
+            self.stdout.write(f"Nicht gemessen, {key}: {reason}")
