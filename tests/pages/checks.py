@@ -126,7 +126,7 @@ def response_problems(pattern: UrlPattern, fetched: Fetched) -> list[str]:
         problems.append(
             f"content type {fetched.content_type!r}, expected {' or '.join(expected)}"
             + (
-                " (declare non-HTML responses in CONTENT_TYPES in tests/pages/urls.py)"
+                " (declare non-HTML responses in CONTENT_TYPES in atlas/url_catalogue.py)"
                 if expected == ("text/html",)
                 else ""
             )

@@ -2,7 +2,7 @@
 axe-core at phone and desktop width, asks no other host for anything, fits a phone, logs no
 errors, and survives bad input.
 
-The patterns come from the URLconf itself (tests/pages/urls.py), so a page added later is
+The patterns come from the URLconf itself (atlas/url_catalogue.py), so a page added later is
 checked without anyone remembering to; a pattern with arguments needs a REGISTRY entry there.
 """
 
