@@ -26,6 +26,43 @@ def data_dir() -> Path:
     return Path(base) / "bildungsatlas"
 
 
+# A query of a web request ends after this long (a runaway query answers with a clear error page
+# and does not run on after the client left); commands and jobs get the longer one (manage.py
+# sets it for every command but runserver). STATEMENT_TIMEOUT_MS overrides both; 0: no limit.
+WEB_STATEMENT_TIMEOUT_MS = 10_000
+COMMAND_STATEMENT_TIMEOUT_MS = 3_600_000
+
+
+def statement_timeout_ms() -> int:
+    value = os.environ.get("STATEMENT_TIMEOUT_MS", "").strip()
+    if not value:
+        return WEB_STATEMENT_TIMEOUT_MS
+    try:
+        milliseconds = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"STATEMENT_TIMEOUT_MS must be a number of milliseconds, not {value!r}."
+        ) from None
+    if milliseconds < 0:
+        raise ImproperlyConfigured("STATEMENT_TIMEOUT_MS must not be negative.")
+    return milliseconds
+
+
+def with_statement_timeout(options: dict) -> dict:
+    """The connection options with the statement timeout added to PostgreSQL's start-up options
+    (after those of ``PGOPTIONS`` and the URL's ``options``, which an explicit value replaces)."""
+    startup = " ".join(
+        part
+        for part in (
+            os.environ.get("PGOPTIONS", "").strip(),
+            options.get("options", "").strip(),
+            f"-c statement_timeout={statement_timeout_ms()}",
+        )
+        if part
+    )
+    return {**options, "options": startup}
+
+
 def parse_database_url(url: str) -> dict:
     """Turn ``postgresql://user:password@host:port/name?sslmode=…`` into Django settings."""
     parts = urlsplit(url)
@@ -45,7 +82,7 @@ def parse_database_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": host,
         "PORT": str(parts.port or ""),
-        "OPTIONS": query,
+        "OPTIONS": with_statement_timeout(query),
         "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
     }
@@ -74,7 +111,6 @@ def embedded_database() -> dict:
         if not exists:
             connection.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE_NAME}"')
     settings["NAME"] = EMBEDDED_DATABASE_NAME
-    settings["CONN_MAX_AGE"] = 0
     # Keep a reference so the server is not cleaned up while this process runs.
     _SERVERS.append(server)
     return settings

@@ -213,8 +213,8 @@ class ProductionServer:
 
     The environment is this process's (same database) with ``DEBUG=false``, a generated
     ``SECRET_KEY`` unless one is set, ``ALLOWED_HOSTS=localhost`` and no HTTPS redirect; every
-    query of the server ends after ``timeout`` seconds (``statement_timeout`` through
-    ``PGOPTIONS``), so a page that hangs does not keep PostgreSQL busy after the benchmark.
+    query of the server ends after ``timeout`` seconds (``STATEMENT_TIMEOUT_MS``), so a page
+    that hangs does not keep PostgreSQL busy after the benchmark.
     """
 
     def __init__(self, *, base_dir: Path, workers: int = 2, timeout: float = 30):
@@ -233,13 +233,12 @@ class ProductionServer:
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
-        options = env.get("PGOPTIONS", "")
         env.update(
             DEBUG="false",
             SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(50),
             ALLOWED_HOSTS=HOST,
             SECURE_SSL_REDIRECT="false",
-            PGOPTIONS=f"{options} -c statement_timeout={int(self.timeout * 1000)}".strip(),
+            STATEMENT_TIMEOUT_MS=str(int(self.timeout * 1000)),
         )
         return env
 

@@ -10,6 +10,7 @@ Environment variables:
     SECURE_SSL_REDIRECT     "false" when a proxy in front already redirects (on in production)
     SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
     EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
+    STATEMENT_TIMEOUT_MS    a query's limit: 10 s for web requests, 1 h for commands (0: none)
     FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
     REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
     block at the end
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "atlas.middleware.QueryTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "atlas.urls"

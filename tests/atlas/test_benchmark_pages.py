@@ -232,7 +232,7 @@ def test_a_pattern_stops_after_its_time_budget(tiny_server):
 
 
 def test_server_runs_with_production_settings_and_a_statement_timeout(tmp_path, monkeypatch):
-    monkeypatch.setenv("PGOPTIONS", "-c work_mem=8MB")
+    monkeypatch.setenv("STATEMENT_TIMEOUT_MS", "3600000")  # as manage.py sets it for commands
     monkeypatch.delenv("SECRET_KEY", raising=False)
     server = ProductionServer(base_dir=tmp_path, timeout=12)
     env = server.environment()
@@ -240,7 +240,7 @@ def test_server_runs_with_production_settings_and_a_statement_timeout(tmp_path, 
     assert env["ALLOWED_HOSTS"] == "localhost"
     assert env["SECURE_SSL_REDIRECT"] == "false"
     assert len(env["SECRET_KEY"]) >= 50
-    assert env["PGOPTIONS"] == "-c work_mem=8MB -c statement_timeout=12000"
+    assert env["STATEMENT_TIMEOUT_MS"] == "12000"
     monkeypatch.setenv("SECRET_KEY", "set-by-the-operator")
     assert server.environment()["SECRET_KEY"] == "set-by-the-operator"
     server.stop()  # never started: only its files go

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.pages.checks import CHECKS, response_problems, robustness_problems
+from tests.pages.checks import CHECKS, response_problems, robustness_problems, validate_html
 from tests.pages.urls import NOT_PAGES, NoPaths, collect_patterns, concrete_paths, page_patterns
 
 # WhiteNoise warns when STATIC_ROOT (collectstatic's output) does not exist, which it need not in
@@ -100,3 +100,18 @@ def test_malformed_requests_are_not_server_errors(pattern, db):
     if missing:
         problems.append(missing)
     fail_with({str(pattern): problems})
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.atlas.slow_urls")
+def test_error_pages_are_valid_html(vnu_command, tmp_path, settings):
+    from django.template import loader
+
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    documents = {
+        "404": client.get("/gibt-es-nicht/").content,
+        "503": client.get("/langsam/").content,
+        "500": loader.get_template("500.html").render({}).encode(),
+    }
+    fail_with(validate_html(documents, vnu_command, tmp_path))
