@@ -41,6 +41,6 @@ class QueryTimeoutMiddleware:
         ):
             return None
         logger.warning("Statement timeout on %s %s", request.method, request.get_full_path())
-        response = render(request, "timeout.html", status=503)
+        response = render(request, "atlas/timeout.html", status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

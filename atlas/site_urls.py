@@ -1,8 +1,6 @@
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from atlas import views
-from atlas.sitemaps import SITEMAPS
 
 app_name = "atlas"
 
@@ -16,16 +14,6 @@ urlpatterns = [
     path("info/", views.info_index, name="info_index"),
     path("info/<slug:slug>/", views.info_page, name="info_page"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "atlas:sitemap_section"},
-        name="sitemap",
-    ),
-    path(
-        "sitemap-<slug:section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
-        name="sitemap_section",
-    ),
+    path("sitemap.xml", views.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap_section"),
 ]

@@ -127,7 +127,7 @@ def sitemap_sections(name: str) -> list[str]:
     for section, sitemap in SITEMAPS.items():
         path = reverse(name, kwargs={"section": section})
         paths.append(path)
-        pages = sitemap().paginator.num_pages
+        pages = sitemap().pages()
         if pages > 1:
             paths.append(f"{path}?p={pages}")
     return paths

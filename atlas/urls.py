@@ -7,3 +7,5 @@ urlpatterns = [
     path("", include("network.urls")),
     path("", include("measures.urls")),
 ]
+
+handler404 = "atlas.views.not_found"

@@ -1,11 +1,14 @@
+import logging
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from atlas import sitemaps
 from core import ratelimit
 from measures import selectors as course_selectors
 from network import selectors as network_selectors
@@ -13,6 +16,8 @@ from pages import selectors
 from pages.forms import AccessibilityFeedbackForm
 from pages.models import InfoPage
 from pages.services import feedback_submit
+
+logger = logging.getLogger(__name__)
 
 # The home page's examples of what to type: each a link to its search, and each tested to find
 # courses in the demo catalogue (tests/atlas/test_home.py). Search terms in the catalogue's
@@ -38,6 +43,52 @@ def home(request):
             "networks": network_selectors.networks_in_brief(),
             "course_count": course_selectors.public_course_count(),
         },
+    )
+
+
+def not_found(request, exception=None):
+    """The site's 404 page: the search and the site around it; a plain text when the page
+    around it cannot be drawn (an error page must not fail)."""
+    try:
+        return render(request, "atlas/not_found.html", status=404)
+    except Exception:  # noqa: BLE001 - the page needs the database and the URLs
+        logger.exception("The 404 page could not be rendered")
+        return HttpResponseNotFound(
+            gettext("Seite nicht gefunden."), content_type="text/plain; charset=utf-8"
+        )
+
+
+SITEMAP_HEADERS = {"X-Robots-Tag": "noindex, noodp, noarchive"}
+
+
+@require_GET
+def sitemap_index(request):
+    base = f"{request.scheme}://{request.get_host()}"
+    return HttpResponse(
+        "".join(sitemaps.index_lines(base)),
+        content_type="application/xml; charset=utf-8",
+        headers=SITEMAP_HEADERS,
+    )
+
+
+@require_GET
+def sitemap_section(request, section):
+    """One file of a section (``?p=N``), streamed; an unknown section or file is 404."""
+    section_class = sitemaps.SITEMAPS.get(section)
+    if section_class is None:
+        raise Http404
+    chosen = section_class()
+    page = request.GET.get("p", "1")
+    if not (page.isascii() and page.isdigit() and 1 <= int(page) <= chosen.pages()):
+        raise Http404
+    base = f"{request.scheme}://{request.get_host()}"
+    # The rows are read before the response starts (a file is at most PAGE_SIZE addresses),
+    # so no query runs after the view has returned.
+    entries = chosen.entries(int(page))
+    return StreamingHttpResponse(
+        sitemaps.section_chunks(base, entries),
+        content_type="application/xml; charset=utf-8",
+        headers=SITEMAP_HEADERS,
     )
 
 

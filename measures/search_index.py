@@ -297,6 +297,10 @@ class SearchIndex:
         providers, counts = np.unique(self.provider, return_counts=True)
         return dict(zip(providers.tolist(), counts.tolist(), strict=True))
 
+    def public_ids(self) -> np.ndarray:
+        """The ids of the public courses, ascending (the sitemap's order)."""
+        return self._sorted_ids
+
     @property
     def nbytes(self) -> int:
         """The memory its arrays take."""

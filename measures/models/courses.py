@@ -235,6 +235,8 @@ class Course(models.Model):
                 name="course_latest_idx",
             ),
             models.Index(fields=["summary_valid_until"], name="course_summary_valid_idx"),
+            # The sitemap's latest change: read backwards to the first public course.
+            models.Index(fields=["updated_at"], name="course_updated_idx"),
             GinIndex(fields=["facet_subjects"], name="course_facet_subjects_idx"),
             GinIndex(fields=["facet_funding"], name="course_facet_funding_idx"),
             GinIndex(fields=["facet_target_groups"], name="course_facet_target_groups_idx"),

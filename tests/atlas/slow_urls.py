@@ -15,3 +15,4 @@ def slow(request):
 
 
 urlpatterns = [path("langsam/", slow), *site_patterns]
+handler404 = "atlas.views.not_found"

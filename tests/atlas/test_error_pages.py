@@ -31,3 +31,13 @@ def test_a_server_error_page_stands_without_the_database(client, settings):
     page = loader.get_template("500.html").render({})
     assert "Ein Fehler ist aufgetreten" in page
     assert '<html lang="de">' in page
+
+
+@pytest.mark.urls("tests.pages.harness_urls")
+def test_the_404_page_falls_back_to_text_when_the_site_around_it_is_missing(client, settings):
+    from atlas.views import not_found
+
+    settings.DEBUG = False
+    response = not_found(client.get("/").wsgi_request)
+    assert response.status_code == 404
+    assert response.content.decode() == "Seite nicht gefunden."

@@ -18,6 +18,7 @@ from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils import timezone
 
+from atlas import sitemaps
 from core import markup
 from measures.models import Course
 from network.models import (
@@ -442,7 +443,8 @@ def test_delete_old_feedback_command_deletes_and_reports(capsys):
 def sitemap_locations(client, path) -> list[str]:
     response = client.get(path)
     assert response.status_code == 200 and "xml" in response["Content-Type"]
-    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own response
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    root = ElementTree.fromstring(content)  # noqa: S314 - our own response
     return [element.text for element in root.iter(f"{SITEMAP}loc")]
 
 
@@ -509,6 +511,39 @@ def test_sitemap_lists_every_kind_of_public_page(client):
 
 def test_unknown_sitemap_section_is_404(client):
     assert client.get("/sitemap-gibtsnicht.xml").status_code == 404
+
+
+def test_sitemap_files_split_a_section_and_each_address_is_in_one(client, monkeypatch):
+    monkeypatch.setattr(sitemaps, "PAGE_SIZE", 7)
+    public = Course.objects.public().count()
+    files = [
+        location.removeprefix("http://testserver")
+        for location in sitemap_locations(client, "/sitemap.xml")
+        if "/sitemap-kurse.xml" in location
+    ]
+    assert len(files) == -(-public // 7) > 2
+    assert files[:2] == ["/sitemap-kurse.xml", "/sitemap-kurse.xml?p=2"]
+    listed = [location for path in files for location in sitemap_locations(client, path)]
+    assert len(listed) == len(set(listed)) == public
+    assert {location.removeprefix("http://testserver") for location in listed} == {
+        course.get_absolute_url() for course in Course.objects.public()
+    }
+    for beyond in (len(files) + 1, 0, "zwei", "1.5", "٣"):
+        assert client.get("/sitemap-kurse.xml", {"p": beyond}).status_code == 404, beyond
+
+
+def test_sitemap_index_dates_its_sections_by_their_latest_change(client):
+    course = Course.objects.public().order_by("pk").first()
+    Course.objects.filter(pk=course.pk).update(updated_at=timezone.now() + timedelta(days=3))
+    index = client.get("/sitemap.xml").content.decode()
+    day = f"{timezone.now() + timedelta(days=3):%Y-%m-%d}"
+    assert f"/sitemap-kurse.xml</loc><lastmod>{day}</lastmod>" in index
+    response = client.get("/sitemap-kurse.xml")
+    assert response.streaming and response["X-Robots-Tag"].startswith("noindex")
+    assert (
+        f"{course.get_absolute_url()}</loc><lastmod>{day}</lastmod>"
+        in b"".join(response.streaming_content).decode()
+    )
 
 
 def test_robots_txt_names_the_sitemap(client):
