@@ -317,3 +317,43 @@ def test_print_view_has_the_facts_and_no_navigation(client, course):
     assert not html.find("nav", class_="site-nav")
     text = html.get_text(" ", strip=True)
     assert "Große Bleiche 10" in text and "240,00 €" in text
+
+
+def test_similar_courses_share_most_subjects_first_then_start_soonest(course):
+    from measures.selectors import similar_courses
+
+    first, second, third = Subject.objects.filter(parent__isnull=False)[:3]
+    course.subjects.set([first, second])
+    late_both = make_course(
+        course.provider,
+        "Beide spät",
+        subjects=[first, second],
+        dates=[{"start_date": today() + timedelta(days=60)}],
+    )
+    soon_both = make_course(
+        course.provider,
+        "Beide bald",
+        subjects=[first, second, third],
+        dates=[{"start_date": today() + timedelta(days=5)}],
+    )
+    soon_one = make_course(
+        course.provider,
+        "Eines bald",
+        subjects=[second],
+        dates=[{"start_date": today() + timedelta(days=1)}],
+    )
+    make_course(course.provider, "Entwurf", subjects=[first], status=Course.Status.DRAFT)
+    make_course(course.provider, "Anderes", subjects=[third])
+    found = similar_courses(course, limit=50)
+    mine = [c.title for c in found if c.provider_id == course.provider_id]
+    assert mine == [soon_both.title, late_both.title, soon_one.title]
+    # Both subjects before one: the demo courses sharing one come after the late one.
+    titles = [c.title for c in found]
+    assert titles.index(late_both.title) < titles.index(soon_one.title)
+    assert all(
+        {first.pk, second.pk} <= {s.pk for s in c.subjects.all()}
+        for c in found[: titles.index(late_both.title) + 1]
+    )
+    assert course not in found and "Entwurf" not in {c.title for c in found}
+    assert "Anderes" not in {c.title for c in found}
+    assert len(similar_courses(course, limit=2)) == 2
