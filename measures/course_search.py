@@ -149,12 +149,26 @@ class CourseListing(listing.Listing):
     def order(self, found):
         matching = found.courses()
         if self.sort == "relevance" and self.ranks is None and self.text is not None:
-            self.ranks = _ranks(found.index, self.query, np.flatnonzero(matching))
-            if self.partial is not None:  # the rarer the words matched, the higher
-                ranks = np.nan_to_num(self.ranks)
-                rarity = [math.log((mask.size + 1) / (mask.sum() + 1)) for mask in self.partial]
-                self.ranks = np.dot(rarity, self.partial) + ranks / (ranks + 1)
+            if self.partial is None:
+                self.ranks = _ranks(found.index, self.query, np.flatnonzero(matching))
+            else:
+                self.ranks = self._partial_ranks(found.index, matching)
         return found.index.ordered(matching, self.sort, ranks=self.ranks, place=self.place)
+
+    def _partial_ranks(self, index, matching: np.ndarray) -> np.ndarray:
+        """Partial matches: the rarer the words a course has, the higher; the text's rank
+        (below 1) orders among equals. Only the courses that can reach the requested page are
+        ranked by PostgreSQL: a course whose words weigh 1 less than the page's last one cannot
+        ("Englisch Abend Xylophon": the few English courses, not every evening course)."""
+        rarity = [math.log((mask.size + 1) / (mask.sum() + 1)) for mask in self.partial]
+        weight = np.dot(rarity, self.partial)
+        positions = np.flatnonzero(matching)
+        needed = listing.page_number(self.params.get("page")) * self.page_size
+        if len(positions) > needed:
+            last = np.partition(weight[positions], -needed)[-needed]
+            positions = positions[weight[positions] > last - 1]
+        ranks = np.nan_to_num(_ranks(index, self.query, positions))
+        return weight + ranks / (ranks + 1)
 
     def paginate(self, found, ordered) -> Page:
         page = Paginator(ordered, self.page_size).get_page(

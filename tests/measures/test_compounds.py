@@ -241,3 +241,35 @@ def test_the_whole_rebuild_indexes_the_parts_too():
     call_command("refresh_search", verbosity=0)
     assert "Gabelstaplerfahrerin / Gabelstaplerfahrer (DGUV Grundsatz 308-001)" in titles("Stapler")
     assert "Pflegehelferin / Pflegehelfer – Basisqualifizierung Altenpflege" in titles("Helfer")
+
+
+@pytest.mark.django_db
+def test_partial_matches_rank_only_what_can_reach_the_page_and_keep_the_full_order(monkeypatch):
+    from measures import course_search as module
+
+    provider = make_provider("Musikschule Quokka")
+    make_course(provider, "Harfe und Trommel im Duo")
+    for number in range(2):
+        make_course(provider, f"Harfe für Anfänger {number}")
+    for number in range(9):
+        make_course(provider, f"Trommel im Kreis {number}")
+    params = "q=Harfe+Trommel+Xylophon&sort=relevance"
+    # The order with every match ranked: all on one page.
+    monkeypatch.setattr(module.CourseListing, "page_size", 100)
+    full = [course.title for course in course_search(params=QueryDict(params)).page.object_list]
+    assert full[0] == "Harfe und Trommel im Duo" and len(full) == 12
+    ranked = []
+    real_ranks = module._ranks
+
+    def spy(index, query, positions):
+        ranked.append(len(positions))
+        return real_ranks(index, query, positions)
+
+    monkeypatch.setattr(module, "_ranks", spy)
+    monkeypatch.setattr(module.CourseListing, "page_size", 2)
+    pages = []
+    for number in range(1, 7):
+        result = course_search(params=QueryDict(f"{params}&page={number}"))
+        pages += [course.title for course in result.page.object_list]
+    assert pages == full
+    assert ranked[0] == 3  # page 1: only the courses with "Harfe" can reach it
