@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
 
-from core import listing
+from core import generations, listing
 from core.text import folded
 from network.filters import PARTNER_SORT_CHOICES, PartnerFilter
 from network.models import Membership, Network, Organisation, Region, WorkingGroup
@@ -172,10 +172,23 @@ def _facet_options(counted, chosen_region) -> listing.Facets:
     return result
 
 
+_facet_regions: tuple[int, list[Region]] | None = None  # (reference generation, regions)
+
+
+def facet_regions() -> list[Region]:
+    """The countries, states and districts a region facet chooses from, read once per process
+    and reference generation (630 rows: 16 ms of every directory page)."""
+    global _facet_regions  # noqa: PLW0603 - a per-process memo
+    generation = generations.reference()
+    if _facet_regions is None or _facet_regions[0] != generation:
+        regions = Region.objects.filter(kind__in=FACET_KINDS).only("key", "name", "kind", "country")
+        _facet_regions = (generation, list(regions))
+    return _facet_regions[1]
+
+
 def _region_options(rows, chosen) -> list[tuple[str, str, int]]:
     """Counts per region (key, country, count) summed per option of the region facet."""
-    candidates = Region.objects.filter(kind__in=FACET_KINDS).only("key", "name", "kind", "country")
-    options = facet_options(candidates, chosen)
+    options = facet_options(facet_regions(), chosen)
     counts: dict[str, int] = {}
     for key, country, count in rows:
         option = facet_option_of(options, key, country)

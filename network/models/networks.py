@@ -3,6 +3,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core import choices
+
 END_AFTER_START = _("Das Ende darf nicht vor dem Beginn liegen.")
 
 
@@ -157,6 +159,9 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.organisation} – {self.network} ({self.get_role_display()})"
+
+    def get_role_display(self) -> str:
+        return choices.label(self.Role, self.role)
 
 
 class WorkingGroup(models.Model):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import choices
 from network.models.common import AccessibilityFields, AddressFields
 from network.models.networks import Membership
 from network.models.regions import PostalCode
@@ -117,6 +118,9 @@ class Organisation(AddressFields, AccessibilityFields):
 
     def get_absolute_url(self):
         return reverse("measures:provider_detail", kwargs={"slug": self.slug})
+
+    def get_kind_display(self) -> str:
+        return choices.label(self.Kind, self.kind)
 
 
 class Contact(models.Model):

@@ -138,3 +138,16 @@ def test_provider_profile_shows_no_group_of_a_hidden_membership(client, group, o
     page = soup(client.get(organisations["hidden_provider"].get_absolute_url()))
     assert page.find("a", href=group.get_absolute_url()) is None
     assert "Numbat-Netzwerk" not in page.find("main").get_text()
+
+
+def test_the_region_facet_reads_its_regions_once_per_reference_generation():
+    from network.models import Region
+    from network.partner_directory import facet_regions
+
+    first = facet_regions()
+    assert facet_regions() is first  # not read again
+    state = Region.objects.filter(kind=Region.Kind.STATE).first()
+    Region.objects.create(
+        key="99999", name="Neuland", kind=Region.Kind.DISTRICT, country=state.country
+    )
+    assert "Neuland" in {region.name for region in facet_regions()}
