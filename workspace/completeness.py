@@ -23,7 +23,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from taggit.models import TaggedItem
 
@@ -84,18 +83,29 @@ assert sum(part.points for part in PARTS) == 100
 assert sum(part.points for part in PARTS if part.core) == 50
 
 
+def _with_own_dates(dates) -> Q:
+    """Whether the course has such dates; a new version waiting for review has no dates of its
+    own: the published course's count. Two conditions, each on a plain column, so that
+    PostgreSQL looks up the dates of each listed course by index (on ``COALESCE(revision_of,
+    id)`` it read every date of the catalogue)."""
+    own = Q(revision_of__isnull=True) & Q(Exists(dates.filter(course=OuterRef("pk"))))
+    published = Q(revision_of__isnull=False) & Q(
+        Exists(dates.filter(course=OuterRef("revision_of")))
+    )
+    return own | published
+
+
 def _conditions(day=None):
-    # A new version waiting for review has no dates of its own: the published course's count.
-    own = Coalesce(OuterRef("revision_of"), OuterRef("pk"))
-    dates = CourseDate.objects.filter(course=own)
     through = Course.subjects.through
     return {
         "content": ~Q(description="") | ~Q(contents=""),
         "objectives": ~Q(objectives=""),
         "prerequisites": ~Q(prerequisites=""),
         "qualification": Q(certificate_kind__isnull=False) | ~Q(certificate_details=""),
-        "when": Q(Exists(CourseDate.objects.current(day).filter(course=own))),
-        "where": Q(Exists(dates.filter(Q(venue__isnull=False) | Q(mode=CourseDate.Mode.ONLINE)))),
+        "when": _with_own_dates(CourseDate.objects.current(day)),
+        "where": _with_own_dates(
+            CourseDate.objects.filter(Q(venue__isnull=False) | Q(mode=CourseDate.Mode.ONLINE))
+        ),
         "price": Q(price__isnull=False)
         | Q(price_kind__in=[Course.PriceKind.FREE, Course.PriceKind.ON_REQUEST]),
         "summary": ~Q(summary=""),

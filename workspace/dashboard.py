@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import F, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Greatest, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -329,43 +329,45 @@ def duplicates_panel(user) -> Panel:
         for row in pairs
     ]
     today = timezone.localdate()
-    twin_dates = (
-        course_dates_for_user(user)
-        .exclude(course__status=Course.Status.ARCHIVED)
-        .filter(
-            start_date=OuterRef("start_date"),
-            course__title__iexact=OuterRef("course__title"),
-            course_id__gt=OuterRef("course_id"),
+    # The same title on the same day: one grouping pass over the coming weeks' dates (a
+    # subquery per date, matching titles without an index, ran for minutes at 100,000 courses).
+    dates = course_dates_for_user(user).exclude(course__status=Course.Status.ARCHIVED)
+    if not access_for(user).is_superuser:
+        # From the user's courses to their dates: reading the coming weeks' dates of the whole
+        # catalogue to keep those in reach took 0.5 s at 100,000 courses.
+        dates = dates.filter(
+            course__in=list(
+                courses_for_user(user)
+                .exclude(status=Course.Status.ARCHIVED)
+                .values_list("pk", flat=True)
+            )
         )
-    )
     same_day = (
-        course_dates_for_user(user)
-        .exclude(course__status=Course.Status.ARCHIVED)
-        .filter(
+        dates.filter(
             start_date__gte=today,
             start_date__lte=today + timedelta(days=DUPLICATE_DATE_DAYS),
         )
-        .annotate(
-            twin_course=Subquery(twin_dates.values("course_id")[:1]),
-            twin_provider=Subquery(twin_dates.values("course__provider__name")[:1]),
-        )
-        .filter(twin_course__isnull=False)
-        .order_by("start_date", "pk")
-        .values(
-            "course_id", "course__title", "start_date", "course__provider__name", "twin_provider"
-        )[:LIMIT]
+        .values("start_date", same_title=Upper("course__title"))
+        .annotate(courses=Count("course", distinct=True), first=Min("course"), twin=Max("course"))
+        .filter(courses__gt=1)
+        .order_by("start_date", "first")[:LIMIT]
+    )
+    same_day = list(same_day)
+    named = Course.objects.select_related("provider").in_bulk(
+        {row[key] for row in same_day for key in ("first", "twin")}
     )
     for row in same_day:
+        course, twin = named[row["first"]], named[row["twin"]]
         items.append(
             Item(
-                row["course__title"],
-                _course_url(row["course_id"]),
+                course.title,
+                _course_url(course.pk),
                 str(
                     _("gleicher Titel am %(date)s: %(a)s und %(b)s")
                     % {
                         "date": row["start_date"].strftime("%d.%m.%Y"),
-                        "a": row["course__provider__name"],
-                        "b": row["twin_provider"],
+                        "a": course.provider.name,
+                        "b": twin.provider.name,
                     }
                 ),
             )

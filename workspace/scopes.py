@@ -127,11 +127,16 @@ def organisations_for_user(user, queryset=None) -> QuerySet:
         return qs
     if not access.roles:
         return qs.none()
-    return qs.filter(organisation_ids_condition(access))
+    return qs.filter(pk__in=_reachable_organisations(access))
 
 
-def _reachable_organisations(user) -> QuerySet:
-    return organisations_for_user(user, Organisation.objects.all()).values("pk")
+def _reachable_organisations(access) -> list[int]:
+    """The ids of the organisations in reach, read now: a list the planner can count (as a
+    subquery it estimated three quarters of all courses in a coordinator's reach, and sorted
+    every course of a 100,000-course catalogue for a list of 36)."""
+    return list(
+        Organisation.objects.filter(organisation_ids_condition(access)).values_list("pk", flat=True)
+    )
 
 
 def _organisation_part(model, user, queryset, path="organisation"):
@@ -141,7 +146,7 @@ def _organisation_part(model, user, queryset, path="organisation"):
         return qs
     if not access.roles:
         return qs.none()
-    return qs.filter(**{f"{path}__in": _reachable_organisations(user)})
+    return qs.filter(**{f"{path}__in": _reachable_organisations(access)})
 
 
 def contacts_for_user(user, queryset=None) -> QuerySet:

@@ -1,8 +1,9 @@
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -237,6 +238,16 @@ class Course(models.Model):
             models.Index(fields=["summary_valid_until"], name="course_summary_valid_idx"),
             # The sitemap's latest change: read backwards to the first public course.
             models.Index(fields=["updated_at"], name="course_updated_idx"),
+            # The workspace's course list, in title order: a page is read along this index
+            # and its per-row figures computed for that page only.
+            models.Index(fields=["title", "id"], name="course_title_idx"),
+            # The workspace's search ("contains", any case) in titles and slugs, and by the
+            # provider's own id: each an index, so a search never reads every course.
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="course_title_trgm_idx"),
+            GinIndex(OpClass(Upper("slug"), name="gin_trgm_ops"), name="course_slug_trgm_idx"),
+            models.Index(
+                fields=["external_id"], condition=~Q(external_id=""), name="course_external_idx"
+            ),
             GinIndex(fields=["facet_subjects"], name="course_facet_subjects_idx"),
             GinIndex(fields=["facet_funding"], name="course_facet_funding_idx"),
             GinIndex(fields=["facet_target_groups"], name="course_facet_target_groups_idx"),

@@ -129,6 +129,15 @@ class CourseDate(models.Model):
             models.Index(fields=["course", "start_date"], name="coursedate_course_start_idx"),
             models.Index(fields=["start_date"], name="coursedate_start_idx"),
             models.Index(fields=["end_date"], name="coursedate_end_idx"),
+            # "Einstieg jederzeit" per course (the workspace list asks for every row it shows;
+            # without it PostgreSQL reads every date to find the few rolling ones).
+            models.Index(
+                fields=["course"], condition=Q(rolling_start=True), name="coursedate_rolling_idx"
+            ),
+            # The workspace's search by the provider's own id of a date.
+            models.Index(
+                fields=["external_id"], condition=~Q(external_id=""), name="coursedate_external_idx"
+            ),
         ]
 
     def __str__(self):

@@ -29,6 +29,7 @@ from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.db import models
 from django.http import Http404
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Region
@@ -37,6 +38,18 @@ from workspace.scopes import scope_queryset
 
 EMPTY = "–"
 VIEW, ADD, CHANGE, DELETE = "v", "a", "c", "d"
+
+
+def search_words(term: str) -> list[str]:
+    """The words of an admin search as Django's search reads them ("quoted words" kept
+    together)."""
+    words = []
+    for bit in smart_split(term):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
+            bit = unescape_string_literal(bit)
+        if bit:
+            words.append(bit)
+    return words
 
 
 def role_allows(request, role_permissions: dict[str, str], action: str) -> bool:

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from measures import versions
 from measures.models import Course, CourseDate, Module
 from measures.models.dates import WEEKDAYS
-from network.models import Membership, Network, Organisation
+from network.models import Membership, Network, Organisation, Venue
 from workspace import services
 from workspace.access import access_for
 from workspace.admin.base import (
@@ -33,6 +33,7 @@ from workspace.admin.base import (
     AtlasStackedInline,
     AtlasTabularInline,
     YesNoFilter,
+    search_words,
 )
 from workspace.completeness import INCOMPLETE_BELOW, completeness_of, with_completeness
 from workspace.forms import ReviewForm
@@ -353,6 +354,25 @@ class CourseAdmin(AtlasModelAdmin):
     inlines = [ModuleInline, CourseDateInline]
 
     # Scope and list ------------------------------------------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word in the title, the slug, the provider's name or as the external id, as
+        Django's search does, but each condition on an index of the course table (titles and
+        slugs by trigram, the providers looked up first): Django's joins the providers and
+        reads every course (1.5 s at 100,000 courses)."""
+        for word in search_words(search_term):
+            providers = list(
+                Organisation.objects.filter(
+                    Q(name__icontains=word) | Q(short_name__icontains=word)
+                ).values_list("pk", flat=True)
+            )
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(slug__icontains=word)
+                | Q(external_id=word)
+                | Q(provider__in=providers)
+            )
+        return queryset, False
 
     def get_queryset(self, request):
         today = timezone.localdate()
@@ -772,6 +792,10 @@ class CourseAdmin(AtlasModelAdmin):
         return super().get_view_on_site_url(obj)
 
 
+# Above this many courses, a date search matches the courses by a subquery, not a list.
+MANY_COURSES = 5000
+
+
 @admin.register(CourseDate)
 class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
     role_permissions = COURSE_PARTS
@@ -823,6 +847,33 @@ class CourseDateAdmin(WeekdaysFieldMixin, AtlasModelAdmin):
         services.course_dates_delete(
             user=request.user, date_ids=list(queryset.values_list("pk", flat=True))
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """As the course list's search: every word in the course's title, its provider's
+        name, the venue's name or town, or as the external id; courses, providers and venues
+        are looked up first by their own indexes instead of joining them to every date (a
+        word that names more than ``MANY_COURSES`` courses is matched by a subquery)."""
+        for word in search_words(search_term):
+            providers = list(
+                Organisation.objects.filter(
+                    Q(name__icontains=word) | Q(short_name__icontains=word)
+                ).values_list("pk", flat=True)
+            )
+            courses = Course.objects.filter(
+                Q(title__icontains=word) | Q(provider__in=providers)
+            ).values_list("pk", flat=True)
+            named = list(courses[: MANY_COURSES + 1])
+            venues = list(
+                Venue.objects.filter(Q(name__icontains=word) | Q(city__icontains=word)).values_list(
+                    "pk", flat=True
+                )
+            )
+            queryset = queryset.filter(
+                Q(course__in=named if len(named) <= MANY_COURSES else courses)
+                | Q(venue__in=venues)
+                | Q(external_id=word)
+            )
+        return queryset, False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("course__provider", "venue")
