@@ -62,3 +62,41 @@ def test_a_date_search_with_many_courses_matches_them_by_subquery(client, world,
     monkeypatch.setattr(courses, "MANY_COURSES", 0)
     client.force_login(world.superuser)
     assert found(client, "coursedate", f'"Kurs A {world.token}"') == {str(world.a.date)}
+
+
+def test_the_provider_filter_offers_the_providers_in_reach(client, world):
+    client.force_login(world.coordinator)
+    url = reverse("admin:measures_course_changelist")
+    response = client.get(url)
+    spec = next(
+        s
+        for s in response.context["cl"].filter_specs
+        if getattr(s, "parameter_name", "") == "anbieter"
+    )
+    offered = {label for _value, label in spec.lookup_choices}
+    assert world.a.provider.name in offered and world.b.provider.name not in offered
+    chosen = client.get(url, {"anbieter": world.a.provider.pk}).context["cl"].result_list
+    assert {course.provider_id for course in chosen} == {world.a.provider.pk}
+
+
+def test_too_many_providers_are_no_list_but_the_filter_still_applies(client, world, monkeypatch):
+    from workspace.admin import courses
+
+    monkeypatch.setattr(courses, "MAX_PROVIDER_CHOICES", 1)
+    client.force_login(world.superuser)
+    url = reverse("admin:measures_course_changelist")
+    response = client.get(url)
+    assert "anbieter" not in {
+        getattr(spec, "parameter_name", "")
+        for spec in response.context["cl"].filter_specs
+        if spec.has_output()
+    }
+    response = client.get(url, {"anbieter": world.b.provider.pk})
+    chosen = response.context["cl"].result_list
+    assert {course.provider_id for course in chosen} == {world.b.provider.pk}
+    spec = next(
+        s
+        for s in response.context["cl"].filter_specs
+        if getattr(s, "parameter_name", "") == "anbieter"
+    )
+    assert spec.lookup_choices == [(str(world.b.provider.pk), world.b.provider.name)]

@@ -59,6 +59,10 @@ DATE_FIELDS = [
 # Filters ------------------------------------------------------------------------------------
 
 
+# Above this many providers in reach, the provider filter is not offered (see its lookups).
+MAX_PROVIDER_CHOICES = 100
+
+
 def provider_filter(field_path: str):
     """A filter by provider for the organisation foreign key at ``field_path``."""
 
@@ -67,10 +71,22 @@ def provider_filter(field_path: str):
         parameter_name = "anbieter"
 
         def lookups(self, request, model_admin):
-            organisations = model_admin.related_queryset(request, Organisation).filter(
-                Q(is_provider=True) | Exists(Course.objects.filter(provider=OuterRef("pk")))
+            """The providers in reach by name. With more than ``MAX_PROVIDER_CHOICES`` (a
+            country's 20,000 providers are no list to choose from; the search finds a
+            provider by name) only the chosen one, as when a link elsewhere chose it."""
+            providers = (
+                model_admin.related_queryset(request, Organisation)
+                .filter(
+                    Q(is_provider=True) | Exists(Course.objects.filter(provider=OuterRef("pk")))
+                )
+                .order_by("name", "pk")
+                .values_list("pk", "name")
             )
-            return [(str(organisation.pk), str(organisation)) for organisation in organisations]
+            rows = list(providers[: MAX_PROVIDER_CHOICES + 1])
+            if len(rows) > MAX_PROVIDER_CHOICES:
+                chosen = self.value()
+                rows = list(providers.filter(pk=chosen)) if chosen and chosen.isdigit() else []
+            return [(str(pk), name) for pk, name in rows]
 
         def queryset(self, request, queryset):
             if not self.value():
