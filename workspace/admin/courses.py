@@ -35,7 +35,11 @@ from workspace.admin.base import (
     YesNoFilter,
     search_words,
 )
-from workspace.completeness import INCOMPLETE_BELOW, completeness_of, with_completeness
+from workspace.completeness import (
+    completeness_of,
+    filter_by_completeness,
+    with_completeness,
+)
 from workspace.forms import ReviewForm
 from workspace.scopes import course_changes_for_user, courses_for_user, reviews_for_user
 
@@ -249,10 +253,10 @@ class CompletenessFilter(YesNoFilter):
     no_label = _("unvollständig")
 
     def filter_yes(self, queryset):
-        return queryset.filter(completeness__gte=INCOMPLETE_BELOW)
+        return filter_by_completeness(queryset, timezone.localdate(), complete=True)
 
     def filter_no(self, queryset):
-        return queryset.filter(completeness__lt=INCOMPLETE_BELOW)
+        return filter_by_completeness(queryset, timezone.localdate(), complete=False)
 
 
 def short_date(day) -> str:
