@@ -334,6 +334,7 @@ def test_the_writer_saves_at_its_rate_and_times_until_the_search_finds_the_chang
     median, maximum = writer.visible_summary()
     assert 0.3 <= median <= maximum < 1
     assert set(writer.originals) == {1, 2}
+    assert writer.polls >= len(writer.visible)
 
 
 # The command ----------------------------------------------------------------------------------

@@ -188,6 +188,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"Geschrieben: {writer.writes} Kurse über course_edit; {found}"
+                + f"; dafür {writer.polls} Suchen nach den neuen Wörtern"
                 + (f"; nicht gefunden: {len(writer.not_found)}" if writer.not_found else "")
                 + (f"; fehlgeschlagen: {len(writer.failures)}" if writer.failures else "")
                 + "."
