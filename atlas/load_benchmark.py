@@ -533,10 +533,17 @@ class Writer:
             time.sleep(self.poll)
 
     def restore(self) -> int:
-        """Put every course written back as it was; the number of courses."""
+        """Put every course written back as it was; the number of courses put back (one that
+        fails, deleted meanwhile say, is named among the failures)."""
+        restored = 0
         for course_id, original in self.originals.items():
-            restore_course(course_id=course_id, user=self.user, original=original)
-        return len(self.originals)
+            try:
+                restore_course(course_id=course_id, user=self.user, original=original)
+            except Exception as error:  # noqa: BLE001 (the others are still put back)
+                self.failures.append(f"{course_id} nicht zurückgesetzt: {error}")
+            else:
+                restored += 1
+        return restored
 
     def visible_summary(self) -> tuple[float, float] | None:
         """Seconds from the save until the search found the change: median and maximum."""

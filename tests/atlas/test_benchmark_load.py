@@ -357,22 +357,37 @@ def test_without_wrk_it_names_the_install_command(monkeypatch):
 @pytest.mark.django_db
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 def test_command_runs_wrk_against_a_real_server_and_reports_numbers(monkeypatch, tmp_path):
-    """gunicorn with production settings and wrk, against the test database's demo data."""
+    """gunicorn with production settings and wrk, against the test database's demo data. The
+    writer's saves are only counted: a save in its thread would be committed to the shared
+    test data (the saves themselves are tested above)."""
     db = connection.settings_dict
     monkeypatch.setenv(
         "DATABASE_URL",
         f"postgresql://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}",
     )
     monkeypatch.setenv("STATIC_ROOT", str(tmp_path / "static"))
+    saved = []
+    monkeypatch.setattr(Writer, "save", staticmethod(lambda **kwargs: saved.append(kwargs)))
+    monkeypatch.setattr(Writer, "original", staticmethod(lambda course_id: {}))
+    monkeypatch.setattr(Writer, "restore", lambda self: len(self.originals))
+    monkeypatch.setattr(
+        load_benchmark,
+        "writable_courses",
+        lambda rng: [(1, "ein-kurs", False)],  # no new word: nothing to search for
+    )
     out = StringIO()
 
-    call_command("benchmark_load", "--duration", "2", "--requests", "40", stdout=out)
+    call_command(
+        "benchmark_load",
+        *("--duration", "2", "--requests", "40", "--writes-per-second", "2"),
+        stdout=out,
+    )
 
     output = out.getvalue()
     assert re.search(r"Mischung: 40 Anfragen, 40 verschiedene Adressen", output)
     assert re.search(r"Aufgewärmt: 2 Worker, .* \(200×40\)", output)
     number = r"(\d+\.\d)"
-    for label in ("/robots.txt", "Mischung"):
+    for label in ("/robots.txt", "Mischung", "Mischung + Schreiben"):
         row = re.search(
             rf"^{re.escape(label)}\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}"
             r"\s+(\d+)\s+(\d+)\s+(\d+)$",
@@ -383,6 +398,10 @@ def test_command_runs_wrk_against_a_real_server_and_reports_numbers(monkeypatch,
         assert float(row[1]) > 0 and int(row[6]) > 0
         assert row[8] == "0"  # every answer 2xx/3xx
     assert re.search(r"Mischung / /robots.txt: \d+\.\d %", output)
+    assert re.search(r"Durchsatz -?\d+\.\d % niedriger als ohne Schreiben", output)
+    assert 3 <= len(saved) <= 8  # two a second while wrk runs for two seconds
+    assert f"Geschrieben: {len(saved)} Kurse über course_edit" in output
+    assert "1 geänderte Kurse zurückgesetzt." in output
     port = int(re.search(r"auf Port (\d+)", output).group(1))
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the server still answers"

@@ -194,4 +194,4 @@ class Command(BaseCommand):
                 + "."
             )
             for failure in writer.failures[:5]:
-                self.stderr.write(f"Speichern fehlgeschlagen: {failure}")
+                self.stderr.write(f"Fehler beim Schreiben: {failure}")
