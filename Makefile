@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test setup venv node browser data lint check-migrations bench clean-db
+.PHONY: run test setup venv node browser tools data lint check-migrations bench clean-db
 
 # The daily jobs run at start and then every night beside the server (see README).
 run: setup
@@ -15,7 +15,7 @@ run: setup
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: browser setup node
+test: browser tools setup node
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
@@ -52,6 +52,26 @@ browser:
 	    echo "The browser tests need Chromium at $(CHROMIUM). Install it with:" >&2; \
 	    echo "" >&2; \
 	    echo "    sudo apt-get install chromium" >&2; \
+	    echo "" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# The load benchmark's tests run wrk (manage.py benchmark_load); they fail without it, they
+# never skip. Installed like Chromium: as root with apt-get here, otherwise make names the command.
+WRK := /usr/bin/wrk
+
+tools:
+	@if [ ! -x $(WRK) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing wrk for the load benchmark (apt-get install wrk) ..."; \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || exit 1; \
+	  fi; \
+	  if [ ! -x $(WRK) ]; then \
+	    echo "The load benchmark and its tests need wrk at $(WRK). Install it with:" >&2; \
+	    echo "" >&2; \
+	    echo "    sudo apt-get install wrk" >&2; \
 	    echo "" >&2; \
 	    exit 1; \
 	  fi; \
