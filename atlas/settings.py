@@ -11,6 +11,8 @@ Environment variables:
     SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
     EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
     STATEMENT_TIMEOUT_MS    a query's limit: 10 s for web requests, 1 h for commands (0: none)
+    SEARCH_REBUILD_INTERVAL seconds between a worker's search index builds while courses keep
+                            changing (default 3)
     FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
     REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
     block at the end
@@ -116,6 +118,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_settings()}
+
+# While courses keep changing, a worker starts a new search index at most this often (seconds
+# from one build's start to the next; measures/search_index.py).
+SEARCH_REBUILD_INTERVAL = float(os.environ.get("SEARCH_REBUILD_INTERVAL", "3"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
