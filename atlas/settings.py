@@ -13,6 +13,7 @@ Environment variables:
     STATEMENT_TIMEOUT_MS    a query's limit: 10 s for web requests, 1 h for commands (0: none)
     SEARCH_REBUILD_INTERVAL seconds between a worker's search index builds while courses keep
                             changing (default 3)
+    SEARCH_INDEX_DIR        where workers share built search indexes (default: in the data dir)
     FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
     REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
     block at the end
@@ -122,6 +123,9 @@ DATABASES = {"default": database_settings()}
 # While courses keep changing, a worker starts a new search index at most this often (seconds
 # from one build's start to the next; measures/search_index.py).
 SEARCH_REBUILD_INTERVAL = float(os.environ.get("SEARCH_REBUILD_INTERVAL", "3"))
+# Where the workers share their built search indexes (one build for all; empty: each worker
+# builds its own).
+SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(data_dir() / "search-index"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

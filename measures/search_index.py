@@ -18,11 +18,15 @@ one-second memo. This is the one implementation of the filters; the tests restat
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import os
+import pickle
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -798,7 +802,7 @@ def current_index() -> SearchIndex:
         return built[1]
     with _lock:
         if _current is None or _current[0] != key:
-            _current = (key, SearchIndex(key[1]))
+            _current = (key, _obtain(key))
         return _current[1]
 
 
@@ -818,7 +822,7 @@ def _build_until_current() -> None:
         while True:
             started = time.monotonic()
             key = _generation_now()  # read before the data
-            index = SearchIndex(key[1])
+            index = _obtain(key)
             with _lock:
                 if _current is None or _current[0] < key:
                     _current = (key, index)
@@ -832,6 +836,85 @@ def _build_until_current() -> None:
             time.sleep(max(0.0, started + interval - time.monotonic()))
     finally:
         connection.close()  # this thread's own connection
+
+
+# One build for all workers: the worker that gets to build an index (an advisory lock in the
+# database) writes it to a file in SEARCH_INDEX_DIR, and the others read that file instead of
+# building the same index themselves (29 MB at 100,000 courses: 5 ms to read, against 1.3 s
+# to build). Files are named by the database, the day and the search generation; only the
+# newest few are kept. Where workers do not share a file system, each host builds its own.
+
+SHARED_BUILDS = True  # tests build their own: their data is not committed
+_BUILD_LOCK = 0x5EA2C41D  # the advisory lock of "building a search index"
+_KEEP_FILES = 3
+_WAIT_STEP = 0.1  # seconds between looks while another worker builds
+# The code that wrote a file: after an update, the files of the code before are not read.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def _obtain(key: tuple[int, date]) -> SearchIndex:
+    """The index for ``key``: read from the file another worker wrote for it, or built here
+    (and written for the others)."""
+    folder = settings.SEARCH_INDEX_DIR
+    if not SHARED_BUILDS or not folder:
+        return SearchIndex(key[1])
+    name = f"{_database_id()}-{_CODE}-{key[1].isoformat()}-{key[0]}.pickle"
+    path = Path(folder) / name
+    while True:
+        index = _read(path)
+        if index is not None:
+            return index
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_BUILD_LOCK])
+            mine = cursor.fetchone()[0]
+        if mine:
+            break
+        time.sleep(_WAIT_STEP)  # another worker builds: its file will be there
+    try:
+        index = _read(path)  # written just before the lock came free
+        if index is None:
+            index = SearchIndex(key[1])
+            _write(path, index)
+        return index
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
+
+
+def _database_id() -> str:
+    """This database, across re-creations under the same name (a new test database, a
+    restore): the cluster's identifier and the database's object id."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT system_identifier FROM pg_control_system()),"
+            " (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        system, database = cursor.fetchone()
+    return f"{system}-{database}"
+
+
+def _read(path: Path) -> SearchIndex | None:
+    try:
+        with path.open("rb") as file:
+            return pickle.load(file)  # noqa: S301 - written by this project's own workers
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        path.unlink(missing_ok=True)  # unreadable (an older version of the code): build again
+        return None
+
+
+def _write(path: Path, index: SearchIndex) -> None:
+    """Write atomically (a reader sees the whole file or none) and keep the newest files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    with partial.open("wb") as file:
+        pickle.dump(index, file, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.chmod(0o600)
+    partial.replace(path)
+    files = sorted(path.parent.glob("*.pickle"), key=lambda file: file.stat().st_mtime)
+    for old in files[:-_KEEP_FILES]:
+        old.unlink(missing_ok=True)
 
 
 def _generation_now() -> tuple[int, date]:

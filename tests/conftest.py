@@ -37,6 +37,7 @@ def _forget_search_memos():
     generations.MEMO_SECONDS = float("inf")
     search_index.forget()
     search_index.BUILD_IN_BACKGROUND = False  # a thread would not see the test's data
+    search_index.SHARED_BUILDS = False  # nor would another process
     generations.forget()
     search._synonyms = None
     search_help._labels = None

@@ -1,0 +1,85 @@
+"""One search index build for all workers: the worker holding the build lock writes the index
+to a file, the others read it instead of building it again."""
+
+import threading
+import time
+from datetime import date
+
+import psycopg
+import pytest
+from django.db import connection
+
+from measures import search_index
+
+pytestmark = pytest.mark.django_db
+
+KEY = (987654321, date(2026, 12, 7))
+
+
+@pytest.fixture
+def shared(monkeypatch, settings, tmp_path):
+    monkeypatch.setattr(search_index, "SHARED_BUILDS", True)
+    settings.SEARCH_INDEX_DIR = str(tmp_path)
+    return tmp_path
+
+
+def no_building(monkeypatch):
+    def refuse(self, day):
+        raise AssertionError("built although another worker's file was there")
+
+    monkeypatch.setattr(search_index.SearchIndex, "__init__", refuse)
+
+
+def test_the_first_worker_builds_and_writes_the_next_reads(shared, monkeypatch):
+    built = search_index._obtain(KEY)
+    files = list(shared.glob("*.pickle"))
+    assert len(files) == 1 and files[0].name.endswith(f"-2026-12-07-{KEY[0]}.pickle")
+    assert oct(files[0].stat().st_mode & 0o777) == "0o600"
+    no_building(monkeypatch)
+    read = search_index._obtain(KEY)
+    assert read is not built and read.size == built.size
+    assert (read.ids == built.ids).all()
+
+
+def test_an_unreadable_file_is_built_again(shared):
+    first = search_index._obtain(KEY)
+    path = next(shared.glob("*.pickle"))
+    path.write_bytes(b"kaputt")
+    again = search_index._obtain(KEY)
+    assert again.size == first.size
+    assert path.read_bytes() != b"kaputt"
+
+
+def test_only_the_newest_files_are_kept(shared):
+    for generation in range(5):
+        search_index._obtain((KEY[0] + generation, KEY[1]))
+        time.sleep(0.01)  # distinct modification times
+    names = sorted(path.name for path in shared.glob("*.pickle"))
+    assert len(names) == 3
+    assert all(f"-{KEY[0] + generation}.pickle" in " ".join(names) for generation in (2, 3, 4))
+
+
+def test_a_worker_waits_for_the_one_that_builds(shared, monkeypatch):
+    # Another worker (its own database session) holds the build lock and writes the file.
+    index = search_index._obtain(KEY)
+    path = next(shared.glob("*.pickle"))
+    written = path.read_bytes()
+    path.unlink()
+    params = connection.get_connection_params()
+    other = psycopg.connect(**params, autocommit=True)
+    other.execute("SELECT pg_advisory_lock(%s)", [search_index._BUILD_LOCK])
+
+    def finish():
+        time.sleep(0.4)
+        path.write_bytes(written)
+        other.execute("SELECT pg_advisory_unlock(%s)", [search_index._BUILD_LOCK])
+        other.close()
+
+    worker = threading.Thread(target=finish)
+    worker.start()
+    no_building(monkeypatch)
+    started = time.monotonic()
+    read = search_index._obtain(KEY)
+    worker.join()
+    assert time.monotonic() - started >= 0.3  # it waited
+    assert read.size == index.size
