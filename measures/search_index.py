@@ -841,8 +841,8 @@ def _build_until_current() -> None:
 # One build for all workers: the worker that gets to build an index (an advisory lock in the
 # database) writes it to a file in SEARCH_INDEX_DIR, and the others read that file instead of
 # building the same index themselves (29 MB at 100,000 courses: 5 ms to read, against 1.3 s
-# to build). Files are named by the database, the day and the search generation; only the
-# newest few are kept. Where workers do not share a file system, each host builds its own.
+# to build). Files are named by the database, the code, the day and the search generation;
+# only the newest few are kept. Where workers do not share a file system, each host builds its own.
 
 SHARED_BUILDS = True  # tests build their own: their data is not committed
 _BUILD_LOCK = 0x5EA2C41D  # the advisory lock of "building a search index"
@@ -882,15 +882,16 @@ def _obtain(key: tuple[int, date]) -> SearchIndex:
 
 
 def _database_id() -> str:
-    """This database, across re-creations under the same name (a new test database, a
-    restore): the cluster's identifier and the database's object id."""
+    """This database as long as its server runs: its object id (a re-created database of
+    the same name, a new test database, gets another) and the server's start (after a restart,
+    e.g. a restore, the files of before are not read)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT system_identifier FROM pg_control_system()),"
-            " (SELECT oid FROM pg_database WHERE datname = current_database())"
+            "SELECT oid, extract(epoch FROM pg_postmaster_start_time())::bigint"
+            " FROM pg_database WHERE datname = current_database()"
         )
-        system, database = cursor.fetchone()
-    return f"{system}-{database}"
+        database, started = cursor.fetchone()
+    return f"{database}-{started}"
 
 
 def _read(path: Path) -> SearchIndex | None:
@@ -912,8 +913,13 @@ def _write(path: Path, index: SearchIndex) -> None:
         pickle.dump(index, file, protocol=pickle.HIGHEST_PROTOCOL)
     partial.chmod(0o600)
     partial.replace(path)
-    files = sorted(path.parent.glob("*.pickle"), key=lambda file: file.stat().st_mtime)
-    for old in files[:-_KEEP_FILES]:
+    files = []
+    for file in path.parent.glob("*.pickle"):
+        try:
+            files.append((file.stat().st_mtime, file))
+        except FileNotFoundError:
+            continue  # another worker removed it meanwhile
+    for _written, old in sorted(files)[:-_KEEP_FILES]:
         old.unlink(missing_ok=True)
 
 
