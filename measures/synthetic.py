@@ -8,7 +8,9 @@ Everything it creates is marked: organisation slugs and course external ids star
 
 from __future__ import annotations
 
+import queue
 import random
+import threading
 from datetime import time, timedelta
 from decimal import Decimal
 from time import monotonic as time_now
@@ -217,7 +219,8 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
         venues_by_org.setdefault(venue.organisation_id, []).append(venue.pk)
     phases.done(f"{len(venues)} Veranstaltungsorte")
 
-    writer = _Writer(rng, target_groups, funding, venues_by_org, dates_per_course)
+    batches = _Batches(rng, target_groups, funding, venues_by_org, dates_per_course)
+    copier = _Copier()
     first_number = Course.objects.filter(external_id__startswith=PREFIX).count()
     created, course_ids = 0, []
     while created < courses:
@@ -258,11 +261,13 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
             course["childcare"] = rng.random() < 0.1
             course["easy_language"] = suffix == "in Leichter Sprache"
             batch.append((course, subject_id, stem, organisation.pk))
-        with transaction.atomic():
-            course_ids.extend(writer.write_batch(batch))
+        ids, tables = batches.make(batch)
+        copier.put(tables)
+        course_ids.extend(ids)
         created += batch_size
         if created % (20 * BATCH) == 0 and created < courses:
             phases.progress(f"{created} Kurse")
+    copier.close()
     phases.done(f"{created} Kurse mit Verknüpfungen, Schlagwörtern und Terminen")
 
     refresh_search_words()  # first: compounds are split by the vocabulary
@@ -276,8 +281,8 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
     return {"providers": len(organisations), "venues": len(venues), "courses": created}
 
 
-class _Writer:
-    """Writes batches of synthetic courses with their links, keywords and dates by ``COPY``.
+class _Batches:
+    """Makes the rows of batches of synthetic courses with their links, keywords and dates.
 
     Ids come from the tables' own sequences, a block per batch (``setval``), so that later
     inserts by the ORM go on after them; the generator assumes it is the only writer while
@@ -301,27 +306,26 @@ class _Writer:
         self.now = timezone.now()
         self.today = timezone.localdate()
 
-    def write_batch(self, batch) -> range:
-        """Write one batch of ``(course values, subject id, stem, provider id)``; returns the
-        courses' ids."""
+    def make(self, batch) -> tuple[range, list[tuple[type, list[dict]]]]:
+        """The rows of one batch of ``(course values, subject id, stem, provider id)``, with
+        their ids: the courses' ids and the tables to copy, in order."""
         with connection.cursor() as cursor:
             ids = _reserve(cursor, Course, len(batch))
-            courses = [
-                {"id": pk, **values} for pk, (values, *_rest) in zip(ids, batch, strict=True)
-            ]
+            courses = [{"id": pk, **item[0]} for pk, item in zip(ids, batch, strict=True)]
             links = self._links(courses, batch)
             dates = self._dates(courses, batch)
             self._summarise(courses, links, dates)
-            for model, rows in (
+            tables = [
                 (CourseDate, dates),
                 (Course.subjects.through, links["subjects"]),
                 (Course.target_groups.through, links["target_groups"]),
                 (Course.funding.through, links["funding"]),
                 (TaggedItem, links["keywords"]),
-            ):
-                _copy(cursor, model, rows)
-            _copy(cursor, Course, courses)  # last: see the class's docstring
-        return ids
+            ]
+            for model, rows in tables:
+                for pk, row in zip(_reserve(cursor, model, len(rows)), rows, strict=True):
+                    row["id"] = pk
+        return ids, [*tables, (Course, courses)]  # the courses last: see the class's docstring
 
     def _links(self, courses, batch) -> dict[str, list[dict]]:
         rng, links = self.rng, {"subjects": [], "target_groups": [], "funding": [], "keywords": []}
@@ -421,6 +425,54 @@ class _Writer:
                 )
 
 
+class _Copier:
+    """Copies each batch's tables in a transaction of its own: in a thread with a connection
+    of its own, so that the database writes one batch while the next is made, or, when the
+    caller holds a transaction (the tests do), at once in that."""
+
+    def __init__(self):
+        self.threaded = not connection.in_atomic_block
+        self.errors: list[Exception] = []
+        if self.threaded:
+            self.jobs: queue.Queue = queue.Queue(maxsize=2)  # memory: at most 4 batches
+            self.thread = threading.Thread(target=self._run, name="copy", daemon=True)
+            self.thread.start()
+
+    def put(self, tables) -> None:
+        if not self.threaded:
+            _copy_batch(tables)
+            return
+        self._raise()
+        self.jobs.put(tables)
+
+    def close(self) -> None:
+        if self.threaded:
+            self.jobs.put(None)
+            self.thread.join()
+            self._raise()
+
+    def _raise(self) -> None:
+        if self.errors:
+            raise self.errors[0]
+
+    def _run(self) -> None:
+        try:
+            while (tables := self.jobs.get()) is not None:
+                if not self.errors:  # after an error: only empty the queue
+                    try:
+                        _copy_batch(tables)
+                    except Exception as error:  # noqa: BLE001 (raised in the caller's thread)
+                        self.errors.append(error)
+        finally:
+            connection.close()
+
+
+def _copy_batch(tables) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, rows in tables:
+            _copy(cursor, model, rows)
+
+
 def _earliest(day, other):
     return other if day is None or other < day else day
 
@@ -431,6 +483,8 @@ def _latest(day, other):
 
 def _reserve(cursor, model, count: int) -> range:
     """A block of ``count`` ids from the table's sequence."""
+    if not count:
+        return range(0)
     cursor.execute(
         "SELECT setval(pg_get_serial_sequence(%s, 'id'),"
         " nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
@@ -441,25 +495,24 @@ def _reserve(cursor, model, count: int) -> range:
 
 
 def _copy(cursor, model, rows: list[dict]) -> None:
-    """``COPY`` the rows into the model's table: ids from its sequence where a row has none,
-    every other column its value or the field's default. The lines are formatted here and
+    """``COPY`` the rows into the model's table: every column its value or the field's
+    default. The lines are formatted here and
     sent in chunks (psycopg's ``write_row`` adapts value by value, at about three times the
     cost)."""
     if not rows:
         return
+    # The rows' own columns first, then the rest with their defaults, written once.
     fields = model._meta.concrete_fields
-    defaults = {field.attname: field.get_default() for field in fields if not field.primary_key}
-    if "id" not in rows[0]:
-        for pk, row in zip(_reserve(cursor, model, len(rows)), rows, strict=True):
-            row["id"] = pk
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    given = [field for field in fields if field.attname in rows[0]]
+    rest = [field for field in fields if field.attname not in rows[0]]
+    constant = "".join("\t" + _copy_text(field.get_default()) for field in rest)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in given + rest)
     table = connection.ops.quote_name(model._meta.db_table)
-    attnames = [field.attname for field in fields]
+    names = [field.attname for field in given]
     with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
         lines = []
         for row in rows:
-            values = (row[name] if name in row else defaults[name] for name in attnames)
-            lines.append("\t".join(map(_copy_text, values)))
+            lines.append("\t".join([_copy_text(row[name]) for name in names]) + constant)
             if len(lines) == 1000:
                 copy.write("\n".join(lines) + "\n")
                 lines = []
