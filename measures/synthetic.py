@@ -23,7 +23,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from measures.models import CertificateKind, Course, CourseDate, FundingType, Subject, TargetGroup
+from measures.models import (
+    CertificateKind,
+    Course,
+    CourseDate,
+    FundingType,
+    SearchDocument,
+    SearchWord,
+    SearchWordSource,
+    Subject,
+    TargetGroup,
+)
 from measures.search import refresh_search_vectors, refresh_search_words
 from network.models import Organisation, PostalCode, Region, Venue
 
@@ -273,6 +283,9 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
     copier.close()
     phases.done(f"{created} Kurse mit Verknüpfungen, Schlagwörtern und Terminen")
 
+    with connection.cursor() as cursor:  # the plans of what follows need the new figures
+        cursor.execute("ANALYZE")
+    phases.done("ANALYZE")
     refresh_search_words()  # first: compounds are split by the vocabulary
     phases.done("Wortschatz für „Meinten Sie …?“")
     chunks = [
@@ -282,8 +295,9 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
     _in_parallel(partial(refresh_search_vectors, words=False), chunks)
     phases.done(f"Suchindex für {len(course_ids)} Kurse")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    phases.done("ANALYZE")
+        for model in (SearchDocument, SearchWord, SearchWordSource):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    phases.done("ANALYZE (Suche)")
     return {"providers": len(organisations), "venues": len(venues), "courses": created}
 
 
