@@ -158,9 +158,9 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
     Providers and venues are few (one per 50 courses) and made with ``bulk_create``; the
     courses, their links, keywords and dates are written with ``COPY`` in batches of
     :data:`BATCH` courses, one transaction each, with every column the model or the database
-    would fill (see :func:`_write_batch`). The search index and vocabulary follow, as for any
-    write. The random choices are drawn in the same order as by the earlier ``bulk_create``
-    version, so a seed gives the same data set.
+    would fill (see :class:`_Batches` and :class:`_Copier`). The search index and vocabulary
+    follow, as for any write. The random choices are drawn in the same order as by the
+    earlier ``bulk_create`` version, so a seed gives the same data set.
     """
     rng = random.Random(seed)
     phases = _Phases(stdout.write if stdout else (lambda message: None))
@@ -251,6 +251,7 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
                 if price_kind in ("free", "on_request")
                 else Decimal(rng.randrange(20, 2400, 5))
             )
+            # The values in the order of their random draws (the same data for a seed).
             course = {
                 "provider_id": organisation.pk,
                 "title": f"{stem} {suffix}",
