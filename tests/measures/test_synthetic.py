@@ -4,11 +4,18 @@ import re
 from io import StringIO
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection
+from django.http import QueryDict
+from taggit.models import Tag, TaggedItem
 
-from measures.models import Course, CourseDate
+from measures import synthetic
+from measures.course_search import course_search
+from measures.models import Course, CourseDate, SearchDocument
 from measures.synthetic import MARK, PREFIX
-from network.models import Organisation, Region
+from network.models import Organisation, Region, Venue
+from tests.factories import make_provider, today
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +83,82 @@ def test_benchmark_prints_p50_p95_and_queries_per_kind():
         assert 0 < float(cold50) <= float(cold95) and 0 < float(warm50) <= float(warm95)
         assert all(0 < int(number) <= 10 for number in queries.split("-"))
     assert Region.objects.exists()
+
+
+# What the database keeps on a course, as the generator writes it.
+KEPT = [
+    "current_until",
+    "summary_next_start",
+    "summary_valid_until",
+    "facet_subjects",
+    "facet_target_groups",
+    "facet_funding",
+]
+
+
+def _kept(courses):
+    return {row[0]: row[1:] for row in courses.order_by("pk").values_list("pk", *KEPT)}
+
+
+def test_copied_courses_are_complete_and_as_the_database_keeps_them(monkeypatch):
+    monkeypatch.setattr(synthetic, "BATCH", 128)  # three batches, the last one short
+    out = StringIO()
+    call_command("generate_synthetic", courses=300, dates_per_course=4, stdout=out)
+    courses = Course.objects.filter(external_id__startswith=PREFIX)
+    ids = list(courses.values_list("pk", flat=True))
+    assert len(ids) == 300 == courses.filter(status="published").count()
+    assert all(re.fullmatch(r".+ \(\d+\.\d s\)", line) for line in out.getvalue().splitlines()[:-1])
+
+    # Every course has its subject, keyword and dates; its venues are its provider's.
+    course_type = ContentType.objects.get_for_model(Course)
+    for course in courses.prefetch_related("subjects", "dates__venue"):
+        assert len(course.subjects.all()) == 1
+        assert len(course.dates.all()) == 4
+        assert {d.venue.organisation_id for d in course.dates.all() if d.venue} <= {
+            course.provider_id
+        }
+    tagged = TaggedItem.objects.filter(content_type=course_type, object_id__in=ids)
+    assert sorted(tagged.values_list("object_id", flat=True)) == sorted(ids)
+    assert SearchDocument.objects.filter(course_id__in=ids).count() == 300
+
+    # The database's own triggers compute the same summaries and facets: fire them again.
+    written = _kept(courses)
+    assert any(row[0] is not None for row in written.values())
+    with connection.cursor() as cursor:
+        for table in (
+            "measures_coursedate",
+            "measures_course_subjects",
+            "measures_course_target_groups",
+            "measures_course_funding",
+        ):
+            sql = f"UPDATE {table} SET id = id WHERE course_id = ANY(%s)"  # noqa: S608 (constants)
+            cursor.execute(sql, [ids])
+    assert _kept(courses) == written
+
+    # The sequences are past the copied ids: the ORM writes on.
+    course = Course.objects.create(
+        provider=make_provider(), title="Nach den synthetischen", slug="nach-synthetisch"
+    )
+    assert course.pk > max(ids)
+    course.keywords.add("Nachher")
+    course.subjects.add(*Course.objects.get(pk=ids[0]).subjects.all())
+    date = CourseDate.objects.create(course=course, start_date=today())
+    assert date.pk > CourseDate.objects.filter(course_id__in=ids).order_by("-pk")[0].pk
+
+    # The search finds them.
+    result = course_search(params=QueryDict("q=Synthetische Testdaten"))
+    found = result.page.object_list
+    assert found and all(course.slug.startswith(f"{PREFIX}kurs-") for course in found)
+    assert result.page.paginator.count == courses.public().count()
+
+    call_command("generate_synthetic", delete=True, stdout=StringIO())
+    assert not Course.objects.filter(pk__in=ids).exists()
+    assert not CourseDate.objects.filter(course_id__in=ids).exists()
+    assert not TaggedItem.objects.filter(content_type=course_type, object_id__in=ids).exists()
+    assert not SearchDocument.objects.filter(course_id__in=ids).exists()
+    assert not Organisation.objects.filter(slug__startswith=PREFIX).exists()
+    assert not Venue.objects.filter(organisation__slug__startswith=PREFIX).exists()
+    assert not Tag.objects.filter(slug__startswith=PREFIX).exists()
+    for table in ("subjects", "target_groups", "funding"):
+        through = getattr(Course, table).through
+        assert not through.objects.filter(course_id__in=ids).exists()
