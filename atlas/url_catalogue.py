@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.regex_helper import normalize
@@ -113,12 +113,20 @@ def joined(*entries: PathsFor) -> PathsFor:
 
 
 def biggest_provider() -> QuerySet:
-    """The provider with the most public courses: the longest provider page."""
-    return (
-        Organisation.objects.filter(is_provider=True)
-        .annotate(n=Count("courses", filter=Q(courses__in=Course.objects.public())))
-        .order_by("-n", "pk")
+    """The providers with the most public courses, most first: the longest provider pages.
+    Counted in one pass over the public courses (a count per provider over a subquery of the
+    public courses ran for more than 18 minutes at 1,000,000 courses)."""
+    counted = (
+        Course.objects.public()
+        .order_by()
+        .values("provider")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "provider")
+        .values_list("provider", flat=True)[:3]
     )
+    ids = list(counted)
+    rank = Case(*[When(pk=pk, then=Value(n)) for n, pk in enumerate(ids)], default=Value(99))
+    return Organisation.objects.filter(pk__in=ids).order_by(rank, "pk")
 
 
 def sitemap_sections(name: str) -> list[str]:
