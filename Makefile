@@ -37,45 +37,36 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
-# The browser tests drive Debian's Chromium; they fail without it, they never skip. As root
-# with apt-get (a CI container) it is installed here; otherwise make stops and names the command.
-CHROMIUM := /usr/bin/chromium
-
-browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
+# Tools from Debian the tests need: they fail without them, they never skip. As root with
+# apt-get (a CI container) a missing one is installed here; otherwise make stops and names the
+# command. $(call debian_tool,PATH,PACKAGE,WHAT NEEDS IT)
+define debian_tool
+	@if [ ! -x $(1) ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium for the browser tests (apt-get install chromium) ..."; \
+	    echo "Installing $(2) (apt-get install $(2)) ..."; \
 	    apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null || exit 1; \
 	  fi; \
-	  if [ ! -x $(CHROMIUM) ]; then \
-	    echo "The browser tests need Chromium at $(CHROMIUM). Install it with:" >&2; \
+	  if [ ! -x $(1) ]; then \
+	    echo "$(3) need $(2) at $(1). Install it with:" >&2; \
 	    echo "" >&2; \
-	    echo "    sudo apt-get install chromium" >&2; \
+	    echo "    sudo apt-get install $(2)" >&2; \
 	    echo "" >&2; \
 	    exit 1; \
 	  fi; \
 	fi
+endef
 
-# The load benchmark's tests run wrk (manage.py benchmark_load); they fail without it, they
-# never skip. Installed like Chromium: as root with apt-get here, otherwise make names the command.
+CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 
+# The browser tests drive Debian's Chromium.
+browser:
+	$(call debian_tool,$(CHROMIUM),chromium,The browser tests)
+
+# The load benchmark (manage.py benchmark_load) and its tests run wrk.
 tools:
-	@if [ ! -x $(WRK) ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing wrk for the load benchmark (apt-get install wrk) ..."; \
-	    apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || exit 1; \
-	  fi; \
-	  if [ ! -x $(WRK) ]; then \
-	    echo "The load benchmark and its tests need wrk at $(WRK). Install it with:" >&2; \
-	    echo "" >&2; \
-	    echo "    sudo apt-get install wrk" >&2; \
-	    echo "" >&2; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call debian_tool,$(WRK),wrk,The load benchmark and its tests)
 
 # Idempotent: migrating and loading twice changes nothing.
 data: venv
