@@ -4,13 +4,13 @@
 import os
 import sys
 
+from atlas.database import COMMAND_STATEMENT_TIMEOUT_MS
+
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atlas.settings")
     if sys.argv[1:2] != ["runserver"]:
         # Commands and jobs may run long statements; web requests keep the short limit.
-        from atlas.database import COMMAND_STATEMENT_TIMEOUT_MS
-
         os.environ.setdefault("STATEMENT_TIMEOUT_MS", str(COMMAND_STATEMENT_TIMEOUT_MS))
     from django.core.management import execute_from_command_line
 

@@ -1,4 +1,7 @@
 import pytest
+from django.template import loader
+
+from atlas.views import not_found
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +29,6 @@ def test_an_unknown_address_answers_404_with_the_site_around_it(client, settings
 
 
 def test_a_server_error_page_stands_without_the_database(client, settings):
-    from django.template import loader
-
     page = loader.get_template("500.html").render({})
     assert "Ein Fehler ist aufgetreten" in page
     assert '<html lang="de">' in page
@@ -35,8 +36,6 @@ def test_a_server_error_page_stands_without_the_database(client, settings):
 
 @pytest.mark.urls("tests.pages.harness_urls")
 def test_the_404_page_falls_back_to_text_when_the_site_around_it_is_missing(client, settings):
-    from atlas.views import not_found
-
     settings.DEBUG = False
     response = not_found(client.get("/").wsgi_request)
     assert response.status_code == 404

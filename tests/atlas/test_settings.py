@@ -5,7 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from atlas.database import parse_database_url
 
@@ -112,8 +114,6 @@ def test_a_statement_timeout_that_is_no_number_is_refused(monkeypatch, value):
 @pytest.mark.django_db
 def test_web_requests_have_the_short_statement_timeout():
     # The test run stands for the web server: no STATEMENT_TIMEOUT_MS, the web's limit.
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "10s"
@@ -127,7 +127,5 @@ def test_commands_have_the_long_statement_timeout():
 
 
 def test_the_embedded_server_keeps_connections_too():
-    from django.conf import settings
-
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]

@@ -7,6 +7,7 @@ import pytest
 from django.http import QueryDict
 
 from measures import compounds, search
+from measures import course_search as course_search_module
 from measures.course_search import course_search
 from measures.models import Course, SearchDocument
 from tests.factories import make_course, make_provider
@@ -245,8 +246,6 @@ def test_the_whole_rebuild_indexes_the_parts_too():
 
 @pytest.mark.django_db
 def test_partial_matches_rank_only_what_can_reach_the_page_and_keep_the_full_order(monkeypatch):
-    from measures import course_search as module
-
     provider = make_provider("Musikschule Quokka")
     make_course(provider, "Harfe und Trommel im Duo")
     for number in range(2):
@@ -255,18 +254,18 @@ def test_partial_matches_rank_only_what_can_reach_the_page_and_keep_the_full_ord
         make_course(provider, f"Trommel im Kreis {number}")
     params = "q=Harfe+Trommel+Xylophon&sort=relevance"
     # The order with every match ranked: all on one page.
-    monkeypatch.setattr(module.CourseListing, "page_size", 100)
+    monkeypatch.setattr(course_search_module.CourseListing, "page_size", 100)
     full = [course.title for course in course_search(params=QueryDict(params)).page.object_list]
     assert full[0] == "Harfe und Trommel im Duo" and len(full) == 12
     ranked = []
-    real_ranks = module._ranks
+    real_ranks = course_search_module._ranks
 
     def spy(index, query, positions):
         ranked.append(len(positions))
         return real_ranks(index, query, positions)
 
-    monkeypatch.setattr(module, "_ranks", spy)
-    monkeypatch.setattr(module.CourseListing, "page_size", 2)
+    monkeypatch.setattr(course_search_module, "_ranks", spy)
+    monkeypatch.setattr(course_search_module.CourseListing, "page_size", 2)
     pages = []
     for number in range(1, 7):
         result = course_search(params=QueryDict(f"{params}&page={number}"))

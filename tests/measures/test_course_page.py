@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from measures.models import Course, CourseDate, Module, Subject
+from measures.selectors import similar_courses
 from tests.factories import make_course, make_provider, make_venue, today
 
 pytestmark = pytest.mark.django_db
@@ -320,8 +321,6 @@ def test_print_view_has_the_facts_and_no_navigation(client, course):
 
 
 def test_similar_courses_share_most_subjects_first_then_start_soonest(course):
-    from measures.selectors import similar_courses
-
     first, second, third = Subject.objects.filter(parent__isnull=False)[:3]
     course.subjects.set([first, second])
     late_both = make_course(

@@ -7,8 +7,8 @@ from bs4 import BeautifulSoup
 from django.http import QueryDict
 
 from network import selectors
-from network.models import Membership, Network, Organisation, Project, WorkingGroup
-from network.partner_directory import partner_directory
+from network.models import Membership, Network, Organisation, Project, Region, WorkingGroup
+from network.partner_directory import facet_regions, partner_directory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,9 +141,6 @@ def test_provider_profile_shows_no_group_of_a_hidden_membership(client, group, o
 
 
 def test_the_region_facet_reads_its_regions_once_per_reference_generation():
-    from network.models import Region
-    from network.partner_directory import facet_regions
-
     first = facet_regions()
     assert facet_regions() is first  # not read again
     state = Region.objects.filter(kind=Region.Kind.STATE).first()

@@ -9,6 +9,7 @@ checked without anyone remembering to; a pattern with arguments needs a REGISTRY
 from __future__ import annotations
 
 import pytest
+from django.template import loader
 from django.test import Client
 
 from tests.pages.checks import CHECKS, response_problems, robustness_problems, validate_html
@@ -105,8 +106,6 @@ def test_malformed_requests_are_not_server_errors(pattern, db):
 @pytest.mark.django_db
 @pytest.mark.urls("tests.atlas.slow_urls")
 def test_error_pages_are_valid_html(vnu_command, tmp_path, settings):
-    from django.template import loader
-
     settings.DEBUG = False
     client = Client(raise_request_exception=False)
     documents = {

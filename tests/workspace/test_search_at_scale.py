@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from measures.models import Course, CourseDate
+from workspace.admin import courses
 from workspace.admin.base import search_words
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +58,6 @@ def test_dates_are_found_by_course_provider_venue_and_external_id(client, world)
 
 
 def test_a_date_search_with_many_courses_matches_them_by_subquery(client, world, monkeypatch):
-    from workspace.admin import courses
-
     monkeypatch.setattr(courses, "MANY_COURSES", 0)
     client.force_login(world.superuser)
     assert found(client, "coursedate", f'"Kurs A {world.token}"') == {str(world.a.date)}
@@ -80,8 +79,6 @@ def test_the_provider_filter_offers_the_providers_in_reach(client, world):
 
 
 def test_too_many_providers_are_no_list_but_the_filter_still_applies(client, world, monkeypatch):
-    from workspace.admin import courses
-
     monkeypatch.setattr(courses, "MAX_PROVIDER_CHOICES", 1)
     client.force_login(world.superuser)
     url = reverse("admin:measures_course_changelist")
