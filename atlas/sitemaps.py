@@ -30,9 +30,9 @@ NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 Entry = tuple[str, datetime | date | None]  # a path and its last change (or None)
 
 
-def _prefix(name: str, **kwargs) -> str:
-    """The path of ``name`` for the slug "x", without "x/": one reverse() per file."""
-    return reverse(name, kwargs={**kwargs, "slug": "x"})[:-2]
+def _prefix(name: str, argument: str = "slug") -> str:
+    """The path of ``name`` for the ``argument`` "x", without "x/": one reverse() per file."""
+    return reverse(name, kwargs={argument: "x"})[:-2]
 
 
 class Section:
@@ -190,7 +190,7 @@ class RegionSection(ListedSection):
             .values_list("key", flat=True)
             .distinct()
         )
-        prefix = reverse("measures:region_detail", kwargs={"key": "x"})[:-2]
+        prefix = _prefix("measures:region_detail", "key")
         return [(f"{prefix}{key}/", None) for key in [*german, *elsewhere]]
 
 
