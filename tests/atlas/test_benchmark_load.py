@@ -9,9 +9,8 @@ from __future__ import annotations
 import random
 import re
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,6 +40,7 @@ from atlas.load_benchmark import (
     typo,
 )
 from measures.models import Course
+from tests.local_server import serving
 from workspace.models import CourseChange
 from workspace.services.courses import content_change_needs_review
 
@@ -217,12 +217,8 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def recorder():
     _Recorder.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(_Recorder) as port:
+        yield port
 
 
 def test_wrk_walks_the_mix_with_the_servers_host_name(recorder, tmp_path):
@@ -303,29 +299,24 @@ class _Search(BaseHTTPRequestHandler):
 @pytest.mark.django_db
 def test_the_writer_saves_at_its_rate_and_times_until_the_search_finds_the_change():
     _Search.written = {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Search)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     saved = []
 
     def save(*, course_id, user, word=""):
         saved.append((course_id, word))
         _Search.written[word] = time.monotonic()
 
-    writer = Writer(
-        port=server.server_address[1],
-        per_second=5,
-        poll=0.05,
-        courses=[(1, "ein-kurs", True), (2, "anderer-kurs", False)],
-    )
-    writer.save = save
-    writer.original = lambda course_id: {"summary": "", "price_notes": ""}
-    try:
+    with serving(_Search) as port:
+        writer = Writer(
+            port=port,
+            per_second=5,
+            poll=0.05,
+            courses=[(1, "ein-kurs", True), (2, "anderer-kurs", False)],
+        )
+        writer.save = save
+        writer.original = lambda course_id: {"summary": "", "price_notes": ""}
         writer.start()
         time.sleep(1.1)
         writer.stop()
-    finally:
-        server.shutdown()
-        server.server_close()
     assert 5 <= writer.writes <= 7
     assert [course_id for course_id, _word in saved[:4]] == [1, 2, 1, 2]
     assert all(word for course_id, word in saved if course_id == 1)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import StringIO
 
 import pytest
@@ -26,6 +25,7 @@ from atlas.page_benchmark import (
     percentile,
 )
 from atlas.url_catalogue import page_patterns
+from tests.local_server import serving
 
 
 def ms(value: float) -> float:
@@ -163,12 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def tiny_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(_Handler) as port:
+        yield port
 
 
 def test_fetch_reads_the_whole_response(tiny_server):
