@@ -129,6 +129,14 @@ class ProviderListing(listing.Listing):
     def page_data(self, ordered):
         return _with_page_data(ordered, self.place)
 
+    def decorate(self, objects: list) -> list:
+        """Each provider's public course count, from the search index (only the order by
+        courses needs it in SQL)."""
+        counts = search_index.current_index().provider_counts
+        for provider in objects:
+            provider.course_count = counts.get(provider.pk, 0)
+        return objects
+
     def facets(self, found) -> listing.Facets:
         """The facets of this search, kept for a minute (dropped when indexed course data
         changes): counting over all current courses is the costly part of the search."""
@@ -202,9 +210,8 @@ def _ordered(queryset, sort: str, query, place):
 
 
 def _with_page_data(queryset, place):
-    """What a result shows: place, current course count, valid certificates, networks."""
-    if "course_count" not in queryset.query.annotations:
-        queryset = queryset.annotate(course_count=current_course_count())
+    """What a result shows: place, valid certificates, networks (the course count: see
+    ``ProviderListing.decorate``)."""
     if place is not None and "distance" not in queryset.query.annotations:
         queryset = queryset.annotate(distance=distance_km(place))
     return queryset.select_related("region").prefetch_related(

@@ -236,7 +236,9 @@ def test_sort_by_name_and_by_current_courses():
     for number in range(3):
         make_course(busy, f"Kurs {number}")
     make_provider(f"{WORD} Akademie")
-    assert names(run(sort="name")) == [f"{WORD} Akademie", f"{WORD} Zentrum"]
+    by_name = run(sort="name")
+    assert names(by_name) == [f"{WORD} Akademie", f"{WORD} Zentrum"]
+    assert [provider.course_count for provider in by_name.page.object_list] == [0, 3]
     result = run(sort="courses")
     assert names(result)[0] == busy.name
     assert result.page.object_list[0].course_count == 3
