@@ -8,6 +8,12 @@ holds the generation is dropped by the next change.
 
 Both are database sequences (created by migration ``measures.0007``), so every worker process
 sees a change; a process remembers them for ``MEMO_SECONDS``.
+
+A change to the search data also says which courses it changed (``measures_search_change``,
+migration ``measures.0016``: the writing transaction's id and the course, or no course for
+"anything may have changed"), so that the search index applies those courses instead of
+reading every course again (``measures.search_index``). Rows older than ``KEEP_CHANGES`` are
+deleted now and then: an index older than a day is rebuilt anyway.
 """
 
 from __future__ import annotations
@@ -18,10 +24,16 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
 SEARCH_SEQUENCE = "measures_search_generation"
+CHANGES_TABLE = "measures_search_change"
+# Above this many courses a change is logged as "anything" (a bulk load: the index is rebuilt).
+MAX_LOGGED_COURSES = 1000
+KEEP_CHANGES = "2 days"
+_PRUNE_SECONDS = 3600.0
 REFERENCE_SEQUENCE = "measures_reference_generation"
 MEMO_SECONDS = 1.0
 
 _memo: tuple[int, int, float] | None = None  # (search, reference, when read)
+_pruned: float | None = None  # when this process last deleted old change rows
 
 
 def _read() -> tuple[int, int]:
@@ -66,12 +78,38 @@ def _advance(reference_too: bool) -> None:
     _memo = (search_value, reference_value, time.monotonic())
 
 
-def bump(*, reference: bool = False) -> None:
+def bump(*, reference: bool = False, courses=None) -> None:
     """Mark every cached result (with ``reference``, also the reference tables) as old: at
     once for this process's own reads, and again after the commit, for what other processes
-    cached meanwhile from the data before it."""
+    cached meanwhile from the data before it.
+
+    ``courses``: the ids of the only courses whose search data changed (None: any may have).
+    Call it after the writes, in their transaction."""
+    _log(courses)
     _advance(reference)
     transaction.on_commit(lambda: _advance(reference))
+
+
+def _log(courses) -> None:
+    global _pruned  # noqa: PLW0603 - a per-process timer
+    ids = None if courses is None else sorted({int(pk) for pk in courses})
+    if ids is not None and len(ids) > MAX_LOGGED_COURSES:
+        ids = None
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute(f"INSERT INTO {CHANGES_TABLE} (course_id) VALUES (NULL)")  # noqa: S608
+        elif ids:
+            cursor.execute(
+                f"INSERT INTO {CHANGES_TABLE} (course_id) SELECT unnest(%s::bigint[])",  # noqa: S608
+                [ids],
+            )
+        now = time.monotonic()
+        if _pruned is None or now - _pruned > _PRUNE_SECONDS:
+            _pruned = now
+            cursor.execute(
+                f"DELETE FROM {CHANGES_TABLE} WHERE created < now() - %s::interval",  # noqa: S608
+                [KEEP_CHANGES],
+            )
 
 
 def forget() -> None:
@@ -80,8 +118,9 @@ def forget() -> None:
     _memo = None
 
 
-def bump_on_change(model, *, reference: bool = False) -> None:
-    """Start a new generation whenever a row of ``model`` is saved or deleted.
+def bump_on_change(model, *, reference: bool = False, courses=None) -> None:
+    """Start a new generation whenever a row of ``model`` is saved or deleted (``courses``:
+    see :func:`bump`; ``()`` for a table the course search's index does not hold).
 
     For tables that processes keep in memory or caches; called by the owning app's
     ``AppConfig.ready``. Fixture loading (``raw``) is left out: loaders start a generation of
@@ -89,7 +128,7 @@ def bump_on_change(model, *, reference: bool = False) -> None:
 
     def changed(sender, **kwargs):
         if not kwargs.get("raw"):
-            bump(reference=reference)
+            bump(reference=reference, courses=courses)
 
     uid = f"generation-{model._meta.label}"
     post_save.connect(changed, sender=model, dispatch_uid=uid, weak=False)

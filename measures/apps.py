@@ -11,8 +11,10 @@ class MeasuresConfig(AppConfig):
         from measures import models
 
         # The course search validates and labels with these, held in memory per generation.
+        # The search index holds none of the synonyms, and only the ids of the others (the
+        # subjects' parents too: their areas).
+        generations.bump_on_change(models.Synonym, reference=True, courses=())
         for model in (
-            models.Synonym,
             models.Subject,
             models.FundingType,
             models.TargetGroup,

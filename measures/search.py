@@ -286,11 +286,12 @@ def refresh_search_vectors(course_ids=None, *, words: bool = True) -> None:
     ``words`` is false (for a caller that rebuilds it next), update the vocabulary of
     "Meinten Sie …?" for them (:func:`search_words_update`; the whole vocabulary is rebuilt
     by ``refresh_search_words``, not here)."""
-    generations.bump()
+    if course_ids is not None:
+        course_ids = list(course_ids)
+    generations.bump(courses=course_ids)
     params = {"course_type": ContentType.objects.get_for_model(Course).pk}
     where = ""
     if course_ids is not None:
-        course_ids = list(course_ids)
         if not course_ids:
             return
         where = "WHERE c.id = ANY(%(ids)s)"

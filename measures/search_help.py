@@ -191,7 +191,7 @@ def subject_areas(index, mask: np.ndarray):
 
 
 def counselling_mask(index) -> np.ndarray:
-    return index.kind == search_index.KINDS.index(Course.Kind.COUNSELLING) + 1
+    return (index.kind == search_index.KINDS.index(Course.Kind.COUNSELLING) + 1) & index.live
 
 
 def nearest_counselling(
@@ -211,4 +211,4 @@ def nearest_counselling(
         return np.concatenate([located[within], anywhere, located[~within]])[:limit]
     if area is not None and (counselling & area).any():
         counselling = counselling & area
-    return np.flatnonzero(counselling)[:limit]
+    return index.ordered(counselling, "date")[:limit]

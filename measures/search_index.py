@@ -78,8 +78,8 @@ CURRENT_DATE_SQL, _CURRENT_DATE_PARAMS = where_sql(
 
 # Small values are packed into one bigint per row (fewer values for the database to send);
 # ``_bits`` unpacks them. Ids stay whole.
-_COURSES_SQL = f"""
-SELECT c.id::int8 AS c0,
+_COURSE_COLUMNS = """
+       c.id::int8 AS c0,
        ((row_number() OVER (ORDER BY c.title, c.id)) << 32)
        | (row_number() OVER (ORDER BY c.summary_next_start ASC NULLS FIRST, c.title, c.id)) AS c1,
        coalesce(array_position(%(kinds)s::text[], c.kind::text), 0)::int8
@@ -88,7 +88,11 @@ SELECT c.id::int8 AS c0,
        | ((c.price_kind = %(free)s)::int::int8 << 18)
        | (coalesce(c.certificate_kind_id, 0)::int8 << 24) AS c2,
        c.provider_id::int8 AS c3,
-       coalesce(c.price::float8, 'NaN'::float8) AS c4
+       coalesce(c.price::float8, 'NaN'::float8) AS c4,
+       coalesce(c.summary_next_start - %(epoch)s::date, %(no_day)s)::int8 AS c5"""
+_COURSE_TYPES = [">i8", ">i8", ">i8", ">i8", ">f8", ">i8"]
+_COURSES_SQL = f"""
+SELECT {_COURSE_COLUMNS}
 FROM measures_course c
 WHERE {PUBLIC_COURSE_SQL}
 """  # noqa: S608 - constant SQL, values are parameters
@@ -97,13 +101,13 @@ WHERE {PUBLIC_COURSE_SQL}
 # kind (LINKS) in the entry's top bits. (PostgreSQL's | and << bind equally: parentheses.)
 _LINKS_SQL = f"""
 SELECT c.id::int8 AS c0, unnest(c.facet_subjects)::int8 AS c1
-FROM measures_course c WHERE {PUBLIC_COURSE_SQL}
+FROM measures_course c WHERE {PUBLIC_COURSE_SQL}/*only*/
 UNION ALL
 SELECT c.id::int8, unnest(c.facet_funding)::int8 | (1::int8 << 56)
-FROM measures_course c WHERE {PUBLIC_COURSE_SQL}
+FROM measures_course c WHERE {PUBLIC_COURSE_SQL}/*only*/
 UNION ALL
 SELECT c.id::int8, unnest(c.facet_target_groups)::int8 | (2::int8 << 56)
-FROM measures_course c WHERE {PUBLIC_COURSE_SQL}
+FROM measures_course c WHERE {PUBLIC_COURSE_SQL}/*only*/
 """  # noqa: S608 - constant SQL, values are parameters
 
 # Weekdays 0–6 as bits (seven tests of the array cost less than a subquery per date).
@@ -120,7 +124,49 @@ SELECT d.course_id::int8 AS c0,
        | ((coalesce(d.start_date - %(epoch)s::date, %(no_day)s)::int8 + 2147483648) << 21) AS c2,
        coalesce(d.price::float8, 'NaN'::float8) AS c3
 FROM measures_coursedate d JOIN measures_course c ON c.id = d.course_id
-WHERE {PUBLIC_COURSE_SQL} AND {CURRENT_DATE_SQL}
+WHERE {PUBLIC_COURSE_SQL} AND {CURRENT_DATE_SQL}/*only*/
+"""  # noqa: S608 - constant SQL, values are parameters
+
+
+def _only(sql: str) -> str:
+    """The same SQL for some courses only (``%(only)s``: their ids)."""
+    return sql.replace("/*only*/", " AND c.id = ANY(%(only)s)")
+
+
+# The same columns for the changed courses (``%(only)s``: their ids) that are public, with
+# the public course that comes before each in title order among those that did not change
+# (where the index it patches has it in that order; the index (title, id) finds it in a few
+# steps). The title ranks in ``c1`` are among the changed courses.
+_PREVIOUS_PUBLIC_SQL, _PREVIOUS_PUBLIC_PARAMS = where_sql(
+    Course.objects.public(_A_DAY), "p", "previous", stand_ins={_A_DAY: "day"}
+)
+_CHANGED_COURSES_SQL = f"""
+SELECT {_COURSE_COLUMNS},
+       coalesce((SELECT p.id FROM measures_course p
+                 WHERE (p.title, p.id) < (c.title, c.id) AND {_PREVIOUS_PUBLIC_SQL}
+                   AND NOT p.id = ANY(%(only)s)
+                 ORDER BY p.title DESC, p.id DESC LIMIT 1), 0)::int8 AS c6
+FROM measures_course c
+WHERE {PUBLIC_COURSE_SQL} AND c.id = ANY(%(only)s)
+"""  # noqa: S608 - constant SQL, values are parameters
+
+# What a reader has seen: the snapshot of its transaction, that transaction's own id if it
+# has one, and the last change it logged itself (a snapshot does not list its own transaction
+# among those in progress, yet what that transaction logs later is not in what was read).
+_SEEN = f"""pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text,
+       (SELECT coalesce(max(id), 0) FROM {generations.CHANGES_TABLE}
+        WHERE xid = pg_current_xact_id_if_assigned())"""  # noqa: S608 - constant SQL
+_SNAPSHOT_SQL = f"SELECT {_SEEN}"
+
+# What the reader sees now, and the courses changed by transactions that it had not seen
+# (NULL: any course may have changed), from the log that core.generations.bump writes.
+_CHANGES_SQL = f"""
+SELECT {_SEEN},
+       array(SELECT DISTINCT course_id FROM {generations.CHANGES_TABLE}
+             WHERE (xid >= pg_snapshot_xmin(%(seen)s::pg_snapshot)
+                    AND NOT pg_visible_in_snapshot(xid, %(seen)s::pg_snapshot)
+                    AND xid IS DISTINCT FROM %(own)s::xid8)
+                OR (xid = %(own)s::xid8 AND id > %(own_last)s))
 """  # noqa: S608 - constant SQL, values are parameters
 
 
@@ -189,9 +235,70 @@ class _Links:
         counted = np.add.reduceat(mask[self.courses], self.starts[:-1], dtype=np.int64)
         return {int(entry): int(n) for entry, n in zip(self.ids, counted, strict=True) if n}
 
+    @property
+    def parts(self) -> list[_Links]:
+        return [self]
+
+
+@dataclass
+class _JoinedLinks:
+    """The links of a patched index: its base's and those of the courses changed since."""
+
+    base: _Links
+    changed: _Links
+
+    @property
+    def parts(self) -> list[_Links]:
+        return [self.base, self.changed]
+
+    def having(self, entry_ids, size: int) -> np.ndarray:
+        return self.base.having(entry_ids, size) | self.changed.having(entry_ids, size)
+
+    def counts(self, mask: np.ndarray) -> dict[int, int]:
+        counted = self.base.counts(mask)
+        for entry, n in self.changed.counts(mask).items():
+            counted[entry] = counted.get(entry, 0) + n
+        return counted
+
+
+class Rebuild(Exception):  # noqa: N818 - not an error: the reason for a full build
+    """The changes cannot be applied to the index: build it again."""
+
 
 class SearchIndex:
-    """The public courses (in date order: next start, title, id) and their current dates."""
+    """The public courses (in date order: next start, title, id) and their current dates.
+
+    An index built from all courses is a *base*; :meth:`patched` makes a new index from one
+    and the courses changed since it was built: the base's arrays with those courses' old
+    rows left out (``live``) and their new rows appended, without reading the others again.
+    Appended courses are out of date order, so a patched index keeps that order apart
+    (``date_order``)."""
+
+    # The arrays with a value per course, and per current date (patching joins them).
+    COURSE_ARRAYS = (
+        "ids",
+        "title_rank",
+        "next_start",
+        "kind",
+        "language",
+        "childcare",
+        "easy_language",
+        "course_free",
+        "certificate",
+        "provider",
+        "course_price",
+        "price_key",
+    )
+    DATE_ARRAYS = (
+        "date_course",
+        "mode",
+        "weekdays",
+        "start_minute",
+        "start_day",
+        "rolling",
+        "date_price",
+        "date_venue",
+    )
 
     @staticmethod
     def params(day: date) -> dict:
@@ -211,84 +318,95 @@ class SearchIndex:
     def __init__(self, day: date):
         self.day = day
         self._distances: tuple[tuple[float, float], np.ndarray] | None = None
+        self._region_groups: dict[tuple, tuple[list, _Runs]] = {}
+        self._venues_in: dict[tuple[str, str], np.ndarray] = {}
         params = self.params(day)
-        ids, ranks, codes, providers, prices = read_columns(
-            _COURSES_SQL, params, [">i8", ">i8", ">i8", ">i8", ">f8"]
-        )
-        in_date_order = np.argsort(_bits(ranks, 0, 32))
-        ids, ranks, codes = ids[in_date_order], ranks[in_date_order], codes[in_date_order]
-        self.ids, self.title_rank = ids, _bits(ranks, 32, 31).astype(np.int32)
+        with connection.cursor() as cursor:  # before reading: changes after it are applied
+            cursor.execute(_SNAPSHOT_SQL)  # by the next patch
+            self.snapshot = cursor.fetchone()
+        columns = read_columns(_COURSES_SQL, params, _COURSE_TYPES)
+        in_date_order = np.argsort(_bits(columns[1], 0, 32))
+        columns = [column[in_date_order] for column in columns]
+        self._set_courses(columns, _bits(columns[1], 32, 31).astype(np.float64))
+        self.size = len(self.ids)
+        self.base, self.base_size = self, self.size
+        self.live = _read_only(np.ones(self.size, dtype=bool))
+        self.date_order: np.ndarray | None = None  # None: the positions are in date order
+        self.changed_ids = np.zeros(0, dtype=np.int64)  # courses changed since the base
+        self._id_order = np.argsort(self.ids)
+        self._sorted_ids = self.ids[self._id_order]
+        self._certificate_codes(np.unique(self.certificate[self.certificate > 0]))
+
+        course_ids, entries = read_columns(_LINKS_SQL, params, 2 * [">i8"])
+        # The three reads are separate statements: a course published or withdrawn between
+        # them has no row in the first one, and its links and dates are left out here.
+        self.links = _links(self.positions(course_ids), entries)
+        self.areas = _areas(self.links["subject"])
+
+        self._venues()
+        dates = self._read_dates(_DATES_SQL, params)
+        for name, values in zip(self.DATE_ARRAYS, dates, strict=True):
+            setattr(self, name, values)
+        self.base_dates = len(self.date_course)
+        # Where each course's dates start (for "any of its dates" per course).
+        self._dated, self._date_starts = np.unique(self.date_course, return_index=True)
+        self.mode_runs = _Runs.of(self.date_course, self.mode, np.arange(len(self.mode)))
+
+    def _set_courses(self, columns: list[np.ndarray], title_rank: np.ndarray) -> None:
+        """The per-course arrays from the columns of _COURSES_SQL, in their order."""
+        ids, _ranks, codes, providers, prices, next_start = columns
+        self.ids, self.title_rank = ids, title_rank
+        self.next_start = next_start.astype(np.int32)
         self.kind = _bits(codes, 0, 8).astype(np.int16)
         self.language = _bits(codes, 8, 8).astype(np.int16)
         self.childcare = _bits(codes, 16, 1).astype(bool)
         self.easy_language = _bits(codes, 17, 1).astype(bool)
         self.course_free = _bits(codes, 18, 1).astype(bool)
         self.certificate = codes >> 24
-        self.provider, self.course_price = providers[in_date_order], prices[in_date_order]
-        self.size = len(self.ids)
-        # Certificates as dense codes (0: none) for counting.
-        self.certificate_ids = np.unique(self.certificate[self.certificate > 0])
-        self.certificate_code = np.searchsorted(self.certificate_ids, self.certificate) + 1
-        self.certificate_code[self.certificate == 0] = 0
-        self._id_order = np.argsort(self.ids)
-        self._sorted_ids = self.ids[self._id_order]
+        self.provider, self.course_price = providers, prices
         # The price order: free courses cost 0, courses without a price come last.
         self.price_key = np.where(self.course_free, 0.0, self.course_price)
         self.price_key = np.where(np.isnan(self.price_key), np.inf, self.price_key)
 
-        course_ids, entries = read_columns(_LINKS_SQL, params, 2 * [">i8"])
-        kinds, entries = entries >> 56, _bits(entries, 0, 56)
-        positions = self.positions(course_ids)
-        # The three reads are separate statements: a course published or withdrawn between
-        # them has no row in the first one, and its links and dates are left out here.
-        held = positions >= 0
-        self.links = {
-            name: _Links(positions[held & (kinds == number)], entries[held & (kinds == number)])
-            for number, name in enumerate(LINKS)
-        }
-        self._subject_areas()
+    def _certificate_codes(self, certificate_ids: np.ndarray) -> None:
+        """Certificates as dense codes (0: none) for counting."""
+        self.certificate_ids = certificate_ids
+        self.certificate_code = np.searchsorted(self.certificate_ids, self.certificate) + 1
+        self.certificate_code[self.certificate == 0] = 0
 
-        self._venues()
-        self._region_groups: dict[tuple, tuple[list, _Runs]] = {}
-        self._venues_in: dict[tuple[str, str], np.ndarray] = {}
+    def _read_dates(self, sql: str, params: dict) -> list[np.ndarray]:
+        """The DATE_ARRAYS of the current dates that ``sql`` reads (of courses this index
+        holds), grouped by course and within a course by the venue's region (see
+        region_groups)."""
         course_ids, venue_ids, packed, prices = read_columns(
-            _DATES_SQL, params, [">i8", ">i8", ">i8", ">f8"]
+            sql, params, [">i8", ">i8", ">i8", ">f8"]
         )
-        self.mode = _bits(packed, 0, 2).astype(np.int16)
-        self.weekdays = _bits(packed, 2, 7).astype(np.int16)
-        self.start_minute = (_bits(packed, 9, 11) - 1).astype(np.int16)
-        self.rolling = _bits(packed, 20, 1).astype(bool)
-        self.start_day = ((packed >> 21) - 2147483648).astype(np.int32)
-        self.date_price = prices
-        self.date_course = self.positions(course_ids)
-        held = self.date_course >= 0
-        if not held.all():
-            course_ids, venue_ids = course_ids[held], venue_ids[held]
-            for name in ("date_course", "mode", "weekdays", "start_minute", "start_day"):
-                setattr(self, name, getattr(self, name)[held])
-            self.rolling, self.date_price = self.rolling[held], self.date_price[held]
+        course = self.positions(course_ids)
+        held = course >= 0
+        course, venue_ids, packed, prices = (
+            course[held],
+            venue_ids[held],
+            packed[held],
+            prices[held],
+        )
         at = np.searchsorted(self.venue_ids, venue_ids)
         at = np.minimum(at, len(self.venue_ids) - 1) if len(self.venue_ids) else at
         known = (
             (self.venue_ids[at] == venue_ids) if len(self.venue_ids) else np.zeros(len(at), bool)
         )
-        self.date_venue = np.where(known, at, len(self.venue_ids))  # the last slot: no venue
-        # Dates grouped by course, and within a course by the venue's region (see region_groups).
-        order = np.lexsort((self.region_order[self.date_venue], self.date_course))
-        for name in (
-            "date_course",
-            "mode",
-            "weekdays",
-            "start_minute",
-            "start_day",
-            "rolling",
-            "date_price",
-            "date_venue",
-        ):
-            setattr(self, name, getattr(self, name)[order])
-        # Where each course's dates start (for "any of its dates" per course).
-        self._dated, self._date_starts = np.unique(self.date_course, return_index=True)
-        self.mode_runs = _Runs.of(self.date_course, self.mode, np.arange(len(self.mode)))
+        venue = np.where(known, at, len(self.venue_ids))  # the last slot: no venue
+        order = np.lexsort((self.region_order[venue], course))
+        packed = packed[order]
+        return [
+            course[order],
+            _bits(packed, 0, 2).astype(np.int16),  # mode
+            _bits(packed, 2, 7).astype(np.int16),  # weekdays
+            (_bits(packed, 9, 11) - 1).astype(np.int16),  # start_minute
+            ((packed >> 21) - 2147483648).astype(np.int32),  # start_day
+            _bits(packed, 20, 1).astype(bool),  # rolling
+            prices[order],  # date_price
+            venue[order],  # date_venue
+        ]
 
     def any_date(self, dates: np.ndarray) -> np.ndarray:
         """Courses with at least one of the given dates (a mask over all current dates)."""
@@ -300,42 +418,164 @@ class SearchIndex:
     @functools.cached_property
     def provider_counts(self) -> dict[int, int]:
         """Provider id → how many public courses it offers."""
-        providers, counts = np.unique(self.provider, return_counts=True)
+        providers, counts = np.unique(self.provider[self.live], return_counts=True)
         return dict(zip(providers.tolist(), counts.tolist(), strict=True))
+
+    @functools.cached_property
+    def _public_ids(self) -> np.ndarray:
+        return np.sort(self.ids[self.live])
 
     def public_ids(self) -> np.ndarray:
         """The ids of the public courses, ascending (the sitemap's order)."""
-        return self._sorted_ids
+        return self._sorted_ids if self.base is self else self._public_ids
 
     @property
     def nbytes(self) -> int:
         """The memory its arrays take."""
         arrays = [value for value in vars(self).values() if isinstance(value, np.ndarray)]
         for links in [*self.links.values(), self.areas]:
-            arrays += [links.courses, links.entries, links.starts]
+            for part in links.parts:
+                arrays += [part.courses, part.entries, part.starts]
         for runs in [self.mode_runs, *(runs for _labels, runs in self._region_groups.values())]:
             arrays += [runs.dates, runs.starts, runs.options]
         return sum(array.nbytes for array in arrays)
 
     def positions(self, course_ids: np.ndarray) -> np.ndarray:
         """The positions of courses by id; -1 for an id the index does not hold."""
-        if not self.size:
-            return np.full(len(course_ids), -1)
-        at = np.minimum(np.searchsorted(self._sorted_ids, course_ids), self.size - 1)
-        return np.where(self._sorted_ids[at] == course_ids, self._id_order[at], -1)
+        course_ids = np.asarray(course_ids, dtype=np.int64)
+        found = _look_up(self._sorted_ids, self._id_order, course_ids)
+        if self.base is self:
+            return found
+        # A patched index: a changed course's old row is no longer live, its new one appended.
+        found = np.where(self.live[np.maximum(found, 0)], found, -1)
+        changed = _look_up(self._changed_sorted, self._changed_order, course_ids)
+        return np.where(changed >= 0, changed, found)
 
-    def _subject_areas(self) -> None:
-        """Course → area (top-level subject) pairs, one per course and area."""
-        subjects = self.links["subject"]
-        parents = {item.pk: item.parent_id for item in vocabulary().subjects.values()}
-        area_of = np.array([parents.get(int(pk)) or int(pk) for pk in subjects.ids], np.int64)
-        # Pairs are grouped by subject: each subject's pairs take its area.
-        areas = np.repeat(area_of, np.diff(subjects.starts))
-        course, area = subjects.courses, areas
-        if len(area):
-            unique = np.unique(course.astype(np.int64) << 32 | area)
-            course, area = unique >> 32, unique & 0xFFFFFFFF
-        self.areas = _Links(course, area)
+    # Patching ---------------------------------------------------------------------------------
+
+    # The most courses changed since its base that an index is patched with; beyond them the
+    # whole index is built again (a patch reads every course changed since the base).
+    MIN_PATCH_LIMIT = 2000
+    PATCH_SHARE = 20  # or one course in twenty
+
+    def changes(self) -> tuple[tuple, np.ndarray]:
+        """A new snapshot and the ids of the courses changed since this index's snapshot
+        (:class:`Rebuild` if the log says anything may have changed)."""
+        seen, own, own_last = self.snapshot
+        with connection.cursor() as cursor:
+            cursor.execute(_CHANGES_SQL, {"seen": seen, "own": own, "own_last": own_last})
+            *snapshot, changed = cursor.fetchone()
+        if None in changed:
+            raise Rebuild("not only courses changed")
+        return tuple(snapshot), np.array(sorted(changed), dtype=np.int64)
+
+    def patched(self) -> SearchIndex:
+        """A new index: this one with the courses changed since it was read applied (itself
+        if none changed). Raises :class:`Rebuild` where only a full build serves."""
+        snapshot, changed = self.changes()
+        if not len(changed):
+            self.snapshot = snapshot  # nothing to apply: later patches start from here
+            return self
+        base = self.base
+        changed = np.union1d(self.changed_ids, changed)
+        if len(changed) > max(self.MIN_PATCH_LIMIT, base.base_size // self.PATCH_SHARE):
+            raise Rebuild(f"{len(changed)} courses changed")
+        index = object.__new__(SearchIndex)
+        index._patch(base, changed, snapshot)
+        base._share_arrays(index)
+        return index
+
+    def _patch(self, base: SearchIndex, changed: np.ndarray, snapshot: tuple) -> None:
+        """Become ``base`` with the courses ``changed`` (ids, ascending) read again."""
+        self.day, self.base, self.snapshot, self.changed_ids = base.day, base, snapshot, changed
+        self.base_size, self.base_dates = base.base_size, base.base_dates
+        self._distances = None
+        self._region_groups, self._venues_in = {}, base._venues_in
+        for name in ("venue_ids", "venue_latitude", "venue_longitude", "venue_access"):
+            setattr(self, name, getattr(base, name))
+        self.venue_region, self.region_order = base.venue_region, base.region_order
+        self._id_order, self._sorted_ids = base._id_order, base._sorted_ids
+        params = {**self.params(self.day), **_PREVIOUS_PUBLIC_PARAMS, "only": changed.tolist()}
+
+        # The changed courses that are public now, appended in title order.
+        columns = read_columns(_CHANGED_COURSES_SQL, params, [*_COURSE_TYPES, ">i8"])
+        in_title_order = np.argsort(_bits(columns[1], 32, 31))
+        columns = [column[in_title_order] for column in columns]
+        ids, previous = columns[0], columns.pop()
+        added = object.__new__(SearchIndex)
+        added._set_courses(columns, self._title_ranks(base, previous))
+        self.size = base.base_size + len(ids)
+        for name in self.COURSE_ARRAYS:
+            setattr(self, name, np.concatenate([getattr(base, name), getattr(added, name)]))
+        live = np.ones(self.size, dtype=bool)
+        old = _look_up(base._sorted_ids, base._id_order, changed)
+        live[old[old >= 0]] = False
+        self.live = _read_only(live)
+        self._changed_sorted = ids[np.argsort(ids)]
+        self._changed_order = base.base_size + np.argsort(ids)
+        self._certificate_codes(
+            np.union1d(base.certificate_ids, np.unique(added.certificate[added.certificate > 0]))
+        )
+        self.date_order = self._date_order(base, added)
+
+        course_ids, entries = read_columns(_only(_LINKS_SQL), params, 2 * [">i8"])
+        links = _links(self.positions(course_ids), entries)
+        self.links = {name: _JoinedLinks(base.links[name], links[name]) for name in LINKS}
+        self.areas = _JoinedLinks(base.areas, _areas(links["subject"]))
+
+        dates = self._read_dates(_only(_DATES_SQL), params)
+        for name, values in zip(self.DATE_ARRAYS, dates, strict=True):
+            setattr(self, name, np.concatenate([getattr(base, name), values]))
+        dated, starts = np.unique(dates[0], return_index=True)
+        self._dated = np.concatenate([base._dated, dated])
+        self._date_starts = np.concatenate([base._date_starts, starts + base.base_dates])
+        self.mode_runs = base.mode_runs.joined(
+            _Runs.of(dates[0], dates[1], np.arange(len(dates[0]))), base.base_dates
+        )
+
+    @staticmethod
+    def _title_ranks(base: SearchIndex, previous: np.ndarray) -> np.ndarray:
+        """Title ranks for courses in title order, each after the base's course ``previous``
+        (0: before all): between that course's rank and the next whole one."""
+        if not len(previous):
+            return np.zeros(0)
+        before = _look_up(base._sorted_ids, base._id_order, previous)
+        if ((before < 0) & (previous != 0)).any():
+            raise Rebuild("a course before a changed one is not in the index")
+        rank = np.where(previous == 0, 0.0, base.title_rank[np.maximum(before, 0)])
+        # Courses after the same one share the gap to the next rank, in their order.
+        first = np.ones(len(rank), dtype=bool)
+        first[1:] = rank[1:] != rank[:-1]
+        group = np.cumsum(first) - 1
+        starts = np.flatnonzero(first)
+        within = np.arange(len(rank)) - starts[group]
+        sizes = np.diff(np.append(starts, len(rank)))[group]
+        return rank + (within + 1) / (sizes + 1)
+
+    def _date_order(self, base: SearchIndex, added: SearchIndex) -> np.ndarray:
+        """All live positions in date order (next start, title): the base's, which are in
+        that order, with the appended ones merged in."""
+        days, keys = base.date_keys
+        order = np.lexsort((added.title_rank, added.next_start))
+        places = np.searchsorted(keys, _date_key(days, base.base_size, added, order))
+        kept = np.flatnonzero(self.live[: base.base_size])
+        places = np.searchsorted(kept, places)  # among the kept positions
+        return _read_only(np.insert(kept, places, base.base_size + order))
+
+    @functools.cached_property
+    def date_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """A base's next-start days (distinct, ascending) and each course's date order as one
+        ascending number: the rank of its day, then its title rank."""
+        days = np.unique(self.next_start)
+        return days, _date_key(days, self.base_size, self, np.arange(self.size))
+
+    def _share_arrays(self, patched: SearchIndex) -> None:
+        """Hold this base's per-course and per-date arrays as the first part of a patched
+        index's (the same values): memory for one copy, not two."""
+        for name in self.COURSE_ARRAYS:
+            setattr(self, name, getattr(patched, name)[: self.base_size])
+        for name in self.DATE_ARRAYS:
+            setattr(self, name, getattr(patched, name)[: self.base_dates])
 
     def _venues(self) -> None:
         """Every venue (few: one array slot each, plus a last one for "no venue")."""
@@ -393,8 +633,11 @@ class SearchIndex:
                     found[key, country] = -1 if option is None else options.index(option)
                 group_of[slot] = found[key, country]
             labels = [(option.key, option.name) for option in options]
-            group = group_of[self.date_venue]
-            runs = _Runs.of(self.date_course, group, np.flatnonzero(group >= 0))
+            first = 0 if self.base is self else self.base_dates  # a patched index: its own
+            group = group_of[self.date_venue[first:]]
+            runs = _Runs.of(self.date_course[first:], group, np.flatnonzero(group >= 0))
+            if first:
+                runs = self.base.region_groups(chosen)[1].joined(runs, first)
             self._region_groups[memo] = (labels, runs)
         return self._region_groups[memo]
 
@@ -458,8 +701,53 @@ class SearchIndex:
         elif sort == "price":
             key = self.price_key[positions]
         else:
-            return positions  # the index is in date order
+            if self.date_order is None:
+                return positions  # the index is in date order
+            return self.date_order[mask[self.date_order]]
         return positions[np.lexsort((self.title_rank[positions], key))]
+
+
+def _date_key(days: np.ndarray, base_size: int, index: SearchIndex, at: np.ndarray) -> np.ndarray:
+    """The courses' (positions ``at``) date order as numbers comparable with a base's: the
+    rank of the next start among the base's ``days`` times ``base_size`` + 2, plus the title
+    rank (below ``base_size`` + 1); a day the base lacks comes just before the next day it has.
+    Exact in float64 up to ~10¹⁵."""
+    starts, ranks = index.next_start[at], index.title_rank[at]
+    rank = np.searchsorted(days, starts)
+    known = rank < len(days)
+    known[known] = days[rank[known]] == starts[known]
+    return rank * float(base_size + 2) + np.where(known, ranks, -0.5)
+
+
+def _look_up(sorted_ids: np.ndarray, order: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions by id (``order``: the position of each of ``sorted_ids``); -1: not there."""
+    if not len(sorted_ids):
+        return np.full(len(ids), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return np.where(sorted_ids[at] == ids, order[at], -1)
+
+
+def _links(positions: np.ndarray, entries: np.ndarray) -> dict[str, _Links]:
+    """The links of _LINKS_SQL's rows by kind; rows of courses the index lacks left out."""
+    kinds, entries = entries >> 56, _bits(entries, 0, 56)
+    held = positions >= 0
+    return {
+        name: _Links(positions[held & (kinds == number)], entries[held & (kinds == number)])
+        for number, name in enumerate(LINKS)
+    }
+
+
+def _areas(subjects: _Links) -> _Links:
+    """Course → area (top-level subject) pairs, one per course and area."""
+    parents = {item.pk: item.parent_id for item in vocabulary().subjects.values()}
+    area_of = np.array([parents.get(int(pk)) or int(pk) for pk in subjects.ids], np.int64)
+    # Pairs are grouped by subject: each subject's pairs take its area.
+    areas = np.repeat(area_of, np.diff(subjects.starts))
+    course, area = subjects.courses, areas
+    if len(area):
+        unique = np.unique(course.astype(np.int64) << 32 | area)
+        course, area = unique >> 32, unique & 0xFFFFFFFF
+    return _Links(course, area)
 
 
 def _any_per_run(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -537,7 +825,7 @@ class Search:
         return int(np.count_nonzero(self.courses(exclude)))
 
     def _course_level(self, exclude) -> np.ndarray:
-        mask = np.ones(self.index.size, dtype=bool)
+        mask = self.index.live.copy()  # a patched index: its courses' old rows left out
         for name, condition in self.course_conditions.items():
             if name not in exclude:
                 mask &= condition
@@ -623,6 +911,14 @@ class _Runs:
         new[1:] = (course[1:] != course[:-1]) | (option[1:] != option[:-1])
         starts = np.flatnonzero(new)
         return cls(dates, starts, option[starts])
+
+    def joined(self, other: _Runs, offset: int) -> _Runs:
+        """These runs and ``other``'s, whose dates are numbered from ``offset``."""
+        return _Runs(
+            np.concatenate([self.dates, other.dates + offset]),
+            np.concatenate([self.starts, other.starts + len(self.dates)]),
+            np.concatenate([self.options, other.options]),
+        )
 
     def counts(self, chosen: np.ndarray, size: int) -> np.ndarray:
         """Per option, the runs with at least one chosen date."""
@@ -802,8 +1098,19 @@ def current_index() -> SearchIndex:
         return built[1]
     with _lock:
         if _current is None or _current[0] != key:
-            _current = (key, _obtain(key))
+            _current = (key, _next(key, _current))
         return _current[1]
+
+
+def _next(key: tuple[int, date], built) -> SearchIndex:
+    """The index for ``key``: the process's index of the same day with the courses changed
+    since applied, or else one built (or read from another worker's build)."""
+    if built is not None and built[0][1] == key[1]:
+        try:
+            return built[1].patched()
+        except Rebuild:
+            pass
+    return _obtain(key)
 
 
 def _build_in_background() -> None:
@@ -822,7 +1129,7 @@ def _build_until_current() -> None:
         while True:
             started = time.monotonic()
             key = _generation_now()  # read before the data
-            index = _obtain(key)
+            index = _next(key, _current)
             with _lock:
                 if _current is None or _current[0] < key:
                     _current = (key, index)
@@ -858,12 +1165,18 @@ def _obtain(key: tuple[int, date]) -> SearchIndex:
     folder = settings.SEARCH_INDEX_DIR
     if not SHARED_BUILDS or not folder:
         return SearchIndex(key[1])
-    name = f"{_database_id()}-{_CODE}-{key[1].isoformat()}-{key[0]}.pickle"
-    path = Path(folder) / name
+    prefix = f"{_database_id()}-{_CODE}-{key[1].isoformat()}-"
+    path = Path(folder) / f"{prefix}{key[0]}.pickle"
     while True:
         index = _read(path)
         if index is not None:
             return index
+        index = _newest(Path(folder), prefix)
+        if index is not None:  # an index of the day, older: apply what changed since
+            try:
+                return index.patched()
+            except Rebuild:
+                pass
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [_BUILD_LOCK])
             mine = cursor.fetchone()[0]
@@ -892,6 +1205,16 @@ def _database_id() -> str:
         )
         database, started = cursor.fetchone()
     return f"{database}-{started}"
+
+
+def _newest(folder: Path, prefix: str) -> SearchIndex | None:
+    """The index of the newest generation among the files named ``prefix<generation>``."""
+    generations_found = []
+    for file in folder.glob(f"{prefix}*.pickle"):
+        number = file.name.removeprefix(prefix).removesuffix(".pickle")
+        if number.isdigit():
+            generations_found.append((int(number), file))
+    return _read(max(generations_found)[1]) if generations_found else None
 
 
 def _read(path: Path) -> SearchIndex | None:

@@ -49,7 +49,7 @@ def subject_areas_with_counts():
     """Top-level subjects with the number of public courses filed under them or a child,
     counted in the search index (every public course is there)."""
     index = search_index.current_index()
-    counts = index.areas.counts(np.ones(index.size, dtype=bool))
+    counts = index.areas.counts(index.live)
     areas = list(Subject.objects.filter(parent__isnull=True).order_by("position", "name"))
     for area in areas:
         area.course_count = counts.get(area.pk, 0)
@@ -104,8 +104,8 @@ def similar_courses(course, *, limit: int):
     own = index.positions(np.array([course.pk]))[0]
     if own >= 0:
         shared[own] = 0
-    candidates = np.flatnonzero(shared)
-    # The index is in date order (next start, title); a stable sort keeps it among equals.
+    # In date order (next start, title); a stable sort keeps it among equals.
+    candidates = index.ordered((shared > 0) & index.live, "date")
     chosen = candidates[np.argsort(-shared[candidates], kind="stable")][:limit]
     ids = index.ids[chosen].tolist()
     found = {found.pk: found for found in with_card_data(public_courses().filter(pk__in=ids))}

@@ -11,7 +11,8 @@ class NetworkConfig(AppConfig):
         from network.models import Network, Region, Venue
 
         # Searches validate regions, and every page names the networks, from memory.
-        for model in (Region, Network):
-            generations.bump_on_change(model, reference=True)
+        # (The search index holds regions, through the venues, but no networks.)
+        generations.bump_on_change(Region, reference=True)
+        generations.bump_on_change(Network, reference=True, courses=())
         # The course search's index holds every venue (place, region, accessibility).
         generations.bump_on_change(Venue)

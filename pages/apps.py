@@ -13,5 +13,5 @@ class PagesConfig(AppConfig):
         from core import generations
         from pages.models import InfoPage
 
-        # Menus are cached per reference generation.
-        generations.bump_on_change(InfoPage, reference=True)
+        # Menus are cached per reference generation (the search index holds no pages).
+        generations.bump_on_change(InfoPage, reference=True, courses=())

@@ -27,13 +27,13 @@ def test_builds_follow_each_other_no_sooner_than_the_interval(monkeypatch, setti
     clock, started = Clock(), []
     generations = iter([1, 2, 2, 3, 3, 3])  # read before and after each build
 
-    def build(day):
+    def build(day):  # a full build or a patch alike
         started.append(clock.now)
         clock.now += 1.0
         return f"index {len(started)}"
 
     monkeypatch.setattr(search_index, "time", clock)
-    monkeypatch.setattr(search_index, "SearchIndex", build)
+    monkeypatch.setattr(search_index, "_next", lambda key, built: build(key[1]))
     monkeypatch.setattr(search_index, "_generation_now", lambda: (next(generations), DAY))
     monkeypatch.setattr(search_index, "_current", None)
     monkeypatch.setattr(search_index.connection, "close", lambda: None)

@@ -203,9 +203,10 @@ def test_a_change_in_another_process_reaches_the_cached_counts(provider, mainz):
     assert run(provider).count == 1  # counted and cached
     second = make_course(provider, "Zweiter", dates=[{"venue": mainz}])
     assert run(provider).count == 2  # this process's own change: at once
-    # Another process hides a course and starts a new generation; this process notices once
-    # its one-second memo of the generation has expired.
+    # Another process hides a course, logs it and starts a new generation; this process
+    # notices once its one-second memo of the generation has expired.
     Course.objects.filter(pk=second.pk).update(status=Course.Status.DRAFT)
+    generations._log([second.pk])
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('measures_search_generation')")
     assert run(provider).count == 2  # still the memo: the cached counts

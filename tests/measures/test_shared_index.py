@@ -9,7 +9,10 @@ import psycopg
 import pytest
 from django.db import connection
 
+from core import generations
 from measures import search_index
+from measures.models import Course
+from measures.search import refresh_search_vectors
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +56,23 @@ def test_an_unreadable_file_is_built_again(shared):
 def test_only_the_newest_files_are_kept(shared):
     for generation in range(5):
         search_index._obtain((KEY[0] + generation, KEY[1]))
+        generations.bump()  # anything may have changed: the next one is built again
         time.sleep(0.01)  # distinct modification times
     names = sorted(path.name for path in shared.glob("*.pickle"))
     assert len(names) == 3
     assert all(f"-{KEY[0] + generation}.pickle" in " ".join(names) for generation in (2, 3, 4))
+
+
+def test_a_worker_applies_the_changes_since_the_newest_file_of_the_day(shared, monkeypatch):
+    written = search_index._obtain(KEY)
+    course = Course.objects.public().first()
+    Course.objects.filter(pk=course.pk).update(price=7)
+    refresh_search_vectors([course.pk])  # one course changed since
+    no_building(monkeypatch)
+    index = search_index._obtain((KEY[0] + 1, KEY[1]))  # a later generation: no file of it
+    assert index.base is not index and index.base.size == written.size
+    assert index.course_price[index.positions([course.pk])[0]] == 7
+    assert len(list(shared.glob("*.pickle"))) == 1
 
 
 def test_a_worker_waits_for_the_one_that_builds(shared, monkeypatch):

@@ -519,7 +519,7 @@ def course_delete(*, course, user) -> None:
     _log(course=course, user=user, action=CourseChange.Action.DELETED, status_before=course.status)
     course_id = course.pk
     course.delete()
-    generations.bump()
+    generations.bump(courses=[course_id])
     search_words_update(course_ids=[course_id])  # its words leave "Meinten Sie …?"
 
 
