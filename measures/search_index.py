@@ -7,12 +7,18 @@ public courses and their current dates: a few milliseconds whatever the number o
 where counting seven facets in SQL visits every matching course once per facet (0.7–1.1 s
 for a broad search on 100,000 courses).
 
-Each process builds the index (four queries, three of them ``COPY … (FORMAT BINARY)``) for
-one search generation and one day, and builds it again when either changes. Every change to
-a course, its dates and links, a venue or a vocabulary starts a new generation
-(``measures.search``), so the index is never older than the data, within the generation's
-one-second memo. This is the one implementation of the filters; the tests restate them in SQL
-(``tests/measures/sql_filters.py``) and compare the two for every filter and combinations.
+Each process holds the index of one search generation and one day. Every change to a
+course, its dates and links, a venue or a vocabulary starts a new generation
+(``core.generations``), so the index is never older than the data, within the generation's
+one-second memo. A change that names its courses (every write of the course services) is
+applied by reading only those courses again (:meth:`SearchIndex.patched`: 20 ms at 100,000
+courses); a change to anything else (a venue, a vocabulary), more than one course in twenty
+changed since the index was built, and a new day build the whole index again (four reads of
+every course, 1.3 s at 100,000 courses, 18 s at 1,000,000), once for all workers.
+
+This is the one implementation of the filters; the tests restate them in SQL
+(``tests/measures/sql_filters.py``) and compare the two for every filter and combinations,
+for built and for patched indexes.
 """
 
 from __future__ import annotations
@@ -126,6 +132,7 @@ SELECT d.course_id::int8 AS c0,
 FROM measures_coursedate d JOIN measures_course c ON c.id = d.course_id
 WHERE {PUBLIC_COURSE_SQL} AND {CURRENT_DATE_SQL}/*only*/
 """  # noqa: S608 - constant SQL, values are parameters
+_DATE_TYPES = [">i8", ">i8", ">i8", ">f8"]
 
 
 def _only(sql: str) -> str:
@@ -133,22 +140,33 @@ def _only(sql: str) -> str:
     return sql.replace("/*only*/", " AND c.id = ANY(%(only)s)")
 
 
-# The same columns for the changed courses (``%(only)s``: their ids) that are public, with
-# the public course that comes before each in title order among those that did not change
-# (where the index it patches has it in that order; the index (title, id) finds it in a few
-# steps). The title ranks in ``c1`` are among the changed courses.
+# The public course that comes before a changed one (``c``) in title order among those that
+# did not change since the base (``%(changed)s``: those that did): where the base has it in
+# that order. The index (title, id) finds it in a few steps.
 _PREVIOUS_PUBLIC_SQL, _PREVIOUS_PUBLIC_PARAMS = where_sql(
     Course.objects.public(_A_DAY), "p", "previous", stand_ins={_A_DAY: "day"}
 )
-_CHANGED_COURSES_SQL = f"""
-SELECT {_COURSE_COLUMNS},
-       coalesce((SELECT p.id FROM measures_course p
+_PREVIOUS = f"""coalesce((SELECT p.id FROM measures_course p
                  WHERE (p.title, p.id) < (c.title, c.id) AND {_PREVIOUS_PUBLIC_SQL}
-                   AND NOT p.id = ANY(%(only)s)
-                 ORDER BY p.title DESC, p.id DESC LIMIT 1), 0)::int8 AS c6
+                   AND NOT p.id = ANY(%(changed)s)
+                 ORDER BY p.title DESC, p.id DESC LIMIT 1), 0)::int8"""  # noqa: S608 - constant
+
+# The same columns for the changed courses (``%(only)s``: their ids) that are public, and
+# each one's previous course; that alone for some of them (``%(ask)s``).
+_CHANGED_COURSES_SQL = f"""
+SELECT {_COURSE_COLUMNS}, {_PREVIOUS} AS c6
 FROM measures_course c
 WHERE {PUBLIC_COURSE_SQL} AND c.id = ANY(%(only)s)
 """  # noqa: S608 - constant SQL, values are parameters
+_PREVIOUS_SQL = (
+    f"SELECT c.id::int8 AS c0, {_PREVIOUS} AS c1 FROM measures_course c WHERE c.id = ANY(%(ask)s)"  # noqa: S608
+)
+
+# The title order of some courses (``%(ask)s``) among themselves.
+_TITLE_ORDER_SQL = """
+SELECT c.id::int8 AS c0, row_number() OVER (ORDER BY c.title, c.id)::int8 AS c1
+FROM measures_course c WHERE c.id = ANY(%(ask)s)
+"""
 
 # What a reader has seen: the snapshot of its transaction, that transaction's own id if it
 # has one, and the last change it logged itself (a snapshot does not list its own transaction
@@ -333,6 +351,7 @@ class SearchIndex:
         self.live = _read_only(np.ones(self.size, dtype=bool))
         self.date_order: np.ndarray | None = None  # None: the positions are in date order
         self.changed_ids = np.zeros(0, dtype=np.int64)  # courses changed since the base
+        self._changed_rows: _Changed | None = None  # their rows, as read
         self._id_order = np.argsort(self.ids)
         self._sorted_ids = self.ids[self._id_order]
         self._certificate_codes(np.unique(self.certificate[self.certificate > 0]))
@@ -344,7 +363,7 @@ class SearchIndex:
         self.areas = _areas(self.links["subject"])
 
         self._venues()
-        dates = self._read_dates(_DATES_SQL, params)
+        dates = self._dates(read_columns(_DATES_SQL, params, _DATE_TYPES))
         for name, values in zip(self.DATE_ARRAYS, dates, strict=True):
             setattr(self, name, values)
         self.base_dates = len(self.date_course)
@@ -374,13 +393,11 @@ class SearchIndex:
         self.certificate_code = np.searchsorted(self.certificate_ids, self.certificate) + 1
         self.certificate_code[self.certificate == 0] = 0
 
-    def _read_dates(self, sql: str, params: dict) -> list[np.ndarray]:
-        """The DATE_ARRAYS of the current dates that ``sql`` reads (of courses this index
-        holds), grouped by course and within a course by the venue's region (see
-        region_groups)."""
-        course_ids, venue_ids, packed, prices = read_columns(
-            sql, params, [">i8", ">i8", ">i8", ">f8"]
-        )
+    def _dates(self, rows: list[np.ndarray]) -> list[np.ndarray]:
+        """The DATE_ARRAYS of the current dates in ``rows`` (the columns of _DATES_SQL) of
+        courses this index holds, grouped by course and within a course by the venue's region
+        (see region_groups)."""
+        course_ids, venue_ids, packed, prices = rows
         course = self.positions(course_ids)
         held = course >= 0
         course, venue_ids, packed, prices = (
@@ -472,38 +489,45 @@ class SearchIndex:
     def patched(self) -> SearchIndex:
         """A new index: this one with the courses changed since it was read applied (itself
         if none changed). Raises :class:`Rebuild` where only a full build serves."""
-        snapshot, changed = self.changes()
-        if not len(changed):
+        snapshot, fresh = self.changes()
+        if not len(fresh):
             self.snapshot = snapshot  # nothing to apply: later patches start from here
             return self
         base = self.base
-        changed = np.union1d(self.changed_ids, changed)
+        changed = np.union1d(self.changed_ids, fresh)
         if len(changed) > max(self.MIN_PATCH_LIMIT, base.base_size // self.PATCH_SHARE):
             raise Rebuild(f"{len(changed)} courses changed")
+        params = {
+            **self.params(self.day),
+            **_PREVIOUS_PUBLIC_PARAMS,
+            "only": fresh.tolist(),
+            "changed": changed.tolist(),
+        }
+        rows = _Changed.read(params)
+        if self._changed_rows is not None:  # the rows read before, of courses not changed since
+            rows = self._changed_rows.replaced(fresh, rows)
+        rows.find_previous(params, fresh)
         index = object.__new__(SearchIndex)
-        index._patch(base, changed, snapshot)
+        index._patch(base, changed, rows, snapshot)
         base._share_arrays(index)
         return index
 
-    def _patch(self, base: SearchIndex, changed: np.ndarray, snapshot: tuple) -> None:
-        """Become ``base`` with the courses ``changed`` (ids, ascending) read again."""
+    def _patch(self, base: SearchIndex, changed: np.ndarray, rows: _Changed, snapshot) -> None:
+        """Become ``base`` with the courses ``changed`` (ids, ascending) left out and the
+        ``rows`` of those that are public appended."""
         self.day, self.base, self.snapshot, self.changed_ids = base.day, base, snapshot, changed
         self.base_size, self.base_dates = base.base_size, base.base_dates
+        self._changed_rows = rows
         self._distances = None
         self._region_groups, self._venues_in = {}, base._venues_in
         for name in ("venue_ids", "venue_latitude", "venue_longitude", "venue_access"):
             setattr(self, name, getattr(base, name))
         self.venue_region, self.region_order = base.venue_region, base.region_order
         self._id_order, self._sorted_ids = base._id_order, base._sorted_ids
-        params = {**self.params(self.day), **_PREVIOUS_PUBLIC_PARAMS, "only": changed.tolist()}
 
-        # The changed courses that are public now, appended in title order.
-        columns = read_columns(_CHANGED_COURSES_SQL, params, [*_COURSE_TYPES, ">i8"])
-        in_title_order = np.argsort(_bits(columns[1], 32, 31))
-        columns = [column[in_title_order] for column in columns]
-        ids, previous = columns[0], columns.pop()
+        ids = rows.courses[0]
         added = object.__new__(SearchIndex)
-        added._set_courses(columns, self._title_ranks(base, previous))
+        added._set_courses(rows.courses, self._title_ranks(base, ids, rows.previous))
         self.size = base.base_size + len(ids)
         for name in self.COURSE_ARRAYS:
             setattr(self, name, np.concatenate([getattr(base, name), getattr(added, name)]))
@@ -518,12 +542,11 @@ class SearchIndex:
         )
         self.date_order = self._date_order(base, added)
 
-        course_ids, entries = read_columns(_only(_LINKS_SQL), params, 2 * [">i8"])
-        links = _links(self.positions(course_ids), entries)
+        links = _links(self.positions(rows.links[0]), rows.links[1])
         self.links = {name: _JoinedLinks(base.links[name], links[name]) for name in LINKS}
         self.areas = _JoinedLinks(base.areas, _areas(links["subject"]))
 
-        dates = self._read_dates(_only(_DATES_SQL), params)
+        dates = self._dates(rows.dates)
         for name, values in zip(self.DATE_ARRAYS, dates, strict=True):
             setattr(self, name, np.concatenate([getattr(base, name), values]))
         dated, starts = np.unique(dates[0], return_index=True)
@@ -534,23 +557,29 @@ class SearchIndex:
         )
 
     @staticmethod
-    def _title_ranks(base: SearchIndex, previous: np.ndarray) -> np.ndarray:
-        """Title ranks for courses in title order, each after the base's course ``previous``
-        (0: before all): between that course's rank and the next whole one."""
+    def _title_ranks(base: SearchIndex, ids: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Title ranks for changed courses, each after the base's course ``previous`` (0:
+        before all): between that course's rank and the next whole one, shared in title order
+        by the courses after the same one."""
         if not len(previous):
             return np.zeros(0)
         before = _look_up(base._sorted_ids, base._id_order, previous)
         if ((before < 0) & (previous != 0)).any():
             raise Rebuild("a course before a changed one is not in the index")
         rank = np.where(previous == 0, 0.0, base.title_rank[np.maximum(before, 0)])
-        # Courses after the same one share the gap to the next rank, in their order.
-        first = np.ones(len(rank), dtype=bool)
-        first[1:] = rank[1:] != rank[:-1]
-        group = np.cumsum(first) - 1
+        _ranks, group, sizes = np.unique(rank, return_inverse=True, return_counts=True)
+        among = np.zeros(len(ids), dtype=np.int64)  # their title order among themselves
+        shared = sizes[group] > 1
+        if shared.any():
+            asked = read_columns(_TITLE_ORDER_SQL, {"ask": ids[shared].tolist()}, 2 * [">i8"])
+            among[shared] = _by_id(*asked, ids[shared])
+        order = np.lexsort((among, rank))
+        within = np.empty(len(ids), dtype=np.int64)
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = rank[order][1:] != rank[order][:-1]
         starts = np.flatnonzero(first)
-        within = np.arange(len(rank)) - starts[group]
-        sizes = np.diff(np.append(starts, len(rank)))[group]
-        return rank + (within + 1) / (sizes + 1)
+        within[order] = np.arange(len(ids)) - starts[np.cumsum(first) - 1]
+        return rank + (within + 1) / (sizes[group] + 1)
 
     def _date_order(self, base: SearchIndex, added: SearchIndex) -> np.ndarray:
         """All live positions in date order (next start, title): the base's, which are in
@@ -717,6 +746,64 @@ def _date_key(days: np.ndarray, base_size: int, index: SearchIndex, at: np.ndarr
     known = rank < len(days)
     known[known] = days[rank[known]] == starts[known]
     return rank * float(base_size + 2) + np.where(known, ranks, -0.5)
+
+
+@dataclass
+class _Changed:
+    """The rows of the courses changed since a base that are public, as read: the columns of
+    _CHANGED_COURSES_SQL and each one's previous course (``c6``),
+    and the columns of _LINKS_SQL and _DATES_SQL of those courses."""
+
+    courses: list[np.ndarray]
+    previous: np.ndarray
+    links: list[np.ndarray]
+    dates: list[np.ndarray]
+
+    @classmethod
+    def read(cls, params: dict) -> _Changed:
+        """The rows of the courses ``params["only"]``."""
+        *courses, previous = read_columns(_CHANGED_COURSES_SQL, params, [*_COURSE_TYPES, ">i8"])
+        return cls(
+            courses,
+            previous,
+            read_columns(_only(_LINKS_SQL), params, 2 * [">i8"]),
+            read_columns(_only(_DATES_SQL), params, _DATE_TYPES),
+        )
+
+    def replaced(self, ids: np.ndarray, newer: _Changed) -> _Changed:
+        """These rows without those of the courses ``ids``, and ``newer``'s."""
+
+        def kept(columns: list[np.ndarray]) -> np.ndarray:
+            return ~np.isin(columns[0], ids)
+
+        course, link, date = kept(self.courses), kept(self.links), kept(self.dates)
+        return _Changed(
+            [
+                np.concatenate([a[course], b])
+                for a, b in zip(self.courses, newer.courses, strict=True)
+            ],
+            np.concatenate([self.previous[course], newer.previous]),
+            [np.concatenate([a[link], b]) for a, b in zip(self.links, newer.links, strict=True)],
+            [np.concatenate([a[date], b]) for a, b in zip(self.dates, newer.dates, strict=True)],
+        )
+
+    def find_previous(self, params: dict, fresh: np.ndarray) -> None:
+        """Read again the previous course of rows whose previous course has changed now (it
+        no longer stands for its place in the base's order)."""
+        ask = np.isin(self.previous, fresh)
+        if ask.any():
+            ids = self.courses[0][ask]
+            asked = read_columns(_PREVIOUS_SQL, {**params, "ask": ids.tolist()}, 2 * [">i8"])
+            self.previous[ask] = _by_id(*asked, ids)
+
+
+def _by_id(ids: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The values of the ``wanted`` ids (:class:`Rebuild` if one is not among ``ids``: a
+    course deleted between two reads)."""
+    at = _look_up(np.sort(ids), np.argsort(ids), wanted)
+    if (at < 0).any():
+        raise Rebuild("a course changed while it was read")
+    return values[at]
 
 
 def _look_up(sorted_ids: np.ndarray, order: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -1072,12 +1159,12 @@ _FILTERS = {
 
 # The process's index -------------------------------------------------------------------------
 #
-# A search never waits for a rebuild once the process has an index of the day: after a change
-# (a new search generation) it keeps answering from the index it has while a thread builds the
-# next one (1.3 s for 100,000 courses, 18 s for 1,000,000). Counts and facets may lag a change
-# by that long; the courses shown never do, as the page reads them in SQL and leaves out any
-# that is no longer public. The first index of a process, and the first of a day (yesterday's
-# holds dates that have ended since), are built before the search that needs them.
+# A search never waits for the next index once the process has an index of the day: after a
+# change (a new search generation) it keeps answering from the index it has while a thread
+# patches it (or, rarely, builds the next one). Counts and facets may lag a change by that long;
+# the courses shown never do, as the page reads them in SQL and leaves out any that is no longer
+# public. The first index of a process, and the first of a day (yesterday's holds dates that
+# have ended since), are made before the search that needs them.
 
 BUILD_IN_BACKGROUND = True  # tests build in the foreground: their data is not committed
 _current: tuple[tuple[int, date], SearchIndex] | None = None

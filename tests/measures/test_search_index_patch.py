@@ -211,3 +211,31 @@ def test_a_change_committed_after_a_patch_read_is_applied_by_the_next(catalogue)
     assert later.course_price[at] == 1.0
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {generations.CHANGES_TABLE}")  # noqa: S608 - constant
+
+
+def orders(index):
+    """Every public course in title order and in date order, by id."""
+    live = np.flatnonzero(index.live)
+    by_title = index.ids[live[np.argsort(index.title_rank[live], kind="stable")]]
+    return by_title.tolist(), index.ids[index.ordered(index.live, "date")].tolist()
+
+
+def test_title_and_date_orders_hold_across_patches(catalogue):
+    first = search_index.current_index()
+    one = make_course(catalogue, "Zwischenstück B", price=Decimal("3"))
+    search_index.current_index()
+    two = make_course(catalogue, "Zwischenstück A", price=Decimal("3"))  # the same gap
+    three = make_course(catalogue, "Zwischenstück C", dates=[{"rolling_start": True}])
+    index = search_index.current_index()
+    assert index.base is first
+    assert orders(index) == orders(full_index())
+    # The course before them in title order changes and now comes after them: their place is
+    # found again (the course it was no longer marks it).
+    rows = index._changed_rows
+    previous = int(rows.previous[rows.courses[0].tolist().index(one.pk)])
+    assert previous and previous not in {two.pk, three.pk}
+    Course.objects.filter(pk=previous).update(title="Zwischenstück D")
+    refresh_search_vectors([previous])
+    index = search_index.current_index()
+    assert index.base is first and previous in index.changed_ids
+    assert orders(index) == orders(full_index())
