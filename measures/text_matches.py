@@ -1,0 +1,125 @@
+"""Which courses a full-text query matches, kept per search index so that a term costs
+PostgreSQL once, not once per search.
+
+PostgreSQL matches the stored search vectors (GIN) and ranks them (``ts_rank``); for a broad
+term that is most of a search's time (tens of thousands of matches at 100,000 courses). What
+a query matched is kept with the full build of the search index it was mapped onto (as
+positions there): a course changes its vector only through a logged change
+(``core.generations.bump(courses=…)``), and a patched index knows every course changed since
+its full build (``changed_ids``), so a kept answer serves every patch of the same build —
+the courses changed since are matched again, by id, in one small query. A full build starts
+with nothing kept. At most ``MAX_BYTES`` are kept per process, the least recently used
+answer dropped first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from measures import search_index
+
+MAX_BYTES = 64 * 1024 * 1024
+
+_MATCH = "to_tsquery(%(config)s::regconfig, %(tsquery)s)"
+_RANK = f"ts_rank(%(weights)s::float4[], vector, {_MATCH})"
+# Every course the query matches (with its rank), or those among some courses (``%(ids)s``).
+_COLUMNS = {False: "course_id AS c0", True: f"course_id AS c0, {_RANK} AS c1"}
+_WHERE = {False: f"vector @@ {_MATCH}", True: f"course_id = ANY(%(ids)s) AND vector @@ {_MATCH}"}
+_SQL = {
+    (ranked, only): f"SELECT {_COLUMNS[ranked]} FROM measures_searchdocument WHERE {_WHERE[only]}"  # noqa: S608 - constants
+    for ranked in (False, True)
+    for only in (False, True)
+}
+
+
+@dataclass
+class _Kept:
+    positions: np.ndarray  # matching courses, as positions of the full build
+    ranks: np.ndarray | None  # their ranks (None: not asked for)
+
+    @property
+    def nbytes(self) -> int:
+        return self.positions.nbytes + (0 if self.ranks is None else self.ranks.nbytes)
+
+
+_lock = threading.Lock()
+_base = None  # the full build the kept answers belong to
+_kept: OrderedDict[str, _Kept] = OrderedDict()  # tsquery -> answer
+_kept_bytes = 0
+
+
+def matches(index, tsquery: str, *, ranked: bool, config: str, weights: list[float]):
+    """The positions in ``index`` of the public courses that ``tsquery`` matches, and with
+    ``ranked`` an array over the index of their ranks (NaN elsewhere; else None)."""
+    base = index.base
+    params = {"config": config, "tsquery": tsquery, "weights": weights}
+    kept = _get(base, tsquery, ranked)
+    if kept is None:
+        ids, ranks = _read(params, ranked, None)
+        positions = base.positions(ids)
+        held = positions >= 0
+        kept = _Kept(positions[held], ranks[held] if ranked else None)
+        _put(base, tsquery, kept)
+    # The full build's courses, but for those changed since; those matched again.
+    positions = kept.positions
+    still = index.live[positions]
+    positions, ranks = positions[still], None if kept.ranks is None else kept.ranks[still]
+    if len(index.changed_ids):
+        ids, changed_ranks = _read(params, ranked, index.changed_ids)
+        more = index.positions(ids)
+        held = more >= 0
+        positions = np.concatenate([positions, more[held]])
+        if ranked:
+            ranks = np.concatenate([ranks, changed_ranks[held]])
+    if not ranked:
+        return positions, None
+    by_position = np.full(index.size, np.nan)
+    by_position[positions] = ranks
+    return positions, by_position
+
+
+def _read(params: dict, ranked: bool, ids) -> tuple[np.ndarray, np.ndarray | None]:
+    only = ids is not None
+    if only:
+        params = {**params, "ids": ids.tolist()}
+    types = [">i8", ">f4"] if ranked else [">i8"]
+    columns = search_index.read_columns(_SQL[ranked, only], params, types)
+    return columns[0], (columns[1] if ranked else None)
+
+
+def _get(base, tsquery: str, ranked: bool) -> _Kept | None:
+    with _lock:
+        kept = _kept.get(tsquery) if base is _base else None
+        if kept is None or (ranked and kept.ranks is None):
+            return None
+        _kept.move_to_end(tsquery)
+        return kept
+
+
+def _put(base, tsquery: str, kept: _Kept) -> None:
+    global _base, _kept_bytes  # noqa: PLW0603 - the per-process store
+    with _lock:
+        if base is not _base:  # a new full build: the answers kept were mapped onto the old
+            _base, _kept_bytes = base, 0
+            _kept.clear()
+        old = _kept.pop(tsquery, None)
+        if old is not None:
+            _kept_bytes -= old.nbytes
+        if kept.nbytes > MAX_BYTES:
+            return
+        _kept[tsquery] = kept
+        _kept_bytes += kept.nbytes
+        while _kept_bytes > MAX_BYTES:
+            _kept_bytes -= _kept.popitem(last=False)[1].nbytes
+
+
+def forget() -> None:
+    """Drop every kept answer (tests: the data was rolled back)."""
+    global _base, _kept_bytes  # noqa: PLW0603
+    with _lock:
+        _base, _kept_bytes = None, 0
+        _kept.clear()
