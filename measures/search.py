@@ -429,7 +429,10 @@ _SEARCH_WORDS_LOCK = 0x6D65617375726573  # "measures"
 def _course_words_sql(ids=None) -> tuple[str, list]:
     """The statement reading each public course's spellings (``Course.objects.public()`` says
     which are public), of the courses ``ids`` only unless None."""
-    public_sql, public_params = Course.objects.public().values("pk").query.sql_with_params()
+    public = Course.objects.public()
+    if ids is not None:  # the subquery of those only: not a join with every public course
+        public = public.filter(pk__in=list(ids))
+    public_sql, public_params = public.values("pk").query.sql_with_params()
     params = [ContentType.objects.get_for_model(Course).pk, *public_params]
     only = ""
     if ids is not None:
