@@ -6,8 +6,10 @@ in one query, filter groups and removable chips.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import django_filters
@@ -41,6 +43,50 @@ def is_empty(value) -> bool:
     if isinstance(value, QuerySet):
         return value.query.is_empty()
     return value in (None, "", [], (), False)
+
+
+class SharedFormMixin:
+    """For a django-filter FilterSet whose fields are the same for every request (no queryset
+    that depends on the request): the form class is built once per filter set class, and the
+    filters are copied only when asked for (``apply`` needs them, the course search never).
+
+    django-filter deep-copies every filter, builds a field for each and a form class for each
+    instance: two thirds of validating a search's parameters. Each form still gets its own
+    copies of the fields (Django's deep copy), so nothing one request does reaches another.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter's ``BaseFilterSet.__init__`` without the copy of every filter.
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = self._meta.model._default_manager.all() if queryset is None else queryset
+        self.request = request
+        self.form_prefix = prefix
+
+    @cached_property
+    def filters(self) -> dict:
+        filters = copy.deepcopy(self.base_filters)
+        for filter_ in filters.values():
+            filter_.model = self.queryset.model
+            filter_.parent = self
+        return filters
+
+    @classmethod
+    def shared_form_class(cls) -> type[forms.Form]:
+        form_class = cls.__dict__.get("_shared_form_class")
+        if form_class is None:
+            filters = copy.deepcopy(cls.base_filters)
+            for name, filter_ in filters.items():
+                if callable(getattr(filter_, "queryset", None)):
+                    raise TypeError(f"{cls.__name__}.{name}: its choices depend on the request")
+                filter_.model = cls._meta.model
+            fields = {name: filter_.field for name, filter_ in filters.items()}
+            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            cls._shared_form_class = form_class
+        return form_class
+
+    def get_form_class(self):
+        return self.shared_form_class()
 
 
 class ApplyMixin:
