@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from core import listing
 from core.listing import MAX_PAGE, RADIUS_CHOICES
-from measures import search, search_help, search_index
+from measures import cards, search, search_help, search_index
 from measures.filters import SORT_CHOICES, CourseFilter
 from measures.models import Course, CourseDate, SearchDocument, Subject
 from measures.vocabulary import vocabulary
@@ -97,6 +97,10 @@ class CourseSearch(listing.Result):
     closest_subjects: list[SubjectLink] = field(default_factory=list)
     subject_areas: list[SubjectLink] = field(default_factory=list)
     counselling: CounsellingHelp | None = None
+
+    def result_cards(self):
+        """The page's results as the cards of the result list (``measures.cards``)."""
+        return cards.result_cards(self.page.object_list)
 
 
 class CourseListing(listing.Listing):
@@ -397,7 +401,7 @@ class ResultDate:
 
 @dataclass
 class SearchResult:
-    """One course on a result page: what ``_search_result.html`` shows, read as plain values
+    """One course on a result page: what its card shows (``measures.cards``), read as plain values
     (no model instances: a page is two queries and no ORM objects)."""
 
     pk: int
