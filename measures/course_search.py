@@ -20,12 +20,11 @@ from django.db import connection
 from django.db.models import F
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core import listing
-from core.listing import MAX_PAGE, RADIUS_CHOICES
+from core.listing import MAX_PAGE, RADIUS_CHOICES, escape_html
 from measures import cards, search, search_help, search_index
 from measures.filters import SORT_CHOICES, CourseFilter
 from measures.models import Course, CourseDate, SearchDocument, Subject
@@ -38,6 +37,7 @@ FEW_RESULTS = 3
 
 # Highlight markers that cannot occur in course text; replaced by <mark> after escaping.
 MARK_START, MARK_STOP = "\u2063[[", "]]\u2063"
+_MARK_START_ESCAPED, _MARK_STOP_ESCAPED = escape_html(MARK_START), escape_html(MARK_STOP)
 
 
 @dataclass
@@ -499,7 +499,8 @@ def _literal(text: str) -> str:
 
 def _marked(text: str):
     """Escape course text, then turn the highlight markers into <mark>."""
-    html = escape(text).replace(escape(MARK_START), "<mark>").replace(escape(MARK_STOP), "</mark>")
+    html = escape_html(text).replace(_MARK_START_ESCAPED, "<mark>")
+    html = html.replace(_MARK_STOP_ESCAPED, "</mark>")
     return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags remain
 
 

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
+from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from measures.cards import course_url_maker, price_text, result_cards
+from measures.cards import PriceWords, course_url_maker, price_text, result_cards
 from measures.course_search import ResultDate, SearchResult
 from tests.factories import make_course, make_provider, make_venue, today
 
@@ -112,6 +113,25 @@ def test_every_value_on_a_card_is_escaped():
 def test_price_text(price_kind, price, text):
     assert price_text(price_kind, price) == text
     assert meta(card(price_kind=price_kind, price=price))[-1] == text
+
+
+def test_amounts_and_distances_read_as_the_template_filters_wrote_them():
+    amounts = [
+        "0",
+        "0.5",
+        "1",
+        "9.99",
+        "12.345",
+        "999.995",
+        "1000",
+        "1234.5",
+        "1000000",
+        "9876543.21",
+    ]
+    for value in amounts:
+        assert PriceWords().amount(Decimal(value)) == floatformat(Decimal(value), "2g"), value
+    for km in [0.0, 0.49, 0.5, 1.5, 2.5, 12.4999, 99.5, 1234.6]:
+        assert meta(card(distance=km))[-2] == f"{floatformat(km, '0')} km entfernt", km
 
 
 @pytest.mark.django_db
