@@ -1,15 +1,7 @@
 from django.conf import settings
 
-from network.selectors import site_networks
-from pages.selectors import menu_pages
-
 
 def site(request):
-    """Site-wide template context: the networks and the information pages in the menus."""
-    networks = site_networks()
-    return {
-        "site_networks": networks,
-        "site_network": networks[0] if len(networks) == 1 else None,
-        "site_menus": menu_pages(),
-        "debug": settings.DEBUG,
-    }
+    """Site-wide template context (the header and footer get their networks and menus
+    themselves: ``atlas.templatetags.site_parts``)."""
+    return {"debug": settings.DEBUG}

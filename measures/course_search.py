@@ -14,21 +14,18 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from django.contrib.postgres.search import SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core import listing
-from core.listing import MAX_PAGE, RADIUS_CHOICES
-from measures import search, search_help, search_index
+from core.listing import MAX_PAGE, RADIUS_CHOICES, escape_html
+from measures import cards, search, search_help, search_index
 from measures.filters import SORT_CHOICES, CourseFilter
-from measures.models import Course, CourseDate, SearchDocument, Subject
+from measures.models import Course, CourseDate, Subject
 from measures.vocabulary import vocabulary
 from network.places import resolve_place
 
@@ -38,6 +35,7 @@ FEW_RESULTS = 3
 
 # Highlight markers that cannot occur in course text; replaced by <mark> after escaping.
 MARK_START, MARK_STOP = "\u2063[[", "]]\u2063"
+_MARK_START_ESCAPED, _MARK_STOP_ESCAPED = escape_html(MARK_START), escape_html(MARK_STOP)
 
 
 @dataclass
@@ -97,6 +95,10 @@ class CourseSearch(listing.Result):
     closest_subjects: list[SubjectLink] = field(default_factory=list)
     subject_areas: list[SubjectLink] = field(default_factory=list)
     counselling: CounsellingHelp | None = None
+
+    def result_cards(self):
+        """The page's results as the cards of the result list (``measures.cards``)."""
+        return cards.result_cards(self.page.object_list)
 
 
 class CourseListing(listing.Listing):
@@ -302,25 +304,32 @@ def _mask(size: int, positions: np.ndarray) -> np.ndarray:
     return mask
 
 
+# Every course the text matches, and for the relevance order its rank (the same ``ts_rank`` as
+# ``_RANKS_SQL``): constant SQL, not compiled by the ORM for every search.
+_MATCH_SQL = (
+    " FROM measures_searchdocument WHERE vector @@ to_tsquery(%(config)s::regconfig, %(tsquery)s)"
+)
+_TEXT_MATCHES_SQL = {
+    False: "SELECT course_id AS c0" + _MATCH_SQL,
+    True: (
+        "SELECT course_id AS c0, ts_rank(%(weights)s::float4[], vector,"
+        " to_tsquery(%(config)s::regconfig, %(tsquery)s)) AS c1" + _MATCH_SQL
+    ),
+}
+
+
 def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
     """The index positions of the public courses the full text matches (-1 for the others),
     and (for the relevance order) each course's rank; (None, None) without a search term."""
-    search_query = query.search_query()
-    if search_query is None:
+    tsquery = query.tsquery()
+    if tsquery is None:
         return None, None
     # Every course the text matches: the index holds only the public ones and drops the rest
-    # (cheaper than reading each matching course's status and dates).
-    matches = SearchDocument.objects.filter(vector=search_query).order_by()
-    if ranked:
-        rank = SearchRank(F("vector"), search_query, weights=RANK_WEIGHTS)
-        matches = matches.annotate(rank=rank).values_list("course_id", "rank")
-        names, types = ["course_id", "rank"], [">i8", ">f4"]
-    else:
-        matches = matches.values_list("course_id")
-        names, types = ["course_id"], [">i8"]
-    # Read as arrays: tens of thousands of matches, no Python object per row.
-    sql, sql_params = matches.query.sql_with_params()
-    columns = search_index.read_columns(sql, sql_params, types, names)
+    # (cheaper than reading each matching course's status and dates). Read as arrays: tens of
+    # thousands of matches, no Python object per row.
+    params = {"weights": RANK_WEIGHTS, "config": search.CONFIG, "tsquery": tsquery}
+    types = [">i8", ">f4"] if ranked else [">i8"]
+    columns = search_index.read_columns(_TEXT_MATCHES_SQL[ranked], params, types)
     positions = index.positions(columns[0])
     if not ranked:
         return positions, None
@@ -397,7 +406,7 @@ class ResultDate:
 
 @dataclass
 class SearchResult:
-    """One course on a result page: what ``_search_result.html`` shows, read as plain values
+    """One course on a result page: what its card shows (``measures.cards``), read as plain values
     (no model instances: a page is two queries and no ORM objects)."""
 
     pk: int
@@ -495,7 +504,8 @@ def _literal(text: str) -> str:
 
 def _marked(text: str):
     """Escape course text, then turn the highlight markers into <mark>."""
-    html = escape(text).replace(escape(MARK_START), "<mark>").replace(escape(MARK_STOP), "</mark>")
+    html = escape_html(text).replace(_MARK_START_ESCAPED, "<mark>")
+    html = html.replace(_MARK_STOP_ESCAPED, "</mark>")
     return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags remain
 
 

@@ -14,7 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.listing import DEFAULT_RADIUS, MAX_RADIUS, MIN_RADIUS
+from core.listing import DEFAULT_RADIUS, MAX_RADIUS, MIN_RADIUS, SharedFormMixin
 from measures.models import Course, CourseDate
 from measures.models.dates import WEEKDAYS
 from measures.vocabulary import vocabulary
@@ -99,7 +99,7 @@ class VocabularyFilter(django_filters.Filter):
     field_class = VocabularyField
 
 
-class CourseFilter(django_filters.FilterSet):
+class CourseFilter(SharedFormMixin, django_filters.FilterSet):
     """The search's parameters, validated; ``measures.search_index`` applies them.
 
     Filtering a queryset with it is not supported: the index is the one implementation of

@@ -18,6 +18,7 @@ from core.listing import (
     MAX_RADIUS,
     MIN_RADIUS,
     ApplyMixin,
+    SharedFormMixin,
     SlugMultipleChoiceFilter,
 )
 from measures.models import Course, Subject
@@ -90,7 +91,7 @@ def public_courses_of_provider():
     return Course.objects.public().filter(provider=OuterRef("pk"))
 
 
-class ProviderFilter(ApplyMixin, django_filters.FilterSet):
+class ProviderFilter(SharedFormMixin, ApplyMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Name oder Stichwort"), method="filter_nothing", max_length=200
     )

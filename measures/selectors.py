@@ -5,6 +5,7 @@ from django.db.models import F, Prefetch, Q
 
 from measures import search_index
 from measures.models import Course, CourseDate, Subject
+from measures.vocabulary import vocabulary
 from network.models import OrganisationCertification
 
 
@@ -64,16 +65,13 @@ def search_text(queryset, query: str):
 
 
 def course_for_page():
-    """Published courses (current or not) with everything the course page shows."""
+    """Published courses (current or not) with everything the course page shows but their
+    subjects, target groups and funding (``course_vocabularies``: no query for those)."""
     return (
         Course.objects.published()
-        .select_related("provider", "provider__region", "certificate_kind", "contact")
+        .select_related("provider", "certificate_kind", "contact")
         .prefetch_related(
-            "subjects",
-            "target_groups",
-            "funding",
             "modules",
-            "keywords",
             Prefetch(
                 "provider__certificates",
                 queryset=OrganisationCertification.objects.valid_on().select_related(
@@ -90,11 +88,33 @@ def course_for_page():
     )
 
 
-def similar_courses(course, *, limit: int):
-    """Current courses sharing the most subjects with the given one, the next to start first:
-    counted in the search index (a query grouping every course of a big subject took 40 ms at
-    100,000 courses)."""
-    subject_ids = [subject.pk for subject in course.subjects.all()]
+# A course's links to each vocabulary: the related manager and the id array the database keeps
+# on the course's row (``Course.facet_*``, triggers of migration measures.0006).
+COURSE_VOCABULARIES = {
+    "subjects": ("subjects", "facet_subjects"),
+    "target_groups": ("target_groups", "facet_target_groups"),
+    "funding": ("funding", "facet_funding"),
+}
+
+
+def course_vocabularies(course) -> dict[str, list]:
+    """The course's subjects, target groups and funding, each in its vocabulary's order: from
+    the id arrays on the course's row and the vocabularies in memory (``measures.vocabulary``),
+    without a query; from the link table only for an entry newer than the memory."""
+    known = vocabulary()
+    found = {}
+    for name, (manager, ids) in COURSE_VOCABULARIES.items():
+        entries = known.by_ids(name, getattr(course, ids))
+        found[name] = list(getattr(course, manager).all()) if entries is None else entries
+    return found
+
+
+def similar_courses(course, *, limit: int, subjects=None):
+    """Current courses sharing the most subjects with the given one (``subjects``: the
+    course's, if read already), the next to start first: counted in the search index (a query
+    grouping every course of a big subject took 40 ms at 100,000 courses)."""
+    subjects = course.subjects.all() if subjects is None else subjects
+    subject_ids = [subject.pk for subject in subjects]
     if not subject_ids:
         return []
     index = search_index.current_index()

@@ -29,7 +29,10 @@ SCHEMA_DAYS = [
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def course_json_ld(course: Course, dates: list[CourseDate], *, base_url: str) -> dict:
+def course_json_ld(
+    course: Course, dates: list[CourseDate], *, base_url: str, subjects: list | None = None
+) -> dict:
+    """The course as schema.org JSON-LD; ``subjects``: the course's, if read already."""
     provider = course.provider
     data = {
         "@context": "https://schema.org",
@@ -53,7 +56,8 @@ def course_json_ld(course: Course, dates: list[CourseDate], *, base_url: str) ->
         data["educationalCredentialAwarded"] = str(course.certificate_kind)
     if course.prerequisites:
         data["coursePrerequisites"] = course.prerequisites
-    keywords = [subject.name for subject in course.subjects.all()]
+    subjects = course.subjects.all() if subjects is None else subjects
+    keywords = [subject.name for subject in subjects]
     if keywords:
         data["keywords"] = ", ".join(keywords)
     return data

@@ -42,13 +42,20 @@ def _course_page_context(request, slug):
     course = get_object_or_404(selectors.course_for_page(), slug=slug)
     is_current = bool(course.current_dates)
     base_url = _base_url(request)
+    vocabularies = selectors.course_vocabularies(course)  # subjects, target groups, funding
+    subjects = vocabularies["subjects"]
     return {
         "course": course,
         "is_current": is_current,
         # The dates the calendar links are offered for: exactly those the .ics files hold.
         "calendar_date_ids": {date.pk for date in calendar_dates(course.current_dates)},
-        "similar_courses": [] if is_current else selectors.similar_courses(course, limit=5),
-        "json_ld": json_ld_script(course_json_ld(course, course.current_dates, base_url=base_url)),
+        "similar_courses": (
+            [] if is_current else selectors.similar_courses(course, limit=5, subjects=subjects)
+        ),
+        "json_ld": json_ld_script(
+            course_json_ld(course, course.current_dates, base_url=base_url, subjects=subjects)
+        ),
+        **vocabularies,
     }
 
 

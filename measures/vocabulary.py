@@ -21,6 +21,7 @@ class Vocabulary:
     certificates: dict[str, CertificateKind]
     subject_children: dict[int | None, list[int]] = field(default_factory=dict)
     _region_facets: dict = field(default_factory=dict, compare=False, repr=False)
+    _ranks: dict = field(default_factory=dict, compare=False, repr=False)
 
     def region_facet(self, chosen: Region | None = None) -> tuple[list[Region], dict[int, str]]:
         """The region facet's options (``facet_options``) and, by region id, the key of the
@@ -35,6 +36,18 @@ class Vocabulary:
                     option_of[region.pk] = option.key
             self._region_facets[memo] = (options, option_of)
         return self._region_facets[memo]
+
+    def by_ids(self, entries: str, ids) -> list | None:
+        """The entries of a vocabulary (``subjects``, ``funding``, ``target_groups``) with these
+        ids, in the vocabulary's order (position, name: as the database sorts them); None when
+        one of the ids is not known here (an entry newer than this snapshot)."""
+        if entries not in self._ranks:
+            listed = getattr(self, entries).values()
+            self._ranks[entries] = {item.pk: (rank, item) for rank, item in enumerate(listed)}
+        ranks = self._ranks[entries]
+        if any(pk not in ranks for pk in ids):
+            return None
+        return [item for _rank, item in sorted(ranks[pk] for pk in set(ids))]
 
     def descendant_ids(self, subject: Subject) -> list[int]:
         """The subject's id and the ids of every subject below it."""

@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.listing import ApplyMixin
+from core.listing import ApplyMixin, SharedFormMixin
 from network.models import Membership, Network, Organisation, Region, WorkingGroup
 
 PARTNER_SORT_CHOICES = [
@@ -22,7 +22,7 @@ PARTNER_SORT_CHOICES = [
 ]
 
 
-class PartnerFilter(ApplyMixin, django_filters.FilterSet):
+class PartnerFilter(SharedFormMixin, ApplyMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q", max_length=200)
     network = django_filters.ModelChoiceFilter(
         label=_("Netzwerk"),

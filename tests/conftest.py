@@ -31,6 +31,7 @@ def _forget_search_memos():
     must not outlive the rolled-back data of an earlier test: each test starts without it.
     Within a test the generation is read once and then follows this process's own changes,
     so query counts do not depend on the one-second memo expiring mid-test."""
+    from atlas.templatetags import site_parts
     from core import generations
     from measures import search, search_help, search_index, vocabulary
 
@@ -42,6 +43,7 @@ def _forget_search_memos():
     search._synonyms = None
     search_help._labels = None
     vocabulary._vocabulary = None
+    site_parts.forget()
 
 
 @pytest.fixture(scope="session")

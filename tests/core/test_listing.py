@@ -4,6 +4,7 @@ order, and the chips (the listings' own pages test them through their views)."""
 from types import SimpleNamespace
 
 import django_filters
+import pytest
 from django import forms
 from django.core.paginator import Paginator
 from django.http import QueryDict
@@ -154,3 +155,67 @@ def test_filter_groups_show_the_chosen_options_with_their_counts():
         ("chamber", True, 0),
     ]
     assert 'name="kind" value="chamber" checked' in group.options_html()
+
+
+class SharedFilters(listing.SharedFormMixin, listing.ApplyMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Suchbegriff", method="filter_nothing")
+    kind = django_filters.MultipleChoiceFilter(
+        label="Art",
+        choices=[("vhs", "Volkshochschule"), ("chamber", "Kammer")],
+        method="filter_nothing",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        label="Einrichtung", queryset=Organisation.objects.all(), method="filter_nothing"
+    )
+
+    class Meta:
+        model = Organisation
+        fields: list[str] = []
+
+
+def test_a_shared_form_class_still_gives_each_form_its_own_fields():
+    first, second = SharedFilters(QueryDict("kind=vhs")), SharedFilters(QueryDict("kind=vhs"))
+    assert type(first.form) is type(second.form)  # built once for the class
+    changed = first.form.fields["kind"]
+    changed.choices = [("other", "Andere")]
+    changed.widget.attrs["class"] = "changed"
+    changed.label = "Geändert"
+    kept = second.form.fields["kind"]
+    assert kept is not changed
+    assert kept.choices == [("vhs", "Volkshochschule"), ("chamber", "Kammer")]
+    assert kept.widget.choices == kept.choices
+    assert "class" not in kept.widget.attrs
+    assert kept.label == "Art"
+    assert SharedFilters(QueryDict()).form.fields["kind"].label == "Art"
+    assert second.form.is_valid() and second.form.cleaned_data["kind"] == ["vhs"]
+    assert not first.form.is_valid()  # its own choices no longer hold "vhs"
+
+
+def test_a_shared_form_class_gives_each_form_its_own_queryset():
+    first, second = SharedFilters(QueryDict()), SharedFilters(QueryDict())
+    shared = SharedFilters.shared_form_class().base_fields["organisation"].queryset
+    own = first.form.fields["organisation"].queryset, second.form.fields["organisation"].queryset
+    assert len({id(shared), *map(id, own)}) == 3  # what one form reads stays its own
+
+
+def test_filters_are_copied_for_each_filter_set_when_asked_for():
+    first, second = SharedFilters(QueryDict()), SharedFilters(QueryDict())
+    assert first.filters["q"] is not second.filters["q"]
+    assert first.filters["q"] is not SharedFilters.base_filters["q"]
+    assert first.filters["q"].parent is first
+    assert first.filters["q"].model is Organisation
+
+
+def test_a_filter_whose_choices_depend_on_the_request_cannot_share_its_form():
+    class PerRequest(listing.SharedFormMixin, django_filters.FilterSet):
+        organisation = django_filters.ModelChoiceFilter(
+            queryset=lambda request: Organisation.objects.all()
+        )
+
+        class Meta:
+            model = Organisation
+            fields: list[str] = []
+
+    with pytest.raises(TypeError, match="depend on the request"):
+        PerRequest(QueryDict()).form  # noqa: B018 - building the form is the test

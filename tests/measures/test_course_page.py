@@ -10,8 +10,9 @@ import pytest
 from bs4 import BeautifulSoup
 from icalendar import Calendar
 
-from measures.models import Course, CourseDate, Module, Subject
+from measures.models import Course, CourseDate, FundingType, Module, Subject, TargetGroup
 from measures.selectors import similar_courses
+from measures.vocabulary import vocabulary
 from tests.factories import make_course, make_provider, make_venue, today
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,60 @@ def test_course_page_shows_everything(client, course):
     assert html.select_one("table tfoot td").get_text() == "40"
     assert html.find("a", href=course.provider.get_absolute_url())
     assert html.find("a", href="https://example.org/anmeldung")
+
+
+def _facts(html) -> dict[str, str]:
+    """The course's facts (the first list of them): term -> text."""
+    facts = html.select_one("dl.facts")
+    return {
+        term.get_text(strip=True): " ".join(term.find_next_sibling("dd").get_text().split())
+        for term in facts.find_all("dt")
+    }
+
+
+def test_course_page_lists_subjects_target_groups_and_funding_in_their_order(client, course):
+    subjects = list(Subject.objects.filter(parent__isnull=False).order_by("position", "name")[:3])
+    groups = list(TargetGroup.objects.order_by("position", "name")[:2])
+    funding = list(FundingType.objects.order_by("position", "name")[:2])
+    course.subjects.set(subjects[::-1])
+    course.target_groups.set(groups[::-1])
+    course.funding.set(funding[::-1])
+    facts = _facts(page(client, course.get_absolute_url()))
+    assert facts["Themen"] == ", ".join(subject.name for subject in subjects)
+    assert facts["Für wen"] == ", ".join(group.name for group in groups)
+    assert facts["Förderung möglich"] == ", ".join(item.name for item in funding)
+    html = page(client, course.get_absolute_url())
+    links = [a["href"] for a in html.select("dl.facts dd a[href*='subject=']")]
+    assert links == [f"/kurse/?subject={subject.slug}" for subject in subjects]
+
+
+def test_course_page_without_subjects_target_groups_or_funding_leaves_them_out(client, course):
+    course.subjects.clear()
+    facts = _facts(page(client, course.get_absolute_url()))
+    assert "Themen" not in facts
+    assert "Für wen" not in facts
+    assert "Förderung möglich" not in facts
+
+
+def test_course_page_shows_a_subject_newer_than_the_vocabulary_in_memory(client, course):
+    vocabulary()  # the snapshot in memory, before the new subject
+    Subject.objects.bulk_create([Subject(name="Ganz neues Thema", slug="ganz-neues-thema")])
+    course.subjects.add(Subject.objects.get(slug="ganz-neues-thema"))
+    facts = _facts(page(client, course.get_absolute_url()))
+    assert "Ganz neues Thema" in facts["Themen"]
+
+
+def test_course_page_reads_the_course_in_a_constant_number_of_queries(
+    client, course, django_assert_max_num_queries
+):
+    client.get(course.get_absolute_url())  # the vocabularies and generations in memory
+    course.subjects.set(Subject.objects.filter(parent__isnull=False)[:3])
+    course.target_groups.set(TargetGroup.objects.all()[:2])
+    course.funding.set(FundingType.objects.all()[:2])
+    # The course with provider, certificate and contact; its modules; the provider's valid
+    # certificates; the current dates with their venues: the vocabularies come from memory.
+    with django_assert_max_num_queries(5):
+        assert client.get(course.get_absolute_url()).status_code == 200
 
 
 def test_out_of_date_course_keeps_its_page_and_points_to_similar_ones(client, course):
