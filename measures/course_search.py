@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from core import listing
 from core.listing import MAX_PAGE, RADIUS_CHOICES, escape_html
-from measures import cards, search, search_help, search_index
+from measures import cards, search, search_help, search_index, text_matches
 from measures.filters import SORT_CHOICES, CourseFilter
 from measures.models import Course, CourseDate, Subject
 from measures.vocabulary import vocabulary
@@ -304,67 +304,27 @@ def _mask(size: int, positions: np.ndarray) -> np.ndarray:
     return mask
 
 
-# Every course the text matches, and for the relevance order its rank (the same ``ts_rank`` as
-# ``_RANKS_SQL``): constant SQL, not compiled by the ORM for every search.
-_MATCH_SQL = (
-    " FROM measures_searchdocument WHERE vector @@ to_tsquery(%(config)s::regconfig, %(tsquery)s)"
-)
-_TEXT_MATCHES_SQL = {
-    False: "SELECT course_id AS c0" + _MATCH_SQL,
-    True: (
-        "SELECT course_id AS c0, ts_rank(%(weights)s::float4[], vector,"
-        " to_tsquery(%(config)s::regconfig, %(tsquery)s)) AS c1" + _MATCH_SQL
-    ),
-}
-
-
 def _text_matches(index, query: search.ParsedQuery, *, ranked: bool):
-    """The index positions of the public courses the full text matches (-1 for the others),
-    and (for the relevance order) each course's rank; (None, None) without a search term."""
+    """The index positions of the public courses the full text matches, and (for the
+    relevance order) each course's rank; (None, None) without a search term. Kept per term
+    (``measures.text_matches``): a term costs PostgreSQL once per build of the index."""
     tsquery = query.tsquery()
     if tsquery is None:
         return None, None
-    # Every course the text matches: the index holds only the public ones and drops the rest
-    # (cheaper than reading each matching course's status and dates). Read as arrays: tens of
-    # thousands of matches, no Python object per row.
-    params = {"weights": RANK_WEIGHTS, "config": search.CONFIG, "tsquery": tsquery}
-    types = [">i8", ">f4"] if ranked else [">i8"]
-    columns = search_index.read_columns(_TEXT_MATCHES_SQL[ranked], params, types)
-    positions = index.positions(columns[0])
-    if not ranked:
-        return positions, None
-    ranks = np.full(index.size, np.nan)
-    known = positions >= 0
-    ranks[positions[known]] = columns[1][known]
-    return positions, ranks
-
-
-_GROUP_MATCHES_SQL = (
-    "SELECT course_id AS c0{columns} FROM measures_searchdocument"
-    " WHERE vector @@ to_tsquery(%(config)s::regconfig, %(any)s)"
-)
+    return text_matches.matches(
+        index, tsquery, ranked=ranked, config=search.CONFIG, weights=RANK_WEIGHTS
+    )
 
 
 def _group_matches(index, query: search.ParsedQuery) -> list[np.ndarray]:
-    """Which courses each group of the query matches, as masks over the index; one query
-    (only when no course matches them all)."""
-    columns = "".join(
-        f", vector @@ to_tsquery(%(config)s::regconfig, %(g{n})s) AS c{n + 1}"
-        for n in range(len(query.groups))
-    )
-    params = {"config": search.CONFIG, "any": query.partial().tsquery()}
-    params.update({f"g{n}": group.tsquery for n, group in enumerate(query.groups)})
-    types = [">i8"] + ["?"] * len(query.groups)
-    ids, *matched = search_index.read_columns(
-        _GROUP_MATCHES_SQL.format(columns=columns), params, types
-    )
-    positions = index.positions(ids)
-    known = positions >= 0
+    """Which courses each group of the query matches, as masks over the index (only when no
+    course matches them all)."""
     masks = []
-    for column in matched:
-        mask = np.zeros(index.size, dtype=bool)
-        mask[positions[known & column]] = True
-        masks.append(mask)
+    for group in query.groups:
+        positions, _ = text_matches.matches(
+            index, group.tsquery, ranked=False, config=search.CONFIG, weights=RANK_WEIGHTS
+        )
+        masks.append(_mask(index.size, positions))
     return masks
 
 

@@ -58,17 +58,19 @@ def matches(index, tsquery: str, *, ranked: bool, config: str, weights: list[flo
     base = index.base
     params = {"config": config, "tsquery": tsquery, "weights": weights}
     kept = _get(base, tsquery, ranked)
-    if kept is None:
+    if kept is None:  # PostgreSQL's answer now: for this index, and kept for later ones
         ids, ranks = _read(params, ranked, None)
-        positions = base.positions(ids)
+        on_base = base.positions(ids)
+        held = on_base >= 0
+        _put(base, tsquery, _Kept(on_base[held], ranks[held] if ranked else None))
+        positions = index.positions(ids)
         held = positions >= 0
-        kept = _Kept(positions[held], ranks[held] if ranked else None)
-        _put(base, tsquery, kept)
-    # The full build's courses, but for those changed since; those matched again.
-    positions = kept.positions
-    still = index.live[positions]
-    positions, ranks = positions[still], None if kept.ranks is None else kept.ranks[still]
-    if len(index.changed_ids):
+        positions, ranks = positions[held], (ranks[held] if ranked else None)
+    else:  # the full build's courses, but for those changed since; those matched again
+        positions = kept.positions
+        still = index.live[positions]
+        positions, ranks = positions[still], None if kept.ranks is None else kept.ranks[still]
+    if kept is not None and len(index.changed_ids):
         ids, changed_ranks = _read(params, ranked, index.changed_ids)
         more = index.positions(ids)
         held = more >= 0

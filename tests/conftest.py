@@ -33,10 +33,11 @@ def _forget_search_memos():
     so query counts do not depend on the one-second memo expiring mid-test."""
     from atlas.templatetags import site_parts
     from core import generations
-    from measures import search, search_help, search_index, vocabulary
+    from measures import search, search_help, search_index, text_matches, vocabulary
 
     generations.MEMO_SECONDS = float("inf")
     search_index.forget()
+    text_matches.forget()
     search_index.BUILD_IN_BACKGROUND = False  # a thread would not see the test's data
     search_index.SHARED_BUILDS = False  # nor would another process
     generations.forget()
