@@ -2,10 +2,11 @@
 
 Prints how long building the in-memory search index takes (``measures.search_index``: once
 per process and search generation) and its size; then, per kind of search, p50/p95 server
-time with an empty cache ("cold") and p50/p95 of the same request repeated at once ("warm"),
-and the number of SQL queries. Each kind's requests run once unmeasured first, as on a server
-that has been running: PostgreSQL's buffers hold what they read. Run it against a data set of
-the size you care about, with production settings (``DEBUG`` off: cached templates, no query
+time with an empty cache and no kept text matches (``measures.text_matches``): "cold", and
+p50/p95 of the same request repeated at once ("warm"), and the number of SQL queries. Each
+kind's requests run once unmeasured first, as on a server that has been running:
+PostgreSQL's buffers hold what they read. Run it against a data set of the size you care
+about, with production settings (``DEBUG`` off: cached templates, no query
 log), e.g.::
 
     manage.py generate_synthetic --courses 100000
@@ -22,7 +23,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from measures import search_index
+from measures import search_index, text_matches
 from measures.models import FundingType
 from measures.views import course_list
 from network.models import PostalCode, Region
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             cold, warm, queries, all_ok = [], [], set(), True
             for index in range(repeat):
                 cache.clear()
+                text_matches.forget()
                 for timings in (cold, warm):
                     request = factory.get("/kurse/", make_params(index), HTTP_HOST="localhost")
                     with CaptureQueriesContext(connection) as captured:
