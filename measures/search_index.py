@@ -710,10 +710,11 @@ class SearchIndex:
         kept = self._distances
         if kept is not None and kept[0] == point:
             return kept[1]
-        per_date = self.venue_distance(place)[self.date_venue] / 1000
+        by_venue = self.venue_distance(place) / 1000
+        by_venue[np.isnan(by_venue)] = np.inf  # no venue, or one without a place
         nearest = np.full(self.size, np.inf)
-        located = ~np.isnan(per_date)
-        np.minimum.at(nearest, self.date_course[located], per_date[located])
+        if len(self._dated):  # each course's dates are one run: the least of each run
+            nearest[self._dated] = np.minimum.reduceat(by_venue[self.date_venue], self._date_starts)
         nearest = _read_only(nearest)
         self._distances = (point, nearest)
         return nearest

@@ -294,3 +294,16 @@ def test_ranking_only_the_filtered_matches_gives_the_same_ranks(catalogue):
     ranks = _ranks(index, parsed, subset)
     assert np.array_equal(ranks[subset], all_ranks[subset])
     assert np.isnan(np.delete(ranks, subset)).all()
+
+
+def test_each_course_distance_is_that_of_its_nearest_dated_venue(catalogue):
+    index = search_index.current_index()
+    place = resolve_place("55116").place
+    per_venue = index.venue_distance(place) / 1000
+    expected = np.full(index.size, np.inf)
+    for course, venue in zip(index.date_course.tolist(), index.date_venue.tolist(), strict=True):
+        if not np.isnan(per_venue[venue]):
+            expected[course] = min(expected[course], per_venue[venue])
+    distances = index.course_distance(place)
+    assert np.array_equal(distances, expected)
+    assert np.isfinite(distances).sum() > 100 and np.isinf(distances).any()  # online-only ones

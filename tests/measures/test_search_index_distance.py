@@ -25,6 +25,7 @@ class _Interleaved(SearchIndex):
         self.size = 2
         self.date_venue = np.array([0, 1])
         self.date_course = np.array([0, 1])
+        self._dated, self._date_starts = np.array([0, 1]), np.array([0, 1])
         self._slot = kept
         self._after_read, self._after_write = after_read, after_write
 
