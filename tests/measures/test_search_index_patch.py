@@ -239,3 +239,21 @@ def test_title_and_date_orders_hold_across_patches(catalogue):
     index = search_index.current_index()
     assert index.base is first and previous in index.changed_ids
     assert orders(index) == orders(full_index())
+
+
+def test_the_course_services_log_their_courses_and_the_index_is_patched(catalogue):
+    from django.contrib.auth import get_user_model
+
+    from workspace.services.courses import course_delete, course_edit
+
+    user = get_user_model().objects.create_superuser("patch-admin", "patch@example.org", "x")
+    first = search_index.current_index()
+    edited, deleted = Course.objects.public().order_by("pk")[:2]
+    with course_edit(course=edited, user=user):
+        Course.objects.filter(pk=edited.pk).update(price=Decimal("12.00"))
+    course_delete(course=deleted, user=user)
+    index = search_index.current_index()
+    assert index.base is first  # patched: both writes named their course
+    assert set(index.changed_ids.tolist()) == {edited.pk, deleted.pk}
+    assert index.course_price[index.positions([edited.pk])[0]] == 12.0
+    assert index.positions([deleted.pk])[0] == -1
