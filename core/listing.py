@@ -19,7 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, Model, QuerySet, Value
 from django.http import QueryDict
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 MAX_PAGE = 500
 # Radius searches around a place (postal code or place name), in km.
@@ -51,6 +51,15 @@ def is_empty(value) -> bool:
     if isinstance(value, QuerySet):
         return value.query.is_empty()
     return value in (None, "", [], (), False)
+
+
+@dataclass(frozen=True)
+class FieldText:
+    """What a filter form's field says, as plain strings in one language."""
+
+    label: str
+    empty_label: str  # the option for none, where the field has one
+    choices: tuple[tuple[str, str], ...] | None  # None: none, or read from the database
 
 
 class SharedFormMixin:
@@ -96,6 +105,29 @@ class SharedFormMixin:
 
     def get_form_class(self):
         return self.shared_form_class()
+
+    @classmethod
+    def field_text(cls, name: str) -> FieldText:
+        """A field's label, option for none and choices, translated once per language (a lazy
+        translation is looked up again at every use: a search used about 60)."""
+        texts = cls.__dict__.get("_field_texts")
+        if texts is None:
+            texts = cls._field_texts = {}
+        key = (name, get_language())
+        text = texts.get(key)
+        if text is None:
+            field_ = cls.shared_form_class().base_fields[name]
+            empty_label = getattr(field_, "empty_label", None)
+            choices = None
+            if hasattr(field_, "choices") and not hasattr(field_, "queryset"):
+                choices = tuple((str(value), str(label)) for value, label in field_.choices)
+            text = FieldText(
+                label=str(field_.label),
+                empty_label="" if empty_label is None else str(empty_label),
+                choices=choices,
+            )
+            texts[key] = text
+        return text
 
 
 class ApplyMixin:
@@ -341,7 +373,8 @@ class Listing:
     paginate and facets with its in-memory index. One instance runs one search.
     """
 
-    filterset_class: type  # validates the parameters and applies the filters
+    # validates the parameters and applies the filters: a FilterSet with SharedFormMixin
+    filterset_class: type
     sorts: Sequence[tuple[str, str]] = ()  # the whitelisted orders: key, label
     default_sort = ""  # the order without a search term or a place
     page_size = 20
@@ -510,7 +543,7 @@ class Listing:
         return list(dict.fromkeys(value for value in self.params.getlist(name) if value))
 
     def label(self, name: str) -> str:
-        return str(self.filterset.form.fields[name].label)
+        return self.filterset.field_text(name).label
 
     def radio_group(self, name: str, options: Sequence[FacetOption]) -> FilterGroup:
         """One value of a facet (a subject, a region), with an option for none. A chosen value
@@ -525,13 +558,12 @@ class Listing:
             value = self.cleaned.get(name)
             if value is not None:
                 group.insert(0, FilterOption(chosen, str(value), True, 0))
-        field_ = self.filterset.form.fields[name]
         return FilterGroup(
             name,
             self.label(name),
             group,
             input_type="radio",
-            all_label=str(field_.empty_label),
+            all_label=self.filterset.field_text(name).empty_label,
         )
 
     def checkbox_group(
@@ -547,10 +579,12 @@ class Listing:
         there are counts; ``found_only``: only the options that find something or are chosen."""
         chosen = set(self.chosen(name))
         if choices is None:
-            choices = [
-                (str(value), str(label))
-                for value, label in self.filterset.form.fields[name].choices
-            ]
+            choices = self.filterset.field_text(name).choices
+            if choices is None:  # from the database: this request's own
+                choices = [
+                    (str(value), str(label))
+                    for value, label in self.filterset.form.fields[name].choices
+                ]
         if found_only:
             choices = [(v, label) for v, label in choices if (counts or {}).get(v) or v in chosen]
         return FilterGroup(

@@ -488,17 +488,14 @@ def _facet_list(grouped, cleaned) -> list[Facet]:
             return {value}
         return {getattr(item, "slug", item) for item in value}
 
-    choice_labels = {
-        "kind": dict(Course.Kind.choices),
-        "mode": dict(CourseDate.Mode.choices),
-    }
+    choice_labels = {name: dict(CourseFilter.field_text(name).choices) for name in ("kind", "mode")}
     result = []
     for name in FACETS:
         selected = selected_values(name)
         options = []
         for value, label, count in grouped.get(name, []):
             if name in choice_labels:
-                label = str(choice_labels[name].get(value, value))
+                label = choice_labels[name].get(value, value)
             options.append(
                 FacetOption(value=value, label=label, count=count, selected=value in selected)
             )
@@ -506,7 +503,7 @@ def _facet_list(grouped, cleaned) -> list[Facet]:
         result.append(
             Facet(
                 name=name,
-                label=str(CourseFilter.base_filters[name].label),
+                label=CourseFilter.field_text(name).label,
                 options=options,
                 multiple=name not in ("subject", "region"),
             )

@@ -8,12 +8,13 @@ import pytest
 from django import forms
 from django.core.paginator import Paginator
 from django.http import QueryDict
+from django.utils import translation
 
 from core import listing
 from network.models import Organisation
 
 
-class Filters(listing.ApplyMixin, django_filters.FilterSet):
+class Filters(listing.SharedFormMixin, listing.ApplyMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label="Suchbegriff", method="filter_nothing")
     place = django_filters.CharFilter(label="Ort", method="filter_nothing")
     radius = django_filters.NumberFilter(label="Umkreis", method="filter_nothing")
@@ -219,3 +220,29 @@ def test_a_filter_whose_choices_depend_on_the_request_cannot_share_its_form():
 
     with pytest.raises(TypeError, match="depend on the request"):
         PerRequest(QueryDict()).form  # noqa: B018 - building the form is the test
+
+
+def test_field_texts_are_plain_strings_translated_once_per_language():
+    # No database in this test: choices from the database are not read here.
+    kind = SharedFilters.field_text("kind")
+    organisation = SharedFilters.field_text("organisation")
+    text = SharedFilters.field_text("q")
+    assert kind.label == "Art" and type(kind.label) is str
+    assert kind.choices == (("vhs", "Volkshochschule"), ("chamber", "Kammer"))
+    assert all(type(label) is str for _value, label in kind.choices)
+    assert organisation.choices is None and organisation.empty_label == "---------"
+    assert text.choices is None and text.empty_label == ""
+    assert SharedFilters.field_text("kind") is kind  # once per language
+    with translation.override("en"):
+        assert SharedFilters.field_text("kind") is not kind
+    assert SharedFilters.shared_form_class().base_fields["kind"].label == "Art"
+
+
+def test_checkbox_groups_take_their_choices_from_the_field_texts():
+    pipeline, result = run(kind="chamber")
+    (group,) = result.filter_groups
+    assert [(option.value, option.label, option.checked) for option in group.options] == [
+        ("vhs", "Volkshochschule", False),
+        ("chamber", "Kammer", True),
+    ]
+    assert group.legend == "Art"
