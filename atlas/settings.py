@@ -11,8 +11,10 @@ Environment variables:
     SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
     EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
     STATEMENT_TIMEOUT_MS    a query's limit: 10 s for web requests, 1 h for commands (0: none)
-    SEARCH_REBUILD_INTERVAL seconds between a worker's search index builds while courses keep
-                            changing (default 3)
+    SEARCH_REBUILD_INTERVAL seconds between a worker's search index patches or builds while
+                            courses keep changing (default 3)
+    TEXT_MATCHES_MB         text matches a worker keeps per build of the index (default 64 MB;
+                            0: none kept)
     SEARCH_INDEX_DIR        where workers share built search indexes (default: in the data dir)
     FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
     REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
@@ -123,6 +125,7 @@ DATABASES = {"default": database_settings()}
 # While courses keep changing, a worker starts a new search index at most this often (seconds
 # from one build's start to the next; measures/search_index.py).
 SEARCH_REBUILD_INTERVAL = float(os.environ.get("SEARCH_REBUILD_INTERVAL", "3"))
+TEXT_MATCHES_MB = float(os.environ.get("TEXT_MATCHES_MB", "64"))
 # Where the workers share their built search indexes (one build for all; empty: each worker
 # builds its own).
 SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(data_dir() / "search-index"))

@@ -8,8 +8,8 @@ positions there): a course changes its vector only through a logged change
 (``core.generations.bump(courses=…)``), and a patched index knows every course changed since
 its full build (``changed_ids``), so a kept answer serves every patch of the same build —
 the courses changed since are matched again, by id, in one small query. A full build starts
-with nothing kept. At most ``MAX_BYTES`` are kept per process, the least recently used
-answer dropped first.
+with nothing kept. At most ``settings.TEXT_MATCHES_MB`` are kept per process (0: nothing),
+the least recently used answer dropped first.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 
 from measures import search_index
-
-MAX_BYTES = 64 * 1024 * 1024
 
 _MATCH = "to_tsquery(%(config)s::regconfig, %(tsquery)s)"
 _RANK = f"ts_rank(%(weights)s::float4[], vector, {_MATCH})"
@@ -111,11 +110,12 @@ def _put(base, tsquery: str, kept: _Kept) -> None:
         old = _kept.pop(tsquery, None)
         if old is not None:
             _kept_bytes -= old.nbytes
-        if kept.nbytes > MAX_BYTES:
+        limit = settings.TEXT_MATCHES_MB * 1024 * 1024
+        if kept.nbytes > limit:
             return
         _kept[tsquery] = kept
         _kept_bytes += kept.nbytes
-        while _kept_bytes > MAX_BYTES:
+        while _kept_bytes > limit:
             _kept_bytes -= _kept.popitem(last=False)[1].nbytes
 
 

@@ -97,10 +97,16 @@ def test_a_full_build_starts_with_nothing_kept(catalogue):
     assert len(full_matches(captured)) == 2  # matched again, and expected()'s own
 
 
-def test_the_least_recently_used_answers_make_room(catalogue, monkeypatch):
+def test_the_least_recently_used_answers_make_room(catalogue, settings):
     found("kurs")
     size = text_matches._kept_bytes
-    monkeypatch.setattr(text_matches, "MAX_BYTES", size + 1)
+    settings.TEXT_MATCHES_MB = (size + 1) / 1024 / 1024
     found("englisch")
     assert "kurs" not in text_matches._kept and "englisch" in text_matches._kept
     assert text_matches._kept_bytes <= size + 1
+
+
+def test_nothing_is_kept_with_no_room(catalogue, settings):
+    settings.TEXT_MATCHES_MB = 0
+    assert found("kurs") == expected("kurs")
+    assert not text_matches._kept and found("kurs") == expected("kurs")
