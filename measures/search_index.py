@@ -647,6 +647,24 @@ class SearchIndex:
             self._venues_in[region.key] = _read_only(np.array(inside, dtype=bool))
         return self._venues_in[region.key]
 
+    def courses_at(self, venues: np.ndarray | None) -> np.ndarray:
+        """The live courses with a current date at one of the venues (a mask over the venue
+        slots; None: anywhere, online too)."""
+        dates = (
+            np.ones(len(self.date_course), dtype=bool)
+            if venues is None
+            else venues[self.date_venue]
+        )
+        return self.live & self.any_date(dates)
+
+    def courses_per_group(self, group_of: np.ndarray, size: int) -> np.ndarray:
+        """Per group of venues (``group_of``: each venue slot's group number, -1: none), the
+        live courses with a current date at a venue of the group (a course once per group).
+        Fastest when the groups follow the venues' region order."""
+        group = group_of[self.date_venue]
+        runs = _Runs.of(self.date_course, group, np.flatnonzero(group >= 0))
+        return runs.counts(self.live[self.date_course], size)
+
     def region_groups(self, chosen) -> tuple[list, _Runs]:
         """The region facet's options as (key, name) and the dates at venues in them, by
         course and option (``network.models.regions.facet_options``: the states and the
