@@ -337,7 +337,8 @@ class SearchIndex:
         self.day = day
         self._distances: tuple[tuple[float, float], np.ndarray] | None = None
         self._region_groups: dict[tuple, tuple[list, _Runs]] = {}
-        self._venues_in: dict[tuple[str, str], np.ndarray] = {}
+        # What is kept per venue slot (by region and other keys): patches share it.
+        self.venue_memo: dict[object, np.ndarray] = {}
         params = self.params(day)
         with connection.cursor() as cursor:  # before reading: changes after it are applied
             cursor.execute(_SNAPSHOT_SQL)  # by the next patch
@@ -519,7 +520,7 @@ class SearchIndex:
         self.base_size, self.base_dates = base.base_size, base.base_dates
         self._changed_rows = rows
         self._distances = None
-        self._region_groups, self._venues_in = {}, base._venues_in
+        self._region_groups, self.venue_memo = {}, base.venue_memo
         for name in ("venue_ids", "venue_latitude", "venue_longitude", "venue_access"):
             setattr(self, name, getattr(base, name))
         self.venue_region, self.region_order = base.venue_region, base.region_order
@@ -642,10 +643,10 @@ class SearchIndex:
     def venues_in(self, region) -> np.ndarray:
         """Which venue slots lie in the region or below it (kept per region: the loop over
         the venues is Python)."""
-        if region.key not in self._venues_in:
+        if region.key not in self.venue_memo:
             inside = [region.contains(key, country) for key, country, _name in self.venue_region]
-            self._venues_in[region.key] = _read_only(np.array(inside, dtype=bool))
-        return self._venues_in[region.key]
+            self.venue_memo[region.key] = _read_only(np.array(inside, dtype=bool))
+        return self.venue_memo[region.key]
 
     def courses_at(self, venues: np.ndarray | None) -> np.ndarray:
         """The live courses with a current date at one of the venues (a mask over the venue
@@ -660,10 +661,16 @@ class SearchIndex:
     def courses_per_group(self, group_of: np.ndarray, size: int) -> np.ndarray:
         """Per group of venues (``group_of``: each venue slot's group number, -1: none), the
         live courses with a current date at a venue of the group (a course once per group).
-        Fastest when the groups follow the venues' region order."""
-        group = group_of[self.date_venue]
-        runs = _Runs.of(self.date_course, group, np.flatnonzero(group >= 0))
-        return runs.counts(self.live[self.date_course], size)
+        Fastest when the groups follow the venues' region order; kept with this index for the
+        same ``group_of`` array."""
+        memo = ("courses per group", id(group_of), size)  # kept per index: counts change
+        kept = self._region_groups.get(memo)
+        if kept is None or kept[0] is not group_of:
+            group = group_of[self.date_venue]
+            runs = _Runs.of(self.date_course, group, np.flatnonzero(group >= 0))
+            kept = (group_of, _read_only(runs.counts(self.live[self.date_course], size)))
+            self._region_groups[memo] = kept
+        return kept[1]
 
     def region_groups(self, chosen) -> tuple[list, _Runs]:
         """The region facet's options as (key, name) and the dates at venues in them, by
