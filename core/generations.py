@@ -24,13 +24,13 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
 SEARCH_SEQUENCE = "measures_search_generation"
+REFERENCE_SEQUENCE = "measures_reference_generation"
+MEMO_SECONDS = 1.0
 CHANGES_TABLE = "measures_search_change"
 # Above this many courses a change is logged as "anything" (a bulk load: the index is rebuilt).
 MAX_LOGGED_COURSES = 1000
 KEEP_CHANGES = "2 days"
 _PRUNE_SECONDS = 3600.0
-REFERENCE_SEQUENCE = "measures_reference_generation"
-MEMO_SECONDS = 1.0
 
 _memo: tuple[int, int, float] | None = None  # (search, reference, when read)
 _pruned: float | None = None  # when this process last deleted old change rows

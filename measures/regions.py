@@ -45,9 +45,9 @@ def course_count(region: Region) -> int:
     return int(np.count_nonzero(_in_region(search_index.current_index(), region)))
 
 
-def course_counts_by(region: Region | None, areas: list[Region], level: str) -> dict[str, int]:
-    """Current courses per area (regions within ``region`` or anywhere, none within another,
-    named as a whole by ``level``), by the area's key; a course counts once per area."""
+def course_counts_by(areas: list[Region]) -> dict[str, int]:
+    """Current courses per area (regions none of which lies within another), by the area's
+    key; a course counts once per area."""
     if not areas:
         return {}
     index = search_index.current_index()
@@ -163,7 +163,7 @@ def _map_for(region: Region):
         if not states:
             return None, None
         drawn = maps.outlines(Region.objects.states().filter(region.contains_q()), "states")
-        counts = course_counts_by(region, states, "states")
+        counts = course_counts_by(states)
         providers_by = provider_counts_by_region(providers(), None)
         title = _("Karte: aktuelle Kurse je Bundesland")
         return (drawn, counts, providers_by, title, None), region
@@ -183,7 +183,7 @@ def _map_for(region: Region):
     drawn = maps.outlines(
         Region.objects.districts().filter(area.contains_q()), f"districts-{area.key}"
     )
-    counts = course_counts_by(area, districts, "districts")
+    counts = course_counts_by(districts)
     providers_by = provider_counts_by_region(providers(), area)
     title = _("Karte: aktuelle Kurse je Kreis in %(region)s") % {"region": area.name}
     return (drawn, counts, providers_by, title, current), area
@@ -266,7 +266,7 @@ def overview() -> dict:
     the regions the networks cover."""
     context = region_page(HOME_COUNTRY) or {}
     countries = [item for item in vocabulary().regions.values() if item.kind == Region.Kind.COUNTRY]
-    counts = course_counts_by(None, countries, "countries")
+    counts = course_counts_by(countries)
     here = reverse("measures:region_list")
     context["countries"] = [
         (

@@ -30,10 +30,14 @@ def test_counts_per_region_area_and_subject_are_sqls(catalogue):
     assert regions.course_count(state) > 10
     for region, kind in ((germany, Region.Kind.STATE), (state, Region.Kind.DISTRICT)):
         areas = regions._within(region, kind)
-        counted = regions.course_counts_by(region, areas, kind)
+        counted = regions.course_counts_by(areas)
         expected = {area.key: sql_count(area) for area in areas}
         assert counted == {key: n for key, n in expected.items() if n}, region.key
         assert len(counted) > 1
+    countries = list(Region.objects.filter(kind=Region.Kind.COUNTRY))
+    expected = {country.key: sql_count(country) for country in countries}
+    assert regions.course_counts_by(countries) == {k: n for k, n in expected.items() if n}
+    assert expected[germany.key]
     through = Course.subjects.through
     expected = dict(
         through.objects.filter(course__in=dates_in(state).values("course_id"))
