@@ -1284,14 +1284,18 @@ def _obtain(key: tuple[int, date]) -> SearchIndex:
         return SearchIndex(key[1])
     prefix = f"{_database_id()}-{_CODE}-{key[1].isoformat()}-"
     path = Path(folder) / f"{prefix}{key[0]}.pickle"
+    tried: set[Path] = set()
     while True:
         index = _read(path)
         if index is not None:
             return index
-        index = _newest(Path(folder), prefix)
-        if index is not None:  # an index of the day, older: apply what changed since
+        newest = _newest(Path(folder), prefix)
+        if newest is not None and newest not in tried:  # an older index of the day (each
+            tried.add(newest)  # read once: a file at 1,000,000 courses is 300 MB)
+            index = _read(newest)
             try:
-                return index.patched()
+                if index is not None:
+                    return index.patched()  # with what changed since
             except Rebuild:
                 pass
         with connection.cursor() as cursor:
@@ -1324,14 +1328,14 @@ def _database_id() -> str:
     return f"{database}-{started}"
 
 
-def _newest(folder: Path, prefix: str) -> SearchIndex | None:
-    """The index of the newest generation among the files named ``prefix<generation>``."""
+def _newest(folder: Path, prefix: str) -> Path | None:
+    """The file of the newest generation among those named ``prefix<generation>``."""
     generations_found = []
     for file in folder.glob(f"{prefix}*.pickle"):
         number = file.name.removeprefix(prefix).removesuffix(".pickle")
         if number.isdigit():
             generations_found.append((int(number), file))
-    return _read(max(generations_found)[1]) if generations_found else None
+    return max(generations_found)[1] if generations_found else None
 
 
 def _read(path: Path) -> SearchIndex | None:

@@ -99,3 +99,34 @@ def test_a_worker_waits_for_the_one_that_builds(shared, monkeypatch):
     worker.join()
     assert time.monotonic() - started >= 0.3  # it waited
     assert read.size == index.size
+
+
+def test_a_waiting_worker_patches_the_file_another_worker_wrote_for_its_generation(
+    shared, monkeypatch
+):
+    # Another worker builds for an earlier generation than this worker's; this one reads the
+    # file it writes (once) and applies the changes since, instead of building.
+    index = search_index._obtain((KEY[0] - 1, KEY[1]))
+    path = next(shared.glob("*.pickle"))
+    written = path.read_bytes()
+    path.unlink()
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    other.execute("SELECT pg_advisory_lock(%s)", [search_index._BUILD_LOCK])
+    reads = []
+    real_read = search_index._read
+    monkeypatch.setattr(search_index, "_read", lambda p: reads.append(p.name) or real_read(p))
+
+    def finish():
+        time.sleep(0.4)
+        path.write_bytes(written)
+        time.sleep(0.4)
+        other.execute("SELECT pg_advisory_unlock(%s)", [search_index._BUILD_LOCK])
+        other.close()
+
+    worker = threading.Thread(target=finish)
+    worker.start()
+    no_building(monkeypatch)
+    read = search_index._obtain(KEY)
+    worker.join()
+    assert read.size == index.size
+    assert reads.count(path.name) == 1  # read once, not every tenth of a second
