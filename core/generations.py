@@ -30,6 +30,7 @@ CHANGES_TABLE = "measures_search_change"
 # Above this many courses a change is logged as "anything" (a bulk load: the index is rebuilt).
 MAX_LOGGED_COURSES = 1000
 KEEP_CHANGES = "2 days"
+VENUES = 0  # logged as a course: the venues changed (their places, regions, accessibility)
 _PRUNE_SECONDS = 3600.0
 
 _memo: tuple[int, int, float] | None = None  # (search, reference, when read)

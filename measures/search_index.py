@@ -364,6 +364,7 @@ class SearchIndex:
         self.areas = _areas(self.links["subject"])
 
         self._venues()
+        self.venues_moved = False  # (a patched index: its venues are not its base's)
         dates = self._dates(read_columns(_DATES_SQL, params, _DATE_TYPES))
         for name, values in zip(self.DATE_ARRAYS, dates, strict=True):
             setattr(self, name, values)
@@ -491,7 +492,14 @@ class SearchIndex:
         """A new index: this one with the courses changed since it was read applied (itself
         if none changed). Raises :class:`Rebuild` where only a full build serves."""
         snapshot, fresh = self.changes()
-        if not len(fresh):
+        venues = None
+        if len(fresh) and fresh[0] == generations.VENUES:  # venues changed: read them all
+            fresh = fresh[1:]
+            venues = object.__new__(SearchIndex)
+            venues._venues()
+            if not np.array_equal(venues.venue_ids, self.venue_ids):
+                raise Rebuild("venues were added or deleted")  # their slots would move
+        if not len(fresh) and venues is None:
             self.snapshot = snapshot  # nothing to apply: later patches start from here
             return self
         base = self.base
@@ -509,6 +517,7 @@ class SearchIndex:
             rows = self._changed_rows.replaced(fresh, rows)
         rows.find_previous(params, fresh)
         index = object.__new__(SearchIndex)
+        index._take_venues(venues or self, new=venues is not None)
         index._patch(base, changed, rows, snapshot)
         base._share_arrays(index)
         return index
@@ -520,10 +529,7 @@ class SearchIndex:
         self.base_size, self.base_dates = base.base_size, base.base_dates
         self._changed_rows = rows
         self._distances = None
-        self._region_groups, self.venue_memo = {}, base.venue_memo
-        for name in ("venue_ids", "venue_latitude", "venue_longitude", "venue_access"):
-            setattr(self, name, getattr(base, name))
-        self.venue_region, self.region_order = base.venue_region, base.region_order
+        self._region_groups = {}
         self._id_order, self._sorted_ids = base._id_order, base._sorted_ids
 
         ids = rows.courses[0]
@@ -556,6 +562,17 @@ class SearchIndex:
         self.mode_runs = base.mode_runs.joined(
             _Runs.of(dates[0], dates[1], np.arange(len(dates[0]))), base.base_dates
         )
+
+    def _take_venues(self, source: SearchIndex, *, new: bool) -> None:
+        """The venues of ``source`` (the index patched, or the venues read again when
+        ``new``: the same venues, their places, regions or accessibility changed)."""
+        for name in self.VENUE_ARRAYS:
+            setattr(self, name, getattr(source, name))
+        if new:
+            self.venue_memo, self.venues_moved = {}, True
+        else:
+            self.venue_memo = source.venue_memo
+            self.venues_moved = getattr(source, "venues_moved", False)
 
     @staticmethod
     def _title_ranks(base: SearchIndex, ids: np.ndarray, previous: np.ndarray) -> np.ndarray:
@@ -606,6 +623,15 @@ class SearchIndex:
             setattr(self, name, getattr(patched, name)[: self.base_size])
         for name in self.DATE_ARRAYS:
             setattr(self, name, getattr(patched, name)[: self.base_dates])
+
+    VENUE_ARRAYS = (
+        "venue_ids",
+        "venue_latitude",
+        "venue_longitude",
+        "venue_access",
+        "venue_region",
+        "region_order",
+    )
 
     def _venues(self) -> None:
         """Every venue (few: one array slot each, plus a last one for "no venue")."""
@@ -687,7 +713,9 @@ class SearchIndex:
                     found[key, country] = -1 if option is None else options.index(option)
                 group_of[slot] = found[key, country]
             labels = [(option.key, option.name) for option in options]
-            first = 0 if self.base is self else self.base_dates  # a patched index: its own
+            # A patched index counts its own dates and takes the base's runs for the others,
+            # unless venues changed their regions since the base.
+            first = 0 if self.base is self or self.venues_moved else self.base_dates
             group = group_of[self.date_venue[first:]]
             runs = _Runs.of(self.date_course[first:], group, np.flatnonzero(group >= 0))
             if first:

@@ -15,4 +15,4 @@ class NetworkConfig(AppConfig):
         generations.bump_on_change(Region, reference=True)
         generations.bump_on_change(Network, reference=True, courses=())
         # The course search's index holds every venue (place, region, accessibility).
-        generations.bump_on_change(Venue)
+        generations.bump_on_change(Venue, courses=(generations.VENUES,))

@@ -257,3 +257,52 @@ def test_the_course_services_log_their_courses_and_the_index_is_patched(catalogu
     assert set(index.changed_ids.tolist()) == {edited.pk, deleted.pk}
     assert index.course_price[index.positions([edited.pk])[0]] == 12.0
     assert index.positions([deleted.pk])[0] == -1
+
+
+def test_a_venue_that_moves_is_patched_in_and_a_new_venue_builds_again(catalogue):
+    from network.models import PostalCode, Venue
+
+    first = search_index.current_index()
+    # A venue with current dates moves from Mainz (Rhineland-Palatinate) to Hamburg.
+    venue = (
+        Venue.objects.filter(dates__isnull=False, region__key__startswith="07")
+        .order_by("pk")
+        .first()
+    )
+    hamburg = PostalCode.objects.filter(code="20095").select_related("district").first()
+    venue.region = hamburg.district
+    venue.latitude, venue.longitude = hamburg.latitude, hamburg.longitude
+    venue.step_free_access = not venue.step_free_access
+    venue.save()
+    index = search_index.current_index()
+    assert index.base is first and index.venues_moved  # patched, not rebuilt
+    for params in (
+        {"region": "07"},
+        {"region": "02"},
+        {"region": "07315"},
+        {"place": "20095", "radius": "10"},
+        {"place": "55116", "radius": "25"},
+        {"access": ["step_free"]},
+    ):
+        assert index_ids(params) == sql_ids(params), params
+    full = full_index()
+    for params in ({}, {"region": "07"}, {"region": "02"}, {"place": "20095", "sort": "distance"}):
+        results = []
+        for each in (index, full):
+            search_index._current = ((generations.search(), today()), each)
+            result = course_search(params=query_dict(params))
+            results.append(
+                (
+                    result.count,
+                    [course.pk for course in result.page.object_list],
+                    [(f.name, [(o.value, o.count) for o in f.options]) for f in result.facets],
+                )
+            )
+        assert results[0] == results[1], params
+    search_index._current = ((generations.search(), today()), index)
+    # A new venue: the venues' slots would move, so the index is built again.
+    make_provider("Neuer Ort e.V.").venues.create(
+        name="Neu", postal_code="20095", city="Hamburg", region=hamburg.district
+    )
+    again = search_index.current_index()
+    assert again.base is again and not again.venues_moved
