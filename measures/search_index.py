@@ -12,9 +12,10 @@ course, its dates and links, a venue or a vocabulary starts a new generation
 (``core.generations``), so the index is never older than the data, within the generation's
 one-second memo. A change that names its courses (every write of the course services) is
 applied by reading only those courses again (:meth:`SearchIndex.patched`: 20 ms at 100,000
-courses); a change to anything else (a venue, a vocabulary), more than one course in twenty
-changed since the index was built, and a new day build the whole index again (four reads of
-every course, 1.3 s at 100,000 courses, 18 s at 1,000,000), once for all workers.
+courses), a venue edit by reading the venues again; a change to anything else (a vocabulary,
+a new or deleted venue), more than one course in twenty changed since the index was built,
+and a new day build the whole index again (four reads of every course, 1.3 s at 100,000
+courses, 18 s at 1,000,000), once for all workers.
 
 This is the one implementation of the filters; the tests restate them in SQL
 (``tests/measures/sql_filters.py``) and compare the two for every filter and combinations,
