@@ -13,7 +13,7 @@ course, its dates and links, a venue or a vocabulary starts a new generation
 one-second memo. A change that names its courses (every write of the course services) is
 applied by reading only those courses again (:meth:`SearchIndex.patched`: 20 ms at 100,000
 courses), a venue edit by reading the venues again; a change to anything else (a vocabulary,
-a new or deleted venue), more than one course in twenty changed since the index was built,
+a deleted venue), more than one course in twenty changed since the index was built,
 and a new day build the whole index again (four reads of every course, 1.3 s at 100,000
 courses, 18 s at 1,000,000), once for all workers.
 
@@ -498,8 +498,11 @@ class SearchIndex:
             fresh = fresh[1:]
             venues = object.__new__(SearchIndex)
             venues._venues()
-            if not np.array_equal(venues.venue_ids, self.venue_ids):
-                raise Rebuild("venues were added or deleted")  # their slots would move
+            known = len(self.venue_ids)
+            if not np.array_equal(venues.venue_ids[:known], self.venue_ids):
+                raise Rebuild("venues were deleted")  # their slots would move
+            # (New venues come after the others: their ids are higher. They take new slots
+            # before the last one, "no venue", which moves.)
         if not len(fresh) and venues is None:
             self.snapshot = snapshot  # nothing to apply: later patches start from here
             return self
@@ -557,6 +560,9 @@ class SearchIndex:
         dates = self._dates(rows.dates)
         for name, values in zip(self.DATE_ARRAYS, dates, strict=True):
             setattr(self, name, np.concatenate([getattr(base, name), values]))
+        if len(self.venue_ids) != len(base.venue_ids):  # venues added: "no venue" moved
+            base_part = self.date_venue[: base.base_dates]
+            base_part[base_part == len(base.venue_ids)] = len(self.venue_ids)
         dated, starts = np.unique(dates[0], return_index=True)
         self._dated = np.concatenate([base._dated, dated])
         self._date_starts = np.concatenate([base._date_starts, starts + base.base_dates])
@@ -623,6 +629,8 @@ class SearchIndex:
         for name in self.COURSE_ARRAYS:
             setattr(self, name, getattr(patched, name)[: self.base_size])
         for name in self.DATE_ARRAYS:
+            if name == "date_venue" and len(patched.venue_ids) != len(self.venue_ids):
+                continue  # numbered for the patched index's venues, not the base's
             setattr(self, name, getattr(patched, name)[: self.base_dates])
 
     VENUE_ARRAYS = (

@@ -16,7 +16,8 @@ from measures import search_index
 from measures.course_search import course_search
 from measures.models import Course, CourseDate, Subject
 from measures.search import refresh_search_vectors
-from tests.factories import make_course, make_provider, today
+from network.places import resolve_place
+from tests.factories import make_course, make_provider, make_venue, today
 from tests.measures.test_search_index import (
     choices,
     index_ids,
@@ -259,7 +260,9 @@ def test_the_course_services_log_their_courses_and_the_index_is_patched(catalogu
     assert index.positions([deleted.pk])[0] == -1
 
 
-def test_a_venue_that_moves_is_patched_in_and_a_new_venue_builds_again(catalogue):
+def test_a_venue_that_moves_and_a_new_venue_are_patched_in_a_deleted_one_builds_again(
+    catalogue,
+):
     from network.models import PostalCode, Venue
 
     first = search_index.current_index()
@@ -300,9 +303,23 @@ def test_a_venue_that_moves_is_patched_in_and_a_new_venue_builds_again(catalogue
             )
         assert results[0] == results[1], params
     search_index._current = ((generations.search(), today()), index)
-    # A new venue: the venues' slots would move, so the index is built again.
-    make_provider("Neuer Ort e.V.").venues.create(
-        name="Neu", postal_code="20095", city="Hamburg", region=hamburg.district
-    )
+    # A new venue takes a new slot (and "no venue" moves up one): patched too, and its dates
+    # and the online ones are where they were.
+    provider = make_provider("Neuer Ort e.V.")
+    added = make_venue(provider, "20095", name="Neues Haus")
+    course = make_course(provider, "Am neuen Ort", dates=[{"venue": added}, {"mode": "online"}])
     again = search_index.current_index()
-    assert again.base is again and not again.venues_moved
+    assert again.base is first and len(again.venue_ids) == len(first.venue_ids) + 1
+    assert course.pk in index_ids({"region": "02"})
+    for params in ({"region": "02"}, {"place": "20095", "radius": "5"}, {"mode": ["online"]}, {}):
+        assert index_ids(params) == sql_ids(params), params
+    full = full_index()
+    assert np.array_equal(
+        again.course_distance(resolve_place("20095").place)[again.positions(full.ids)],
+        full.course_distance(resolve_place("20095").place),
+    )
+    # A deleted venue: the others' slots would move, so the index is built again.
+    Course.objects.filter(pk=course.pk).delete()
+    added.delete()
+    rebuilt = search_index.current_index()
+    assert rebuilt.base is rebuilt and not rebuilt.venues_moved
