@@ -54,35 +54,8 @@ def course_counts_by(areas: list[Region]) -> dict[str, int]:
     # Areas in the order of the venues' regions (country, key), so that the dates, grouped by
     # course and region, are grouped by area too.
     areas = sorted(areas, key=lambda area: (area.country, area.key))
-    counts = index.courses_per_group(_area_of_venues(index, areas), len(areas))
+    counts = index.courses_per_group(index.venue_groups(areas), len(areas))
     return {area.key: int(n) for area, n in zip(areas, counts.tolist(), strict=True) if n}
-
-
-def _area_of_venues(index, areas: list[Region]) -> np.ndarray:
-    """Each venue slot's area (its number in ``areas``; -1: none), kept with the index's
-    venues. An area holds the regions whose key starts with its own (a country: all of its
-    country's), so a venue's region key is looked up by its prefixes."""
-    memo = ("areas", *((area.country, area.key, area.kind) for area in areas))
-    if memo not in index.venue_memo:
-        whole = {
-            area.country: n for n, area in enumerate(areas) if area.kind == Region.Kind.COUNTRY
-        }
-        by_key = {
-            (area.country, area.key): n
-            for n, area in enumerate(areas)
-            if area.kind != Region.Kind.COUNTRY
-        }
-        lengths = sorted({len(key) for _country, key in by_key})
-        area_of = np.full(len(index.venue_region), -1)
-        for slot, (key, country, _name) in enumerate(index.venue_region):
-            if key is None:
-                continue
-            found = whole.get(country, -1)
-            for length in lengths:
-                found = by_key.get((country, key[:length]), found)
-            area_of[slot] = found
-        index.venue_memo[memo] = area_of
-    return index.venue_memo[memo]
 
 
 def subjects_in(region: Region) -> list[Subject]:

@@ -578,8 +578,7 @@ class SearchIndex:
         if new:
             self.venue_memo, self.venues_moved = {}, True
         else:
-            self.venue_memo = source.venue_memo
-            self.venues_moved = getattr(source, "venues_moved", False)
+            self.venue_memo, self.venues_moved = source.venue_memo, source.venues_moved
 
     @staticmethod
     def _title_ranks(base: SearchIndex, ids: np.ndarray, previous: np.ndarray) -> np.ndarray:
@@ -707,6 +706,21 @@ class SearchIndex:
             self._region_groups[memo] = kept
         return kept[1]
 
+    def venue_groups(self, regions: list) -> np.ndarray:
+        """Each venue slot's region among ``regions`` (none of which lies within another): its
+        number there, -1 for none; kept with the venues."""
+        memo = ("groups", *((region.country, region.key) for region in regions))
+        if memo not in self.venue_memo:
+            group_of = np.full(len(self.venue_region), -1)
+            found: dict[tuple, int] = {}  # (key, country) -> region number, -1: none
+            for slot, (key, country, _name) in enumerate(self.venue_region):
+                if (key, country) not in found:
+                    region = facet_option_of(regions, key, country)
+                    found[key, country] = -1 if region is None else regions.index(region)
+                group_of[slot] = found[key, country]
+            self.venue_memo[memo] = _read_only(group_of)
+        return self.venue_memo[memo]
+
     def region_groups(self, chosen) -> tuple[list, _Runs]:
         """The region facet's options as (key, name) and the dates at venues in them, by
         course and option (``network.models.regions.facet_options``: the states and the
@@ -714,13 +728,7 @@ class SearchIndex:
         options = facet_options(vocabulary().regions.values(), chosen)
         memo = tuple(option.key for option in options)
         if memo not in self._region_groups:
-            group_of = np.full(len(self.venue_region), -1)
-            found: dict[tuple, int] = {}  # (key, country) -> option number, -1: none
-            for slot, (key, country, _name) in enumerate(self.venue_region):
-                if (key, country) not in found:
-                    option = facet_option_of(options, key, country)
-                    found[key, country] = -1 if option is None else options.index(option)
-                group_of[slot] = found[key, country]
+            group_of = self.venue_groups(options)
             labels = [(option.key, option.name) for option in options]
             # A patched index counts its own dates and takes the base's runs for the others,
             # unless venues changed their regions since the base.
