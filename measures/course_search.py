@@ -328,24 +328,13 @@ def _group_matches(index, query: search.ParsedQuery) -> list[np.ndarray]:
     return masks
 
 
-_RANKS_SQL = (
-    "SELECT course_id AS c0, ts_rank(%(weights)s::float4[], vector,"
-    " to_tsquery(%(config)s::regconfig, %(tsquery)s)) AS c1"
-    " FROM measures_searchdocument WHERE course_id = ANY(%(ids)s)"
-)
-
-
 def _ranks(index, query: search.ParsedQuery, positions: np.ndarray) -> np.ndarray:
-    """The relevance of the courses at these positions (the same ``ts_rank`` as above)."""
+    """The relevance of the courses at these positions (matches of the query; the same
+    ``ts_rank`` as the kept text matches)."""
     ranks = np.full(index.size, np.nan)
     if len(positions):
-        params = {
-            "weights": RANK_WEIGHTS,
-            "config": search.CONFIG,
-            "tsquery": query.tsquery(),
-            "ids": index.ids[positions].tolist(),
-        }
-        ids, values = search_index.read_columns(_RANKS_SQL, params, [">i8", ">f4"])
+        params = {"weights": RANK_WEIGHTS, "config": search.CONFIG, "tsquery": query.tsquery()}
+        ids, values = text_matches.read(params, True, index.ids[positions])
         found = index.positions(ids)
         ranks[found[found >= 0]] = values[found >= 0]
     return ranks

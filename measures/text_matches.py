@@ -58,11 +58,11 @@ def matches(index, tsquery: str, *, ranked: bool, config: str, weights: list[flo
     params = {"config": config, "tsquery": tsquery, "weights": weights}
     kept = _get(base, tsquery, ranked)
     if kept is None:  # PostgreSQL's answer now: for this index, and kept for later ones
-        ids, ranks = _read(params, ranked, None)
+        ids, ranks = read(params, ranked, None)
         on_base = base.positions(ids)
         held = on_base >= 0
         _put(base, tsquery, _Kept(on_base[held], ranks[held] if ranked else None))
-        positions = index.positions(ids)
+        positions = on_base if index is base else index.positions(ids)
         held = positions >= 0
         positions, ranks = positions[held], (ranks[held] if ranked else None)
     else:  # the full build's courses, but for those changed since; those matched again
@@ -70,7 +70,7 @@ def matches(index, tsquery: str, *, ranked: bool, config: str, weights: list[flo
         still = index.live[positions]
         positions, ranks = positions[still], None if kept.ranks is None else kept.ranks[still]
     if kept is not None and len(index.changed_ids):
-        ids, changed_ranks = _read(params, ranked, index.changed_ids)
+        ids, changed_ranks = read(params, ranked, index.changed_ids)
         more = index.positions(ids)
         held = more >= 0
         positions = np.concatenate([positions, more[held]])
@@ -83,7 +83,9 @@ def matches(index, tsquery: str, *, ranked: bool, config: str, weights: list[flo
     return positions, by_position
 
 
-def _read(params: dict, ranked: bool, ids) -> tuple[np.ndarray, np.ndarray | None]:
+def read(params: dict, ranked: bool, ids) -> tuple[np.ndarray, np.ndarray | None]:
+    """What PostgreSQL matches now (``params``: config, tsquery, weights): the ids of the
+    matching courses, among ``ids`` unless None, and with ``ranked`` their ranks."""
     only = ids is not None
     if only:
         params = {**params, "ids": ids.tolist()}
