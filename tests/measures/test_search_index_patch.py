@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 
 from core import generations
@@ -16,6 +17,7 @@ from measures import search_index
 from measures.course_search import course_search
 from measures.models import Course, CourseDate, Subject
 from measures.search import refresh_search_vectors
+from network.models import PostalCode, Venue
 from network.places import resolve_place
 from tests.factories import make_course, make_provider, make_venue, today
 from tests.measures.test_search_index import (
@@ -24,6 +26,7 @@ from tests.measures.test_search_index import (
     query_dict,
     sql_ids,
 )
+from workspace.services.courses import course_delete, course_edit
 
 pytestmark = pytest.mark.django_db
 
@@ -243,10 +246,6 @@ def test_title_and_date_orders_hold_across_patches(catalogue):
 
 
 def test_the_course_services_log_their_courses_and_the_index_is_patched(catalogue):
-    from django.contrib.auth import get_user_model
-
-    from workspace.services.courses import course_delete, course_edit
-
     user = get_user_model().objects.create_superuser("patch-admin", "patch@example.org", "x")
     first = search_index.current_index()
     edited, deleted = Course.objects.public().order_by("pk")[:2]
@@ -263,8 +262,6 @@ def test_the_course_services_log_their_courses_and_the_index_is_patched(catalogu
 def test_a_venue_that_moves_and_a_new_venue_are_patched_in_a_deleted_one_builds_again(
     catalogue,
 ):
-    from network.models import PostalCode, Venue
-
     first = search_index.current_index()
     # A venue with current dates moves from Mainz (Rhineland-Palatinate) to Hamburg.
     venue = (
