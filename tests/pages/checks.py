@@ -490,8 +490,14 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
             context.add_init_script(path=str(axe_path))
             page = context.new_page()
             events: list[tuple[str, str]] = []
+            # Which visit each request belongs to: leaving a page aborts what it still loads
+            # (e.g. the favicon, asked for after "load"), and that abort arrives during the
+            # next visit; it is no fault of either page.
+            visit = {"number": 0}
+            request_visits: dict[object, int] = {}
 
             def on_request(request, events=events):
+                request_visits[request] = visit["number"]
                 parts = urlsplit(request.url)
                 if parts.scheme in ("data", "blob", "about"):
                     return
@@ -503,6 +509,9 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
                     events.append(("requests", f"{response.status} for {response.url}"))
 
             def on_failed(request, events=events):
+                left_behind = request_visits.pop(request, visit["number"]) != visit["number"]
+                if left_behind and request.failure == "net::ERR_ABORTED":
+                    return
                 events.append(("requests", f"failed ({request.failure}): {request.url}"))
 
             def on_console(message, events=events):
@@ -516,12 +525,14 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
             page.on("request", on_request)
             page.on("response", on_response)
             page.on("requestfailed", on_failed)
+            page.on("requestfinished", lambda request: request_visits.pop(request, None))
             page.on("console", on_console)
             page.on("pageerror", on_page_error)
             for path in paths:
                 found = findings[path]
                 started = time.perf_counter()
                 events.clear()
+                visit["number"] += 1
                 try:
                     page.goto(base_url + path, wait_until="load")
                 except PlaywrightError as error:
