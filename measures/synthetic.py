@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import partial
 from time import monotonic as time_now
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,10 +36,13 @@ from measures.models import (
     TargetGroup,
 )
 from measures.search import refresh_search_vectors, refresh_search_words
-from network.models import Organisation, PostalCode, Region, Venue
+from network.models import Network, Organisation, PostalCode, Region, Venue
 
 MARK = "[Synthetische Testdaten]"
 PREFIX = "syn-"
+# Made by ``benchmark_workspace --network-share`` (a coordinator's reach at catalogue size).
+BENCHMARK_NETWORK = f"{PREFIX}benchmark-netzwerk"
+BENCHMARK_COORDINATOR = f"{PREFIX}benchmark-koordination"
 BATCH = 5000  # courses per transaction (the random choices are drawn per batch)
 SEARCH_BATCH = 20_000  # courses per statement of the search index
 
@@ -131,6 +135,9 @@ def delete_synthetic() -> None:
         CourseDate.objects.filter(course__external_id__startswith=PREFIX).delete()
         Course.objects.filter(external_id__startswith=PREFIX).delete()
         Organisation.objects.filter(slug__startswith=PREFIX).delete()
+        # The workspace benchmark's network of synthetic providers and its coordinator.
+        Network.objects.filter(slug=BENCHMARK_NETWORK).delete()
+        get_user_model().objects.filter(username=BENCHMARK_COORDINATOR).delete()
         # The keywords it created, once no course uses them (a name that existed was reused).
         Tag.objects.filter(slug__startswith=PREFIX, taggit_taggeditem_items__isnull=True).delete()
         refresh_search_words()  # their words leave "Meinten Sie …?"
