@@ -496,8 +496,8 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
             visit = {"number": 0}
             request_visits: dict[object, int] = {}
 
-            def on_request(request, events=events):
-                request_visits[request] = visit["number"]
+            def on_request(request, events=events, visits=request_visits, visit=visit):
+                visits[request] = visit["number"]
                 parts = urlsplit(request.url)
                 if parts.scheme in ("data", "blob", "about"):
                     return
@@ -508,8 +508,8 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
                 if response.status >= 400:
                     events.append(("requests", f"{response.status} for {response.url}"))
 
-            def on_failed(request, events=events):
-                left_behind = request_visits.pop(request, visit["number"]) != visit["number"]
+            def on_failed(request, events=events, visits=request_visits, visit=visit):
+                left_behind = visits.pop(request, visit["number"]) != visit["number"]
                 if left_behind and request.failure == "net::ERR_ABORTED":
                     return
                 events.append(("requests", f"failed ({request.failure}): {request.url}"))
@@ -525,7 +525,9 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
             page.on("request", on_request)
             page.on("response", on_response)
             page.on("requestfailed", on_failed)
-            page.on("requestfinished", lambda request: request_visits.pop(request, None))
+            page.on(
+                "requestfinished", lambda request, visits=request_visits: visits.pop(request, None)
+            )
             page.on("console", on_console)
             page.on("pageerror", on_page_error)
             for path in paths:
