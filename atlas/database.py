@@ -122,6 +122,9 @@ def server_settings(memory_bytes: int | None = None) -> dict[str, str]:
         "effective_cache_size": f"{max(memory // 2, 512 * _MB) // _MB}MB",
         "maintenance_work_mem": "256MB",  # index builds after generate_synthetic and imports
         "max_wal_size": "2GB",  # fewer checkpoints while a big catalogue is written
+        # What was in the cache before a restart is read back in the background (autoprewarm),
+        # so the first broad searches after a start do not each read the documents from disk.
+        "shared_preload_libraries": "pg_prewarm",
     }
 
 
