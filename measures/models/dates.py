@@ -29,6 +29,19 @@ class CourseDateQuerySet(models.QuerySet):
             | Q(end_date__isnull=True, start_date__gte=day)
         )
 
+    def over(self, day=None):
+        """The other dates: cancelled or over (``current``'s complement, written out so that it
+        is one pass over the table, not a NOT IN over every current date)."""
+        day = day or timezone.localdate()
+        return self.filter(
+            Q(booking_status=CourseDate.BookingStatus.CANCELLED)
+            | Q(rolling_start=False)
+            & (
+                Q(end_date__lt=day)
+                | Q(end_date__isnull=True) & (Q(start_date__lt=day) | Q(start_date__isnull=True))
+            )
+        )
+
 
 class CourseDate(models.Model):
     """One run of a course (Termin, Durchführung)."""

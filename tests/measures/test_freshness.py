@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from measures.models import Course, CourseDate
 from tests.factories import make_course, make_provider, today
@@ -69,3 +71,33 @@ def test_a_date_ends_being_current_after_its_last_day(course):
     )
     assert course in Course.objects.current()
     assert course not in Course.objects.current(today() + timedelta(days=1))
+
+
+def test_over_is_exactly_the_dates_that_are_not_current(course):
+    """``CourseDate.objects.over()`` (the workspace's "vergangen oder abgesagt") is the complement
+    of ``current()`` for every combination the table allows, NULLs included."""
+    days = [None, today() - timedelta(days=3), today(), today() + timedelta(days=3)]
+    made = 0
+    for status in (CourseDate.BookingStatus.OPEN, CourseDate.BookingStatus.CANCELLED):
+        for rolling in (False, True):
+            for start in days:
+                for end in days:
+                    try:
+                        with transaction.atomic():
+                            CourseDate.objects.create(
+                                course=course,
+                                booking_status=status,
+                                rolling_start=rolling,
+                                start_date=start,
+                                end_date=end,
+                            )
+                            made += 1
+                    except (IntegrityError, ValidationError):
+                        pass  # a combination the table's constraints refuse
+    assert made > 20
+    every = set(CourseDate.objects.filter(course=course).values_list("pk", flat=True))
+    current = set(CourseDate.objects.filter(course=course).current().values_list("pk", flat=True))
+    over = set(CourseDate.objects.filter(course=course).over().values_list("pk", flat=True))
+    assert current and over
+    assert current.isdisjoint(over)
+    assert current | over == every

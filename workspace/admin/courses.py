@@ -175,7 +175,7 @@ class DateCurrentFilter(YesNoFilter):
         return queryset.current()
 
     def filter_no(self, queryset):
-        return queryset.exclude(pk__in=CourseDate.objects.current().values("pk"))
+        return queryset.over()
 
 
 # Forms --------------------------------------------------------------------------------------
