@@ -238,12 +238,23 @@ class Course(models.Model):
             models.Index(fields=["summary_valid_until"], name="course_summary_valid_idx"),
             # The sitemap's latest change: read backwards to the first public course.
             models.Index(fields=["updated_at"], name="course_updated_idx"),
+            # A provider's latest edit and confirmation (the dashboard's providers without an
+            # update for 90 days look up each provider's latest instead of grouping every course).
+            models.Index(F("provider"), F("updated_at").desc(), name="course_provider_updated_idx"),
+            models.Index(
+                F("provider"),
+                F("last_confirmed_at").desc(),
+                condition=Q(last_confirmed_at__isnull=False),
+                name="course_provider_confirmed_idx",
+            ),
             # The workspace's course list, in title order: a page is read along this index
             # and its per-row figures computed for that page only.
             models.Index(fields=["title", "id"], name="course_title_idx"),
             # The workspace's search ("contains", any case) in titles and slugs, and by the
             # provider's own id: each an index, so a search never reads every course.
             GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="course_title_trgm_idx"),
+            # The same title (any case): the dashboard's possible duplicates.
+            models.Index(Upper("title"), name="course_title_upper_idx"),
             GinIndex(OpClass(Upper("slug"), name="gin_trgm_ops"), name="course_slug_trgm_idx"),
             models.Index(
                 fields=["external_id"], condition=~Q(external_id=""), name="course_external_idx"

@@ -27,8 +27,10 @@ everything, Django's per-user model permissions grant nothing beyond that.
 
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
@@ -142,6 +144,21 @@ class AtlasAdminMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows of a list: counting every course or date of a large catalogue
+    for each page of the list cost up to a second; beyond the cap the list says "mehr als
+    10.000" and pages go as far (a search or a filter narrows it)."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        # Only the rows, not the list's annotations (completeness, next date) of each.
+        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+
 class AtlasModelAdmin(AtlasAdminMixin, admin.ModelAdmin):
     """Base model admin.
 
@@ -152,6 +169,7 @@ class AtlasModelAdmin(AtlasAdminMixin, admin.ModelAdmin):
 
     list_per_page = 50
     empty_value_display = EMPTY
+    paginator = CappedPaginator
 
     def get_changelist_form(self, request, **kwargs):
         """The fields of ``list_editable`` are named after their column and row ("Position:
