@@ -139,6 +139,15 @@ def _reachable_organisations(access) -> list[int]:
     )
 
 
+def reachable_organisation_ids(user) -> list[int] | None:
+    """The ids of the organisations whose data ``user`` may see (None: all, a superuser), for
+    statements the querysets below cannot express."""
+    access = access_for(user)
+    if access.is_superuser:
+        return None
+    return _reachable_organisations(access) if access.roles else []
+
+
 def _organisation_part(model, user, queryset, path="organisation"):
     qs = _base(model, queryset)
     access = access_for(user)
