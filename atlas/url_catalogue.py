@@ -234,6 +234,23 @@ REGISTRY: dict[str, PathsFor] = {
         limit=2,
         key="key",
     ),
+    # The API (issue 14): a search with text, place and filters, page 2, and the objects.
+    "api:course_list": lambda name: [
+        reverse(name) + query
+        for query in ("?q=Deutsch", "?place=55116&radius=50&sort=distance", "?page=2")
+    ],
+    "api:course_detail": joined(
+        each(lambda: Course.objects.public(), pk="pk"),
+        each(
+            lambda: Course.objects.public().filter(modules__isnull=False).distinct(),
+            pk="pk",
+            limit=1,
+        ),
+    ),
+    "api:provider_list": lambda name: [reverse(name) + "?q=Volkshochschule"],
+    "api:provider_detail": each(
+        lambda: Organisation.objects.filter(is_provider=True), biggest_provider, limit=2, pk="pk"
+    ),
 }
 
 # URL name -> why it is not a page to GET (it still gets the robustness checks).
@@ -244,7 +261,14 @@ NOT_PAGES: dict[str, str] = {}
 REDIRECTS: dict[str, str] = {}
 
 # URL name -> content type, for non-HTML responses whose route has no suffix from SUFFIX_TYPES.
-CONTENT_TYPES: dict[str, str] = {}
+CONTENT_TYPES: dict[str, str] = {
+    "api:course_list": "application/json",
+    "api:course_detail": "application/json",
+    "api:provider_list": "application/json",
+    "api:provider_detail": "application/json",
+    "api:vocabularies": "application/json",
+    "api:schema": "application/vnd.oai.openapi+json",
+}
 
 SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
     ".ics": ("text/calendar",),

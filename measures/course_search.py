@@ -370,6 +370,8 @@ class SearchResult:
     distance: float | None
     current_dates: list[ResultDate]
     missing: list[str] = field(default_factory=list)  # the search words it does not have
+    provider_id: int | None = None
+    provider_slug: str = ""
 
     def get_absolute_url(self) -> str:
         return reverse("measures:course_detail", kwargs={"slug": self.slug})
@@ -379,6 +381,7 @@ class SearchResult:
 # ``ids``, and with a search term ``tsquery`` and the headline options).
 _PAGE_SQL = f"""
 SELECT c.id, c.slug, c.title, c.summary, c.price, c.price_kind, o.name, {{headlines}},
+    o.id, o.slug,
     (SELECT json_agg(json_build_array(d.rolling_start, d.start_date, d.mode, v.city)
                      ORDER BY d.rolling_start, d.start_date, d.start_time)
      FROM measures_coursedate d LEFT JOIN network_venue v ON v.id = d.venue_id
@@ -422,9 +425,10 @@ def _page_courses(index, positions: np.ndarray, query, place) -> list[SearchResu
     for pk, distance in zip(ids, distances, strict=True):
         if pk not in rows:
             continue
-        _pk, slug, title, summary, price, price_kind, provider, title_marked, snippet, dates = rows[
-            pk
+        (_pk, slug, title, summary, price, price_kind, provider, title_marked, snippet) = rows[pk][
+            :9
         ]
+        provider_id, provider_slug, dates = rows[pk][9:]
         results.append(
             SearchResult(
                 pk=pk,
@@ -434,6 +438,8 @@ def _page_courses(index, positions: np.ndarray, query, place) -> list[SearchResu
                 price=price,
                 price_kind=price_kind,
                 provider_name=provider,
+                provider_id=provider_id,
+                provider_slug=provider_slug,
                 title_html=_marked(title_marked or title),
                 snippet_html=_marked(snippet or summary),
                 distance=distance,

@@ -496,7 +496,7 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
             visit = {"number": 0}
             request_visits: dict[object, int] = {}
 
-            def on_request(request, events=events):
+            def on_request(request, events=events, visit=visit, request_visits=request_visits):
                 request_visits[request] = visit["number"]
                 parts = urlsplit(request.url)
                 if parts.scheme in ("data", "blob", "about"):
@@ -508,7 +508,7 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
                 if response.status >= 400:
                     events.append(("requests", f"{response.status} for {response.url}"))
 
-            def on_failed(request, events=events):
+            def on_failed(request, events=events, visit=visit, request_visits=request_visits):
                 left_behind = request_visits.pop(request, visit["number"]) != visit["number"]
                 if left_behind and request.failure == "net::ERR_ABORTED":
                     return
@@ -525,7 +525,10 @@ def browse(browser, base_url: str, paths: list[str], axe_path: Path) -> dict[str
             page.on("request", on_request)
             page.on("response", on_response)
             page.on("requestfailed", on_failed)
-            page.on("requestfinished", lambda request: request_visits.pop(request, None))
+            page.on(
+                "requestfinished",
+                lambda request, request_visits=request_visits: request_visits.pop(request, None),
+            )
             page.on("console", on_console)
             page.on("pageerror", on_page_error)
             for path in paths:
