@@ -37,7 +37,7 @@ Below the registry:
 - REDIRECTS: patterns that may answer with a redirect to another page of the site, depending on
   the data (a 200 is still checked as a page).
 - CONTENT_TYPES: what a pattern serves when its route has no telling suffix (.ics, .xml, .txt,
-  .json, .csv, .svg, .xlsx are known); everything else must be text/html.
+  .json, .csv, .svg, .xlsx, .rss, .atom are known); everything else must be text/html.
 NOT_PAGES and REDIRECTS entries say why.
 """
 
@@ -247,6 +247,17 @@ REGISTRY: dict[str, PathsFor] = {
             limit=1,
         ),
     ),
+    # Open data of a search (issue 14): exports and feeds with the search's parameters.
+    "measures:export_csv": lambda name: [reverse(name) + "?q=Deutsch&sort=date"],
+    "measures:export_json": lambda name: [reverse(name) + "?place=55116&radius=50"],
+    "measures:feed_rss": lambda name: [reverse(name) + "?q=Pflege"],
+    "measures:provider_feed_rss": each(
+        lambda: Organisation.objects.filter(is_provider=True),
+        biggest_provider,
+        limit=1,
+        slug="slug",
+    ),
+    "measures:provider_feed_atom": each(biggest_provider, limit=1, slug="slug"),
     "api:provider_list": lambda name: [reverse(name) + "?q=Volkshochschule"],
     "api:provider_detail": each(
         lambda: Organisation.objects.filter(is_provider=True), biggest_provider, limit=2, pk="pk"
@@ -278,6 +289,8 @@ SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
     ".csv": ("text/csv",),
     ".svg": ("image/svg+xml",),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
+    ".rss": ("application/rss+xml",),
+    ".atom": ("application/atom+xml",),
 }
 
 # Views that are Django's machinery, not the site's pages.

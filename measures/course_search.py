@@ -172,6 +172,16 @@ class CourseListing(listing.Listing):
         ranks = np.nan_to_num(_ranks(index, self.query, positions))
         return weight + ranks / (ranks + 1)
 
+    def ordered_ids(self, limit: int | None) -> tuple[list[int], int]:
+        """The ids of the courses this search finds, in its order (the first ``limit``; None:
+        all), and how many it finds: the pipeline of ``run`` up to the order, without the
+        page, the facets and the help (exports and feeds of a search)."""
+        self.cleaned, _errors = self.validate()
+        self.sort = self.choose_sort(self.cleaned.get("sort"))
+        found = self.matching()
+        ordered = self.order(found)
+        return found.index.ids[ordered[:limit]].tolist(), len(ordered)
+
     def paginate(self, found, ordered) -> Page:
         page = Paginator(ordered, self.page_size).get_page(
             listing.page_number(self.params.get("page"))
@@ -270,6 +280,12 @@ FACETED_MODEL_GROUPS = ("funding", "target_group", "certificate")
 
 def course_search(*, params: QueryDict) -> CourseSearch:
     return CourseListing(params).run()
+
+
+def course_search_ids(*, params: QueryDict, limit: int | None) -> tuple[list[int], int]:
+    """The ids of the courses ``course_search`` finds for these parameters, in its order (the
+    first ``limit``), and their number."""
+    return CourseListing(params).ordered_ids(limit)
 
 
 def _slip(typed: str, spelling: str) -> bool:
