@@ -83,25 +83,26 @@ def _page_links(request, number: int, pages: int) -> dict:
     }
 
 
-def _listed(request, result, number: int, extra_errors: dict | None = None) -> dict:
+def _listed(request, result, number: int) -> dict:
     """The page of a listing's result, or the 400 or 404 the API answers instead."""
-    errors = api_params.filter_errors(result.filterset.form) | (extra_errors or {})
+    errors = api_params.filter_errors(result.filterset.form)
     lookup = result.place_lookup
     if lookup is not None and lookup.error:
         errors.setdefault("place", []).append(str(lookup.error))
     if errors:
         raise api_params.BadParameters(errors)
     page = result.page
+    pages = page.paginator.num_pages
     if page.number != number:
         raise NotFound(
-            _("Diese Seite gibt es nicht; die letzte ist Seite %(pages)d.") % {"pages": pages(page)}
+            _("Diese Seite gibt es nicht; die letzte ist Seite %(pages)d.") % {"pages": pages}
         )
     return {
         "count": page.paginator.count,
         "page": number,
-        "pages": pages(page),
+        "pages": pages,
         "page_size": page.paginator.per_page,
-        **_page_links(request, number, pages(page)),
+        **_page_links(request, number, pages),
         "sort": result.sort,
     }
 
@@ -111,10 +112,6 @@ def _id(value: str) -> int:
     if value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     raise NotFound(_("Diese Kennung gibt es nicht."))
-
-
-def pages(page) -> int:
-    return page.paginator.num_pages
 
 
 def _params_of(request) -> tuple[QueryDict, int]:

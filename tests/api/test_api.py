@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from atlas.url_catalogue import concrete_paths, page_patterns
 from measures.models import Course
 from network.models import Organisation
 
@@ -201,3 +202,14 @@ def test_docs_page_links_the_schema_and_loads_nothing_from_elsewhere(client):
     assert reverse("api:schema") in document.xpath("//main//a/@href")
     sources = document.xpath("//script/@src | //link/@href | //img/@src")
     assert all(not src.startswith(("http:", "https:", "//")) for src in sources)
+
+
+def test_api_paths_are_measured_by_the_page_benchmark():
+    """``benchmark_pages`` takes its paths from the URL catalogue: every API pattern is there,
+    the course list with a text search, a place and a second page."""
+    patterns = {pattern.key: pattern for pattern in page_patterns()}
+    for name in ("api:course_list", "api:course_detail", "api:provider_list", "api:schema"):
+        assert name in patterns
+    paths = concrete_paths(patterns["api:course_list"])
+    assert {"/api/courses/", "/api/courses/?q=Deutsch", "/api/courses/?page=2"} <= set(paths)
+    assert concrete_paths(patterns["api:course_detail"])
