@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
@@ -25,7 +26,7 @@ from openpyxl import Workbook
 from core.ical import BERLIN
 from measures import selectors
 from measures.calendar import PRODUCT_ID, calendar_dates, event_for
-from measures.models import Course
+from measures.models import Course, CourseDate
 
 BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -46,16 +47,32 @@ class ExportCourse:
 
     course: Course
     vocabularies: dict[str, list]
-    base_url: str
+    url: str  # the course page's address
 
-    @property
-    def url(self) -> str:
-        return self.base_url + self.course.get_absolute_url()
+
+class _Labels:
+    """The labels of the choices a row shows, translated once per export (a lazy label is
+    looked up again at every use: 20 µs each, several per row)."""
+
+    def __init__(self):
+        self.kinds = {value: str(label) for value, label in Course.Kind.choices}
+        self.languages = {value: str(label) for value, label in Course.Language.choices}
+        self.price_kinds = {value: str(label) for value, label in Course.PriceKind.choices}
+        self.modes = {value: str(label) for value, label in CourseDate.Mode.choices}
+        self.rolling = _("Einstieg jederzeit")
+
+
+def _course_url_prefix(base_url: str) -> str:
+    """The address of a course page up to its slug (one ``reverse`` per export, not per row)."""
+    marker = "slug-marker"
+    path = reverse("measures:course_detail", kwargs={"slug": marker})
+    return base_url + path[: path.index(marker)]
 
 
 def export_rows(ids: list[int], *, base_url: str) -> Iterator[ExportCourse]:
     """The courses with these ids, in this order, in batches of ``BATCH`` (only those still
     public: the search index may lag a change)."""
+    prefix = _course_url_prefix(base_url)
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         found = {
@@ -67,7 +84,8 @@ def export_rows(ids: list[int], *, base_url: str) -> Iterator[ExportCourse]:
         for pk in batch:
             course = found.get(pk)
             if course is not None:
-                yield ExportCourse(course, selectors.course_vocabularies(course), base_url)
+                url = f"{prefix}{course.slug}/"
+                yield ExportCourse(course, selectors.course_vocabularies(course), url)
 
 
 # One row per course ------------------------------------------------------------------------------
@@ -102,9 +120,9 @@ def _names(entries) -> str:
     return ", ".join(entry.name for entry in entries)
 
 
-def _date_text(date) -> str:
+def _date_text(date, labels: _Labels) -> str:
     if date.rolling_start:
-        return _("Einstieg jederzeit")
+        return labels.rolling
     if date.start_date is None:
         return ""
     if date.end_date and date.end_date != date.start_date:
@@ -112,28 +130,28 @@ def _date_text(date) -> str:
     return f"{date.start_date:%d.%m.%Y}"
 
 
-def row(item: ExportCourse) -> list:
+def row(item: ExportCourse, labels: _Labels) -> list:
     """A course's cells: text, numbers, dates (formulas are neutralised by the writers)."""
     course, dates = item.course, item.course.current_dates
     starts = [date.start_date for date in dates if date.start_date and not date.rolling_start]
     places = dict.fromkeys(date.venue.city for date in dates if date.venue and date.venue.city)
-    modes = dict.fromkeys(str(date.get_mode_display()) for date in dates)
+    modes = dict.fromkeys(labels.modes.get(date.mode, date.mode) for date in dates)
     return [
         course.pk,
         course.title,
         course.provider.name,
-        str(course.get_kind_display()),
+        labels.kinds.get(course.kind, course.kind),
         course.summary,
         _names(item.vocabularies["subjects"]),
         _names(item.vocabularies["target_groups"]),
         _names(item.vocabularies["funding"]),
         course.certificate_kind.name if course.certificate_kind else "",
-        str(course.get_language_display()),
+        labels.languages.get(course.language, course.language),
         course.price,
-        str(course.get_price_kind_display()),
+        labels.price_kinds.get(course.price_kind, course.price_kind),
         course.teaching_units,
         min(starts) if starts else None,
-        "; ".join(filter(None, (_date_text(date) for date in dates))),
+        "; ".join(filter(None, (_date_text(date, labels) for date in dates))),
         ", ".join(places),
         ", ".join(modes),
         course.registration_url,
@@ -166,9 +184,10 @@ class _Line:
 def csv_chunks(items: Iterable[ExportCourse]) -> Iterator[bytes]:
     """UTF-8 with BOM, semicolons, CRLF: what German Excel opens correctly by double-click."""
     writer = csv.writer(_Line(), delimiter=";")
+    labels = _Labels()
     yield ("\ufeff" + writer.writerow(columns())).encode()
     for item in items:
-        yield writer.writerow([_csv_cell(value) for value in row(item)]).encode()
+        yield writer.writerow([_csv_cell(value) for value in row(item, labels)]).encode()
 
 
 def _xlsx_cell(value):
@@ -185,8 +204,9 @@ def xlsx_file(items: Iterable[ExportCourse]):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Kurse"))
     sheet.append(columns())
+    labels = _Labels()
     for item in items:
-        sheet.append([_xlsx_cell(value) for value in row(item)])
+        sheet.append([_xlsx_cell(value) for value in row(item, labels)])
     output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
     workbook.save(output)
     output.seek(0)
