@@ -9,6 +9,8 @@ page asking to narrow the search.
 
 from __future__ import annotations
 
+import itertools
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models.expressions import RawSQL
@@ -117,9 +119,7 @@ class CourseFeed(Feed):
 
     def items(self, params):
         ids, _count = course_search_ids(params=params, limit=None)
-        # One array parameter, however many courses the search finds.
-        found = RawSQL("SELECT unnest(%s::bigint[])", (ids,))  # noqa: S611 - constant SQL
-        return _newest(selectors.public_courses().filter(pk__in=found))
+        return _newest_of(ids)
 
     def item_title(self, course):
         return course.title
@@ -174,12 +174,35 @@ class ProviderAtomFeed(ProviderFeed):
     subtitle = ProviderFeed.description
 
 
+NEWEST = ("-published_at", "-created_at", "-pk")  # the index course_latest_idx, then the id
+# A search finding more courses than this is fed by reading the newest public courses until
+# enough of them are found (a broad search: a few hundred rows), not by sorting all it found
+# (the whole catalogue: 1.3 s at 100,000 courses; 10,000 ids sorted in SQL: ~0.1 s).
+SCAN_ABOVE = 10_000
+SCAN_CHUNK = 500
+
+
 def _newest(courses):
-    return list(
-        courses.select_related("provider").order_by("-published_at", "-created_at", "-pk")[
-            :FEED_ITEMS
-        ]
-    )
+    return list(courses.select_related("provider").order_by(*NEWEST)[:FEED_ITEMS])
+
+
+def _newest_of(ids: list[int]) -> list:
+    """The newest ``FEED_ITEMS`` public courses among these ids."""
+    public = selectors.public_courses()
+    if len(ids) <= SCAN_ABOVE:
+        # One array parameter, however many ids.
+        found = RawSQL("SELECT unnest(%s::bigint[])", (ids,))  # noqa: S611 - constant SQL
+        return _newest(public.filter(pk__in=found))
+    wanted, chosen = set(ids), []
+    latest = public.order_by(*NEWEST).values_list("pk", flat=True)
+    for start in itertools.count(0, SCAN_CHUNK):  # ends with the last public course
+        chunk = list(latest[start : start + SCAN_CHUNK])
+        chosen += [pk for pk in chunk if pk in wanted]
+        if len(chosen) >= FEED_ITEMS or len(chunk) < SCAN_CHUNK:
+            break
+    chosen = chosen[:FEED_ITEMS]
+    courses = {course.pk: course for course in _newest(public.filter(pk__in=chosen))}
+    return [courses[pk] for pk in chosen if pk in courses]
 
 
 __all__ = ["CourseAtomFeed", "CourseFeed", "ProviderAtomFeed", "ProviderFeed"]

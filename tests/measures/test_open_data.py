@@ -17,7 +17,7 @@ from django.urls import reverse
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from measures import exports
+from measures import exports, open_data
 from measures.calendar import calendar_dates
 from measures.course_search import course_search, course_search_ids
 from measures.models import Course, CourseDate
@@ -204,3 +204,16 @@ def test_feed_title_drops_control_characters(client):
     response = client.get(reverse("measures:feed_rss") + "?q=Deutsch%00%07")
     assert response.status_code == 200
     assert "Neue Kurse zu „Deutsch“" in body(response).decode()
+
+
+def test_a_broad_search_feeds_the_same_newest_courses(client, monkeypatch):
+    """Above SCAN_ABOVE found courses the feed reads the newest public courses until enough
+    are found: the same items as sorting everything found."""
+    expected = body(client.get(reverse("measures:feed_rss") + "?mode=in_person"))
+    monkeypatch.setattr(open_data, "SCAN_ABOVE", 0)
+    monkeypatch.setattr(open_data, "SCAN_CHUNK", 7)
+    assert body(client.get(reverse("measures:feed_rss") + "?mode=in_person")) == expected
+    assert expected.count(b"<item>") == min(
+        open_data.FEED_ITEMS,
+        len(course_search_ids(params=QueryDict("mode=in_person"), limit=None)[0]),
+    )
