@@ -259,3 +259,29 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 # --- end of workspace block ------------------------------------------------------------------
+
+# --- the public API (issue 14): read-only JSON, anonymous, described by OpenAPI ---------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "api"]
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,  # ?format= is an unknown parameter like any other
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bildungsatlas API",
+    "DESCRIPTION": "Read-only access to the published courses, providers and vocabularies.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CourseKindEnum": "measures.models.Course.Kind",
+        "OrganisationKindEnum": "network.models.Organisation.Kind",
+        "FundingKindEnum": "measures.models.FundingType.Kind",
+    },
+}
+# --- end of API block ------------------------------------------------------------------------

@@ -37,7 +37,7 @@ Below the registry:
 - REDIRECTS: patterns that may answer with a redirect to another page of the site, depending on
   the data (a 200 is still checked as a page).
 - CONTENT_TYPES: what a pattern serves when its route has no telling suffix (.ics, .xml, .txt,
-  .json, .csv, .svg, .xlsx are known); everything else must be text/html.
+  .json, .csv, .svg, .xlsx, .rss, .atom are known); everything else must be text/html.
 NOT_PAGES and REDIRECTS entries say why.
 """
 
@@ -234,6 +234,34 @@ REGISTRY: dict[str, PathsFor] = {
         limit=2,
         key="key",
     ),
+    # The API (issue 14): a search with text, place and filters, page 2, and the objects.
+    "api:course_list": lambda name: [
+        reverse(name) + query
+        for query in ("?q=Deutsch", "?place=55116&radius=50&sort=distance", "?page=2")
+    ],
+    "api:course_detail": joined(
+        each(lambda: Course.objects.public(), pk="pk"),
+        each(
+            lambda: Course.objects.public().filter(modules__isnull=False).distinct(),
+            pk="pk",
+            limit=1,
+        ),
+    ),
+    # Open data of a search (issue 14): exports and feeds with the search's parameters.
+    "measures:export_csv": lambda name: [reverse(name) + "?q=Deutsch&sort=date"],
+    "measures:export_json": lambda name: [reverse(name) + "?place=55116&radius=50"],
+    "measures:feed_rss": lambda name: [reverse(name) + "?q=Pflege"],
+    "measures:provider_feed_rss": each(
+        lambda: Organisation.objects.filter(is_provider=True),
+        biggest_provider,
+        limit=1,
+        slug="slug",
+    ),
+    "measures:provider_feed_atom": each(biggest_provider, limit=1, slug="slug"),
+    "api:provider_list": lambda name: [reverse(name) + "?q=Volkshochschule"],
+    "api:provider_detail": each(
+        lambda: Organisation.objects.filter(is_provider=True), biggest_provider, limit=2, pk="pk"
+    ),
 }
 
 # URL name -> why it is not a page to GET (it still gets the robustness checks).
@@ -244,7 +272,14 @@ NOT_PAGES: dict[str, str] = {}
 REDIRECTS: dict[str, str] = {}
 
 # URL name -> content type, for non-HTML responses whose route has no suffix from SUFFIX_TYPES.
-CONTENT_TYPES: dict[str, str] = {}
+CONTENT_TYPES: dict[str, str] = {
+    "api:course_list": "application/json",
+    "api:course_detail": "application/json",
+    "api:provider_list": "application/json",
+    "api:provider_detail": "application/json",
+    "api:vocabularies": "application/json",
+    "api:schema": "application/vnd.oai.openapi+json",
+}
 
 SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
     ".ics": ("text/calendar",),
@@ -254,6 +289,8 @@ SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
     ".csv": ("text/csv",),
     ".svg": ("image/svg+xml",),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
+    ".rss": ("application/rss+xml",),
+    ".atom": ("application/atom+xml",),
 }
 
 # Views that are Django's machinery, not the site's pages.

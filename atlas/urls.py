@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("atlas.site_urls")),
     path("", include("network.urls")),
     path("", include("measures.urls")),
+    path("api/", include("api.urls")),
 ]
 
 handler404 = "atlas.views.not_found"

@@ -172,6 +172,16 @@ class CourseListing(listing.Listing):
         ranks = np.nan_to_num(_ranks(index, self.query, positions))
         return weight + ranks / (ranks + 1)
 
+    def ordered_ids(self, limit: int | None) -> tuple[list[int], int]:
+        """The ids of the courses this search finds, in its order (the first ``limit``; None:
+        all), and how many it finds: the pipeline of ``run`` up to the order, without the
+        page, the facets and the help (exports and feeds of a search)."""
+        self.cleaned, _errors = self.validate()
+        self.sort = self.choose_sort(self.cleaned.get("sort"))
+        found = self.matching()
+        ordered = self.order(found)
+        return found.index.ids[ordered[:limit]].tolist(), len(ordered)
+
     def paginate(self, found, ordered) -> Page:
         page = Paginator(ordered, self.page_size).get_page(
             listing.page_number(self.params.get("page"))
@@ -272,6 +282,12 @@ def course_search(*, params: QueryDict) -> CourseSearch:
     return CourseListing(params).run()
 
 
+def course_search_ids(*, params: QueryDict, limit: int | None) -> tuple[list[int], int]:
+    """The ids of the courses ``course_search`` finds for these parameters, in its order (the
+    first ``limit``), and their number."""
+    return CourseListing(params).ordered_ids(limit)
+
+
 def _slip(typed: str, spelling: str) -> bool:
     """Whether ``spelling`` differs from ``typed`` only by slips of the keyboard: the same
     number of words, each within two edits (a swap of neighbours is one) and a third of its
@@ -370,6 +386,8 @@ class SearchResult:
     distance: float | None
     current_dates: list[ResultDate]
     missing: list[str] = field(default_factory=list)  # the search words it does not have
+    provider_id: int | None = None
+    provider_slug: str = ""
 
     def get_absolute_url(self) -> str:
         return reverse("measures:course_detail", kwargs={"slug": self.slug})
@@ -379,6 +397,7 @@ class SearchResult:
 # ``ids``, and with a search term ``tsquery`` and the headline options).
 _PAGE_SQL = f"""
 SELECT c.id, c.slug, c.title, c.summary, c.price, c.price_kind, o.name, {{headlines}},
+    o.id, o.slug,
     (SELECT json_agg(json_build_array(d.rolling_start, d.start_date, d.mode, v.city)
                      ORDER BY d.rolling_start, d.start_date, d.start_time)
      FROM measures_coursedate d LEFT JOIN network_venue v ON v.id = d.venue_id
@@ -422,9 +441,10 @@ def _page_courses(index, positions: np.ndarray, query, place) -> list[SearchResu
     for pk, distance in zip(ids, distances, strict=True):
         if pk not in rows:
             continue
-        _pk, slug, title, summary, price, price_kind, provider, title_marked, snippet, dates = rows[
-            pk
+        (_pk, slug, title, summary, price, price_kind, provider, title_marked, snippet) = rows[pk][
+            :9
         ]
+        provider_id, provider_slug, dates = rows[pk][9:]
         results.append(
             SearchResult(
                 pk=pk,
@@ -434,6 +454,8 @@ def _page_courses(index, positions: np.ndarray, query, place) -> list[SearchResu
                 price=price,
                 price_kind=price_kind,
                 provider_name=provider,
+                provider_id=provider_id,
+                provider_slug=provider_slug,
                 title_html=_marked(title_marked or title),
                 snippet_html=_marked(snippet or summary),
                 distance=distance,

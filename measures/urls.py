@@ -1,11 +1,17 @@
 from django.urls import path
 
-from measures import views
+from measures import open_data, views
 
 app_name = "measures"
 
 urlpatterns = [
     path("kurse/", views.course_list, name="course_list"),
+    path("kurse/export.csv", open_data.course_export, {"kind": "csv"}, name="export_csv"),
+    path("kurse/export.xlsx", open_data.course_export, {"kind": "xlsx"}, name="export_xlsx"),
+    path("kurse/export.ics", open_data.course_export, {"kind": "ics"}, name="export_ics"),
+    path("kurse/export.json", open_data.course_export, {"kind": "json"}, name="export_json"),
+    path("kurse/neu.rss", open_data.CourseFeed(), name="feed_rss"),
+    path("kurse/neu.atom", open_data.CourseAtomFeed(), name="feed_atom"),
     path("kurse/<slug:slug>/", views.course_detail, name="course_detail"),
     path("kurse/<slug:slug>/druckansicht/", views.course_print, name="course_print"),
     path("kurse/<slug:slug>/termine.ics", views.course_calendar, name="course_calendar"),
@@ -16,6 +22,8 @@ urlpatterns = [
     ),
     path("anbieter/", views.provider_list, name="provider_list"),
     path("anbieter/<slug:slug>/", views.provider_detail, name="provider_detail"),
+    path("anbieter/<slug:slug>/neu.rss", open_data.ProviderFeed(), name="provider_feed_rss"),
+    path("anbieter/<slug:slug>/neu.atom", open_data.ProviderAtomFeed(), name="provider_feed_atom"),
     path("regionen/", views.region_list, name="region_list"),
     path("regionen/<str:key>/", views.region_detail, name="region_detail"),
 ]

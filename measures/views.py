@@ -12,6 +12,7 @@ from core.listing import RADIUS_CHOICES
 from measures import regions, search, selectors
 from measures.calendar import calendar_dates, calendar_for
 from measures.course_search import course_search
+from measures.open_data import export_limit
 from measures.provider_search import provider_search
 from measures.structured_data import course_json_ld, json_ld_script
 from network import selectors as network_selectors
@@ -34,6 +35,7 @@ def course_list(request):
             "search": result,
             "page": result.page,
             "radius_choices": RADIUS_CHOICES,
+            "export_limit": export_limit(),
         },
     )
 
