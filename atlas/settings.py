@@ -259,3 +259,13 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 # --- end of workspace block ------------------------------------------------------------------
+
+# --- Import (issue 14): background jobs and uploads --------------------------------------------
+# Jobs run on Django's tasks API (the django-tasks backport) with its database backend: a job is
+# a row in PostgreSQL, run by `manage.py db_worker` (`make run` starts one), so it survives a
+# restart of the web server. IMPORT_MAX_UPLOAD_MB: the largest file an import takes (default 50);
+# IMPORT_INLINE_MAX_KB: files up to this size are checked at once, larger ones as a job.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+IMPORT_MAX_UPLOAD_MB = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50"))
+IMPORT_INLINE_MAX_KB = int(os.environ.get("IMPORT_INLINE_MAX_KB", "256"))

@@ -22,9 +22,11 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from taggit.models import TaggedItem
 
 from measures.models import Course, CourseDate, Module
 
@@ -171,6 +173,45 @@ def course_state(course) -> dict:
     ]
     state["dates"] = [_row(date, DATE_FIELDS) for date in course.dates.order_by("pk")]
     return state
+
+
+def course_states(course_ids) -> dict[int, dict]:
+    """``course_state`` of many courses at once, in a fixed number of queries (an import
+    compares every course of a file with what it holds); the same dicts, as
+    ``tests/measures/test_versions.py`` checks."""
+    ids = list(course_ids)
+    names = sorted(name for name in MAJOR_COURSE_FIELDS | MINOR_COURSE_FIELDS if name not in MANY)
+    names.remove("keywords")
+    attnames = [Course._meta.get_field(name).attname for name in names]
+    states: dict[int, dict] = {}
+    for row in Course.objects.filter(pk__in=ids).values_list("pk", *attnames):
+        state = {name: _plain(value) for name, value in zip(names, row[1:], strict=True)}
+        for name in MANY:
+            state[name] = []
+        state["keywords"] = []
+        state["modules"] = []
+        state["dates"] = []
+        states[row[0]] = state
+    for name in MANY:
+        through = Course._meta.get_field(name).remote_field.through
+        target = Course._meta.get_field(name).m2m_reverse_field_name()
+        rows = through.objects.filter(course_id__in=ids).values_list("course_id", f"{target}_id")
+        for course_id, pk in rows:
+            states[course_id][name].append(pk)
+    course_type = ContentType.objects.get_for_model(Course)
+    for course_id, tag in TaggedItem.objects.filter(
+        content_type=course_type, object_id__in=ids
+    ).values_list("object_id", "tag__name"):
+        states[course_id]["keywords"].append(tag)
+    for module in Module.objects.filter(course_id__in=ids).order_by("course_id", "position", "pk"):
+        states[module.course_id]["modules"].append(_row(module, MODULE_FIELDS))
+    for date in CourseDate.objects.filter(course_id__in=ids).order_by("course_id", "pk"):
+        states[date.course_id]["dates"].append(_row(date, DATE_FIELDS))
+    for state in states.values():
+        for name in MANY:
+            state[name].sort()
+        state["keywords"].sort()
+    return states
 
 
 def major_part(state: dict) -> dict:
