@@ -203,10 +203,16 @@ def course_states(course_ids) -> dict[int, dict]:
         content_type=course_type, object_id__in=ids
     ).values_list("object_id", "tag__name"):
         states[course_id]["keywords"].append(tag)
-    for module in Module.objects.filter(course_id__in=ids).order_by("course_id", "position", "pk"):
-        states[module.course_id]["modules"].append(_row(module, MODULE_FIELDS))
-    for date in CourseDate.objects.filter(course_id__in=ids).order_by("course_id", "pk"):
-        states[date.course_id]["dates"].append(_row(date, DATE_FIELDS))
+    for model, classification, order, part in (
+        (Module, MODULE_FIELDS, ("course_id", "position", "pk"), "modules"),
+        (CourseDate, DATE_FIELDS, ("course_id", "pk"), "dates"),
+    ):
+        kept = [name for name, kind in classification.items() if kind != SYSTEM or name == "id"]
+        columns = [model._meta.get_field(name).attname for name in kept]
+        rows = model.objects.filter(course_id__in=ids).order_by(*order)
+        for course_id, *values in rows.values_list("course_id", *columns):
+            row = {name: _plain(value) for name, value in zip(kept, values, strict=True)}
+            states[course_id][part].append(row)
     for state in states.values():
         for name in MANY:
             state[name].sort()

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,9 @@ WEEKDAY_NAMES = {
     **{"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6},
     **{str(label).casefold(): number for number, label in WEEKDAYS},
 }
+GERMAN_DATE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})")
+ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ]00:00(?::00)?)?")
+TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::00)?(?:\s*Uhr)?")
 WEEKDAY_SHORT = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 
 # The check constraints applied here (by name): the test compares them with the models'.
@@ -144,18 +149,22 @@ class _Converter:
     def date(self, source, key, raw):
         if not raw:
             return None
-        for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        match = GERMAN_DATE.fullmatch(raw) or ISO_DATE.fullmatch(raw)
+        if match:
+            day, month, year = (int(match[name]) for name in ("d", "m", "y"))
+            if year < 100:
+                year += 2000
             try:
-                return dt.datetime.strptime(raw, pattern).date()
+                return dt.date(year, month, day)
             except ValueError:
-                continue
+                pass
         self.error(source, key, _("„%(value)s“ ist kein Datum (TT.MM.JJJJ).") % {"value": raw})
         return None
 
     def time(self, source, key, raw):
         if not raw:
             return None
-        match = re.fullmatch(r"(\d{1,2})[:.](\d{2})(?::00)?(?:\s*Uhr)?", raw)
+        match = TIME.fullmatch(raw)
         if match and int(match[1]) < 24 and int(match[2]) < 60:
             return dt.time(int(match[1]), int(match[2]))
         self.error(source, key, _("„%(value)s“ ist keine Uhrzeit (SS:MM).") % {"value": raw})
@@ -172,7 +181,7 @@ class _Converter:
         except InvalidOperation:
             self.error(source, key, _("„%(value)s“ ist keine Zahl.") % {"value": raw})
             return None
-        if not value.is_finite() or abs(value) >= Decimal(10) ** 7:
+        if not value.is_finite() or abs(value) >= Decimal(10) ** (7 if places == 2 else 6):
             self.error(source, key, _("„%(value)s“ ist keine sinnvolle Zahl.") % {"value": raw})
             return None
         if value != value.quantize(Decimal(1).scaleb(-places)):
@@ -196,6 +205,7 @@ class _Converter:
         return None
 
     def choice(self, source, key, raw, choices_class, default):
+        default = str(default.value)  # a plain value, as the database gives it back
         if not raw:
             return default
         folded = raw.casefold()
@@ -266,6 +276,16 @@ def convert(record: CourseRecord, vocabularies: dict[str, Vocabulary]) -> Course
         fields[column.field] = c.text(
             record.source_of(column.key), column.key, raw.get(column.key, ""), Course, column.field
         )
+    if fields["registration_url"]:
+        try:
+            URLValidator(schemes=["http", "https"])(fields["registration_url"])
+        except ValidationError:
+            c.error(
+                record.source_of("anmeldung_link"),
+                "anmeldung_link",
+                _("„%(value)s“ ist kein gültiger Link (https://…).")
+                % {"value": fields["registration_url"][:80]},
+            )
     if not fields["title"] and not record.delete:
         c.error(record.source, "titel", _("Der Titel fehlt."))
     src = record.source_of

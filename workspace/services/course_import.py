@@ -26,7 +26,6 @@ views answer 404); a row naming another organisation is an error.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from taggit.models import Tag, TaggedItem
 
 from measures import versions
@@ -51,6 +51,7 @@ from measures.course_files.records import (
 )
 from measures.course_files.values import CourseValues, VenueSpec, convert, load_vocabularies
 from measures.models import Course, CourseDate, Module
+from measures.synthetic import copy_rows, reserve_ids
 from network.models import Organisation, PostalCode, Venue
 from workspace.models import CourseChange
 from workspace.scopes import organisations_for_user
@@ -69,6 +70,14 @@ UMLAUTS = str.maketrans(
 )
 
 Progress = Callable[[str, float], None]
+# The phases an import reports to ``progress`` (with the share of it done), named for people.
+PHASES = {
+    "read": gettext_lazy("Lesen"),
+    "check": gettext_lazy("Prüfen"),
+    "write": gettext_lazy("Speichern"),
+    "search": gettext_lazy("Suchindex"),
+    "done": gettext_lazy("Fertig"),
+}
 
 
 @dataclass
@@ -252,10 +261,6 @@ def _plan(records, *, organisation, report, say, lock=False) -> _Plan:
                 report.kept_for_review.append(record.external_id)
         if index % 1000 == 0:
             say("check", 0.5 + 0.5 * index / max(1, len(converted)))
-    _check_values(plan.creates, organisation=organisation, report=report)
-    _check_values(
-        [values for _course, values in plan.updates], organisation=organisation, report=report
-    )
     return plan
 
 
@@ -363,6 +368,7 @@ def _date_row(date, venues) -> dict:
 
 
 DATE_NAMES = [name for name in versions.DATE_FIELDS if name not in ("id", "course", "venue")]
+COMPARED_DATE = [*DATE_NAMES, "venue"]
 MODULE_NAMES = ["position", "title", "contents", "teaching_units"]
 # Modules are compared in their order (a file numbers them 1, 2 …; the admin may not).
 MODULE_COMPARED = ["title", "contents", "teaching_units"]
@@ -380,7 +386,7 @@ def _course_part(values: CourseValues) -> dict:
 
 
 def _sorted_rows(rows) -> list[str]:
-    return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
+    return sorted(repr(tuple(row[name] for name in COMPARED_DATE)) for row in rows)
 
 
 def _same(state: dict, values: CourseValues, venues) -> bool:
@@ -397,36 +403,6 @@ def _same(state: dict, values: CourseValues, venues) -> bool:
         return False
     stored = [{k: v for k, v in row.items() if k != "id"} for row in state["dates"]]
     return _sorted_rows(stored) == _sorted_rows(_date_row(d, venues) for d in values.dates)
-
-
-def _check_values(creates, *, organisation, report) -> None:
-    """The model's own field checks for new courses, modules and dates (no query per object:
-    foreign keys were looked up in sets, constraints checked with the values)."""
-    for values in creates:
-        course = Course(provider=organisation, slug="x", **values.fields)
-        problems = []
-        try:
-            course.clean_fields(exclude=["provider", "certificate_kind", "contact", "slug"])
-        except ValidationError as error:
-            problems += [(name, messages) for name, messages in error.message_dict.items()]
-        for date in values.dates:
-            try:
-                CourseDate(**{name: date[name] for name in DATE_NAMES}).clean_fields(
-                    exclude=["course", "venue"]
-                )
-            except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    values.errors.append(RowError(date["source"], name, " ".join(messages)))
-        for module in values.modules:
-            try:
-                Module(**module).clean_fields(exclude=["course"])
-            except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    values.errors.append(RowError(values.record.source, name, " ".join(messages)))
-        for name, messages in problems:
-            values.errors.append(RowError(values.record.source, name, " ".join(messages)))
-        if values.errors:
-            report.add_errors(values.errors)
 
 
 # Writing -------------------------------------------------------------------------------------
@@ -452,6 +428,7 @@ def _write(plan: _Plan, *, organisation, user, report, say, name) -> None:
             course_archive(course=course, user=user)
         say("search", 0.9)
         del collected  # refreshed, with the created courses, when the block ends
+    say("search", 1.0)
 
 
 def _update(course, values: CourseValues, *, plan, user):
@@ -518,70 +495,93 @@ def _update_dates(course, dates, venues) -> None:
 
 
 def _create(plan: _Plan, *, organisation, user, say, name) -> list[int]:
-    """The new courses, set-based: courses, links, keywords, modules, dates, log entries."""
+    """The new courses, set-based: ids reserved, then the courses, their links, keywords,
+    modules, dates and log entries copied (``COPY``, as ``measures.synthetic`` writes), the
+    courses first so that the database's statement triggers keep their summaries."""
     now = timezone.now()
     reviews = needs_review(Course(provider=organisation))
     status = Course.Status.SUBMITTED if reviews else Course.Status.PUBLISHED
     slugs = _unique_slugs([values.fields["title"] for values in plan.creates])
-    ids: list[int] = []
-    course_type = ContentType.objects.get_for_model(Course)
+    course_type = ContentType.objects.get_for_model(Course).pk
     tag_ids = _tags({word for values in plan.creates for word in values.keywords})
     message = _("Importiert aus „%(name)s“.") % {"name": name} if name else _("Importiert.")
+    username = user.get_username() if user else ""
+    ids: list[int] = []
     total = len(plan.creates)
-    for start in range(0, total, BATCH):
-        chunk = plan.creates[start : start + BATCH]
-        courses = [
-            Course(
-                provider=organisation,
-                slug=slug,
-                status=status,
-                published_at=now if status == Course.Status.PUBLISHED else None,
-                created_at=now,
-                **values.fields,
-            )
-            for values, slug in zip(chunk, slugs[start : start + BATCH], strict=True)
-        ]
-        Course.objects.bulk_create(courses)
-        links = {name: [] for name in ("subjects", "target_groups", "funding")}
-        tagged, modules, dates, log = [], [], [], []
-        for course, values in zip(courses, chunk, strict=True):
-            ids.append(course.pk)
-            for link, targets in values.links.items():
-                links[link] += [(course.pk, target) for target in targets]
-            tagged += [
-                TaggedItem(
-                    content_type=course_type, object_id=course.pk, tag_id=tag_ids[word.casefold()]
+    links = {
+        name: (Course._meta.get_field(name).remote_field.through, target)
+        for name, target in (
+            ("subjects", "subject_id"),
+            ("target_groups", "targetgroup_id"),
+            ("funding", "fundingtype_id"),
+        )
+    }
+    with connection.cursor() as cursor:
+        for start in range(0, total, BATCH):
+            chunk = plan.creates[start : start + BATCH]
+            course_ids = list(reserve_ids(cursor, Course, len(chunk)))
+            ids += course_ids
+            courses, dates, modules, tagged, log = [], [], [], [], []
+            link_rows = {name: [] for name in links}
+            for pk, values, slug in zip(
+                course_ids, chunk, slugs[start : start + BATCH], strict=True
+            ):
+                courses.append(
+                    {
+                        "id": pk,
+                        "provider_id": organisation.pk,
+                        "slug": slug,
+                        "status": status,
+                        "published_at": now if status == Course.Status.PUBLISHED else None,
+                        "created_at": now,
+                        "updated_at": now,
+                        **values.fields,
+                    }
                 )
-                for word in values.keywords
+                for link, targets in values.links.items():
+                    column = links[link][1]
+                    link_rows[link] += [{"course_id": pk, column: target} for target in targets]
+                tagged += [
+                    {
+                        "tag_id": tag_ids[word.casefold()],
+                        "content_type_id": course_type,
+                        "object_id": pk,
+                    }
+                    for word in values.keywords
+                ]
+                modules += [{"course_id": pk, **module} for module in values.modules]
+                for date in values.dates:
+                    row = {field_name: date[field_name] for field_name in DATE_NAMES}
+                    row["course_id"] = pk
+                    row["venue_id"] = _venue_id(date, plan.venues)
+                    dates.append(row)
+                log.append(
+                    {
+                        "course_id": pk,
+                        "course_title": values.fields["title"],
+                        "user_id": user.pk if user else None,
+                        "username": username,
+                        "action": CourseChange.Action.CREATED,
+                        "changes": "[]",
+                        "status_before": "",
+                        "status_after": status,
+                        "message": message,
+                        "created_at": now,
+                    }
+                )
+            copy_rows(cursor, Course, courses)
+            tables = [(through, link_rows[name]) for name, (through, _c) in links.items()]
+            tables += [
+                (TaggedItem, tagged),
+                (Module, modules),
+                (CourseDate, dates),
+                (CourseChange, log),
             ]
-            modules += [Module(course_id=course.pk, **module) for module in values.modules]
-            for date in values.dates:
-                row = {field_name: date[field_name] for field_name in DATE_NAMES}
-                dates.append(
-                    CourseDate(course_id=course.pk, venue_id=_venue_id(date, plan.venues), **row)
-                )
-            log.append(
-                CourseChange(
-                    course_id=course.pk,
-                    course_title=course.title,
-                    user=user,
-                    username=user.get_username() if user else "",
-                    action=CourseChange.Action.CREATED,
-                    status_after=status,
-                    message=message,
-                )
-            )
-        for link, pairs in links.items():
-            through = Course._meta.get_field(link).remote_field.through
-            target = Course._meta.get_field(link).m2m_reverse_field_name()
-            through.objects.bulk_create(
-                [through(course_id=course_id, **{f"{target}_id": pk}) for course_id, pk in pairs]
-            )
-        TaggedItem.objects.bulk_create(tagged)
-        Module.objects.bulk_create(modules)
-        CourseDate.objects.bulk_create(dates, batch_size=5000)
-        CourseChange.objects.bulk_create(log)
-        say("write", 0.8 * min(1.0, (start + BATCH) / total))
+            for model, rows in tables:
+                for pk, row in zip(reserve_ids(cursor, model, len(rows)), rows, strict=True):
+                    row["id"] = pk
+                copy_rows(cursor, model, rows)
+            say("write", 0.8 * min(1.0, (start + BATCH) / total))
     return ids
 
 
