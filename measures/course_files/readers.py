@@ -100,7 +100,9 @@ def _encoding(binary) -> str:
         binary.seek(0)
 
 
-def _csv_rows(binary, size: int, progress: Progress | None) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(
+    binary, size: int, progress: Progress | None
+) -> Iterator[tuple[int, list[str], list]]:
     encoding = _encoding(binary)
     text = io.TextIOWrapper(binary, encoding=encoding, newline="")
     try:
@@ -122,7 +124,7 @@ def _csv_rows(binary, size: int, progress: Progress | None) -> Iterator[tuple[in
             line = reader.line_num
             if len(row) > MAX_COLUMNS:
                 raise FileError(_too_many_columns(line, len(row)))
-            yield line, row
+            yield line, row, ()
             if progress and line % 1000 == 0:
                 progress(min(1.0, binary.tell() / size))
     except UnicodeDecodeError as error:
@@ -150,7 +152,7 @@ def _damaged_xlsx() -> str:
     )
 
 
-def _xlsx_rows(binary, progress: Progress | None) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(binary, progress: Progress | None) -> Iterator[tuple[int, list[str], list]]:
     try:
         workbook = openpyxl.load_workbook(binary, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as error:
@@ -170,33 +172,22 @@ def _xlsx_rows(binary, progress: Progress | None) -> Iterator[tuple[int, list[st
             except Exception as error:  # noqa: BLE001 (a damaged sheet fails while read)
                 raise FileError(_damaged_xlsx()) from error
             line += 1
-            values = []
-            for cell in cells:
+            values, formulas = [], []
+            for index, cell in enumerate(cells):
                 if getattr(cell, "data_type", None) == "f":
-                    values.append(_FormulaCell(getattr(cell, "coordinate", "")))
+                    formulas.append((index, getattr(cell, "coordinate", "")))
+                    values.append("")
                 else:
                     values.append(_cell_text(getattr(cell, "value", None)))
-            while values and values[-1] == "" and not isinstance(values[-1], _FormulaCell):
+            while values and values[-1] == "":
                 values.pop()
             if len(values) > MAX_COLUMNS:
                 raise FileError(_too_many_columns(line, f"{MAX_COLUMNS}+"))
-            yield line, values
+            yield line, values, formulas
             if progress and total and line % 1000 == 0:
                 progress(min(1.0, line / total))
     finally:
         workbook.close()
-
-
-class _FormulaCell(str):
-    """A cell that holds a formula: refused with a message (the import never evaluates)."""
-
-    def __new__(cls, coordinate):
-        value = super().__new__(cls, "")
-        value.coordinate = coordinate
-        return value
-
-    def __bool__(self):
-        return True
 
 
 def _cell_text(value) -> str:
@@ -260,60 +251,66 @@ def clean_text(value: str) -> str:
     """A cell's text: trimmed; a leading apostrophe that neutralised a formula sign (as the
     export writes it) removed."""
     value = value.strip()
-    if value.startswith("'") and value[1:2] in FORMULA_PREFIXES:
+    if value[:1] == "'" and value[1:2] in FORMULA_PREFIXES:
         return value[1:]
     return value
 
 
-def group_rows(rows: Iterator[tuple[int, list[str]]]) -> ReadResult:
-    """Rows (the first is the header) into courses: rows with the same ``kennung`` are one
-    course, each adding a date and a module where it has them."""
+def group_rows(rows) -> ReadResult:
+    """Rows ``(line, cells, formula cells)`` (the first is the header) into courses: rows
+    with the same ``kennung`` are one course, each adding a date and a module where it has
+    them."""
     result = ReadResult()
     by_id: dict[str, CourseRecord] = {}
     keys: list[str] | None = None
-    for line, row in rows:
+    columns: list[tuple[int, str]] = []
+    for line, row, formulas in rows:
         if keys is None:
             if not any(str(cell).strip() for cell in row):
                 continue
             keys = _header(row)
+            columns = [(index, key) for index, key in enumerate(keys) if key]
             continue
-        if not any(row):
+        if not formulas and not any(row):
             continue
         result.rows += 1
         source = Source(line=line)
-        values: dict[str, str] = {}
-        for index, cell in enumerate(row):
-            key = keys[index] if index < len(keys) else ""
-            if isinstance(cell, _FormulaCell):
-                result.errors.append(
-                    RowError(
-                        source,
-                        key or cell.coordinate,
-                        _(
-                            "Die Zelle %(cell)s enthält eine Formel. Der Import rechnet keine "
-                            "Formeln aus: bitte kopieren Sie die Zelle und fügen Sie sie „als "
-                            "Wert“ ein."
-                        )
-                        % {"cell": cell.coordinate},
+        for index, coordinate in formulas:
+            result.errors.append(
+                RowError(
+                    source,
+                    keys[index] if index < len(keys) and keys[index] else coordinate,
+                    _(
+                        "Die Zelle %(cell)s enthält eine Formel. Der Import rechnet keine "
+                        "Formeln aus: bitte kopieren Sie die Zelle und fügen Sie sie „als "
+                        "Wert“ ein."
                     )
+                    % {"cell": coordinate},
                 )
-                continue
-            text = clean_text(str(cell))
-            if not key:
-                if text:
+            )
+        width = len(row)
+        values = {}
+        for index, key in columns:
+            if index < width:
+                cell = row[index]
+                if cell:
+                    text = clean_text(cell)
+                    if text:
+                        values[key] = text
+        if width > len(keys):
+            for index in range(len(keys), width):
+                if row[index].strip():
                     result.errors.append(
                         RowError(
                             source,
                             str(index + 1),
                             _(
-                                "Diese Spalte hat keine Überschrift; ihr Wert „%(value)s“ wird "
-                                "nicht verstanden."
+                                "Diese Spalte hat keine Überschrift; ihr Wert „%(value)s“ "
+                                "wird nicht verstanden."
                             )
-                            % {"value": text[:40]},
+                            % {"value": row[index].strip()[:40]},
                         )
                     )
-                continue
-            values[key] = text
         external_id = values.pop("kennung", "")
         if not external_id:
             result.errors.append(
@@ -325,7 +322,7 @@ def group_rows(rows: Iterator[tuple[int, list[str]]]) -> ReadResult:
             )
             continue
         record = by_id.get(external_id)
-        course_values = {key: values[key] for key in COURSE_KEYS if values.get(key)}
+        course_values = {key: values[key] for key in COURSE_KEYS if key in values}
         if record is None:
             record = CourseRecord(external_id=external_id, source=source, values=course_values)
             by_id[external_id] = record
@@ -348,10 +345,10 @@ def group_rows(rows: Iterator[tuple[int, list[str]]]) -> ReadResult:
                             % {"id": external_id, "first": record.source.line},
                         )
                     )
-        date = {key: values[key] for key in DATE_KEYS if values.get(key)}
+        date = {key: values[key] for key in DATE_KEYS if key in values}
         if date:
             record.dates.append(PartRecord(source, date))
-        module = {key: values[key] for key in MODULE_KEYS if values.get(key)}
+        module = {key: values[key] for key in MODULE_KEYS if key in values}
         if module:
             record.modules.append(PartRecord(source, module))
     if keys is None:

@@ -12,6 +12,7 @@ of a course or a date is not covered.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from measures.course_files.columns import BY_KEY, LIST_SEPARATOR
@@ -128,7 +130,7 @@ class _Converter:
         self.out.errors.append(RowError(source, key, message))
 
     def text(self, source, key, raw, model, name):
-        max_length = model._meta.get_field(name).max_length
+        max_length = _max_length(model, name)
         if max_length and len(raw) > max_length:
             self.error(
                 source,
@@ -149,26 +151,18 @@ class _Converter:
     def date(self, source, key, raw):
         if not raw:
             return None
-        match = GERMAN_DATE.fullmatch(raw) or ISO_DATE.fullmatch(raw)
-        if match:
-            day, month, year = (int(match[name]) for name in ("d", "m", "y"))
-            if year < 100:
-                year += 2000
-            try:
-                return dt.date(year, month, day)
-            except ValueError:
-                pass
-        self.error(source, key, _("„%(value)s“ ist kein Datum (TT.MM.JJJJ).") % {"value": raw})
-        return None
+        value = parse_date(raw)
+        if value is None:
+            self.error(source, key, _("„%(value)s“ ist kein Datum (TT.MM.JJJJ).") % {"value": raw})
+        return value
 
     def time(self, source, key, raw):
         if not raw:
             return None
-        match = TIME.fullmatch(raw)
-        if match and int(match[1]) < 24 and int(match[2]) < 60:
-            return dt.time(int(match[1]), int(match[2]))
-        self.error(source, key, _("„%(value)s“ ist keine Uhrzeit (SS:MM).") % {"value": raw})
-        return None
+        value = parse_time(raw)
+        if value is None:
+            self.error(source, key, _("„%(value)s“ ist keine Uhrzeit (SS:MM).") % {"value": raw})
+        return value
 
     def decimal(self, source, key, raw, places: int):
         if not raw:
@@ -208,10 +202,9 @@ class _Converter:
         default = str(default.value)  # a plain value, as the database gives it back
         if not raw:
             return default
-        folded = raw.casefold()
-        for value, label in choices_class.choices:
-            if folded in (value.casefold(), str(label).casefold()):
-                return value
+        found = _choices(choices_class).get(raw.casefold())
+        if found is not None:
+            return found
         self.error(
             source,
             key,
@@ -244,6 +237,49 @@ class _Converter:
             elif pk not in ids:
                 ids.append(pk)
         return sorted(ids)
+
+
+@functools.lru_cache(maxsize=4096)  # a file repeats its dates and times
+def parse_date(raw: str) -> dt.date | None:
+    match = GERMAN_DATE.fullmatch(raw) or ISO_DATE.fullmatch(raw)
+    if not match:
+        return None
+    day, month, year = (int(match[name]) for name in ("d", "m", "y"))
+    if year < 100:
+        year += 2000
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_time(raw: str) -> dt.time | None:
+    match = TIME.fullmatch(raw)
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return dt.time(int(match[1]), int(match[2]))
+    return None
+
+
+@functools.cache
+def _max_length(model, name) -> int | None:
+    return model._meta.get_field(name).max_length
+
+
+def _choices(choices_class) -> dict[str, str]:
+    """Folded values and (German) labels → values; per language, as labels are translated."""
+    language = get_language() or ""
+    key = (choices_class, language)
+    if key not in _CHOICES:
+        table = {}
+        for value, label in choices_class.choices:
+            table[str(label).casefold()] = value
+            table[value.casefold()] = value
+        _CHOICES[key] = table
+    return _CHOICES[key]
+
+
+_CHOICES: dict[tuple, dict[str, str]] = {}
 
 
 def split_list(raw: str) -> list[str]:

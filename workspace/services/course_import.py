@@ -26,10 +26,13 @@ views answer 404); a row naming another organisation is an error.
 
 from __future__ import annotations
 
+import io
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -53,7 +56,7 @@ from measures.course_files.values import CourseValues, VenueSpec, convert, load_
 from measures.models import Course, CourseDate, Module
 from measures.synthetic import copy_rows, reserve_ids
 from network.models import Organisation, PostalCode, Venue
-from workspace.models import CourseChange
+from workspace.models import CourseChange, CourseImport
 from workspace.scopes import organisations_for_user
 from workspace.services.courses import (
     course_archive,
@@ -63,6 +66,7 @@ from workspace.services.courses import (
 )
 
 BATCH = 2000
+PROGRESS_SECONDS = 0.5  # how often a job records its progress
 MAX_ERRORS = 1000  # errors kept in a report (the count is always complete)
 
 UMLAUTS = str.maketrans(
@@ -191,6 +195,59 @@ class _RowFailed(Exception):
     def __init__(self, error: RowError):
         super().__init__(error.message)
         self.error = error
+
+
+# Imports uploaded in the workspace (run at once or as a background job) ---------------------
+
+
+def course_import_run(*, job_id: int, write: bool) -> CourseImport:
+    """Check or write an uploaded import (``CourseImport``) as its user, recording the phase
+    and progress as it goes (visible to the page while the job runs; while it writes, the
+    progress stays at the start of writing: that happens in one transaction) and the report
+    at the end. Another run of the same job finds it finished and does nothing."""
+    job = CourseImport.objects.select_related("organisation", "user").get(pk=job_id)
+    start, end = (
+        (CourseImport.Status.QUEUED, CourseImport.Status.IMPORTING)
+        if write
+        else (CourseImport.Status.WAITING, CourseImport.Status.CHECKING)
+    )
+    if job.status not in (start, end):
+        return job
+    CourseImport.objects.filter(pk=job.pk).update(status=end, phase="read", progress=0)
+    last = [0.0]
+
+    def progress(phase: str, fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_SECONDS or fraction >= 1.0:
+            last[0] = now
+            CourseImport.objects.filter(pk=job.pk).update(phase=phase, progress=fraction)
+
+    try:
+        report = course_import(
+            user=job.user,
+            organisation=job.organisation,
+            binary=io.BytesIO(bytes(job.data)),
+            dry_run=not write,
+            max_bytes=settings.IMPORT_MAX_UPLOAD_MB * 1_048_576,
+            progress=progress,
+            filename=job.filename,
+        ).as_dict()
+    except Organisation.DoesNotExist:
+        report = ImportReport(
+            file_error=_("Sie dürfen für diese Organisation nicht (mehr) importieren.")
+        ).as_dict()
+    if write:
+        status = CourseImport.Status.DONE if report["written"] else CourseImport.Status.FAILED
+    else:
+        status = CourseImport.Status.CHECKED
+    fields = {"status": status, "report": report, "phase": "done", "progress": 1.0}
+    if write:
+        fields["finished_at"] = timezone.now()
+    if status == CourseImport.Status.DONE:
+        fields["data"] = b""  # written: the file is no longer needed
+    CourseImport.objects.filter(pk=job.pk).update(**fields)
+    job.refresh_from_db()
+    return job
 
 
 # Planning ------------------------------------------------------------------------------------
