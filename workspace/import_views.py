@@ -80,9 +80,7 @@ def import_start(request, admin_site):
         return HttpResponseRedirect(
             reverse("admin:course_import", kwargs={"organisation": organisations[0].slug})
         )
-    context = _context(
-        admin_site, request, _("Angebote importieren"), organisations=organisations
-    )
+    context = _context(admin_site, request, _("Angebote importieren"), organisations=organisations)
     return TemplateResponse(request, "admin/workspace/import_start.html", context)
 
 
@@ -112,9 +110,7 @@ def import_upload(request, admin_site, organisation):
         form=form,
         jobs=jobs,
         max_mb=settings.IMPORT_MAX_UPLOAD_MB,
-        course_count=Course.objects.filter(
-            provider=organisation, revision_of__isnull=True
-        ).count(),
+        course_count=Course.objects.filter(provider=organisation, revision_of__isnull=True).count(),
     )
     return TemplateResponse(request, "admin/workspace/import_upload.html", context)
 

@@ -59,12 +59,17 @@ class Command(BaseCommand):
                 for label in ("Import", "Re-Import"):
                     file.seek(0)
                     started = time.monotonic()
+                    phases = _Phases(started)
                     report = course_import(
-                        user=user, organisation=organisation, binary=file, dry_run=False
+                        user=user,
+                        organisation=organisation,
+                        binary=file,
+                        dry_run=False,
+                        progress=phases,
                     )
                     seconds = time.monotonic() - started
                     self.stdout.write(
-                        f"{label}: {seconds:.1f} s — {len(report.created)} neu, "
+                        f"{label}: {seconds:.1f} s ({phases})  — {len(report.created)} neu, "
                         f"{len(report.updated)} geändert, {len(report.unchanged)} unverändert, "
                         f"{report.error_count} Fehler {report.file_error}"
                     )
@@ -73,6 +78,25 @@ class Command(BaseCommand):
                 self.stdout.write(f"Spitzenspeicher des Prozesses (RSS): {peak:.0f} MB")
                 if not keep:
                     _remove()
+
+
+class _Phases:
+    """The seconds each phase of an import took (the progress callback's phases)."""
+
+    def __init__(self, started):
+        self.last, self.phase, self.seconds = started, "read", {}
+
+    def __call__(self, phase, fraction):
+        if phase != self.phase or (phase == "search" and fraction >= 1.0):
+            now = time.monotonic()
+            self.seconds[self.phase] = self.seconds.get(self.phase, 0) + now - self.last
+            self.last, self.phase = (
+                now,
+                "commit" if phase == "search" and fraction >= 1.0 else phase,
+            )
+
+    def __str__(self):
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())
 
 
 def _rows(courses: int, dates: int):
