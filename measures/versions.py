@@ -137,7 +137,12 @@ MANY = ("subjects", "target_groups", "funding")
 # State --------------------------------------------------------------------------------------
 
 
+_AS_IS = (str, int, bool, type(None))
+
+
 def _plain(value):
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date | dt.time):

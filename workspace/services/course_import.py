@@ -169,7 +169,7 @@ def course_import(
         return report
     try:
         with transaction.atomic():
-            plan = _plan(read.records, organisation=organisation, report=report, say=say, lock=True)
+            plan = _plan(read.records, organisation=organisation, report=report, say=say)
             if not report.ok:
                 return report
             say("write", 0.0)
@@ -254,7 +254,7 @@ def course_import_run(*, job_id: int, write: bool) -> CourseImport:
 # Planning ------------------------------------------------------------------------------------
 
 
-def _plan(records, *, organisation, report, say, lock=False) -> _Plan:
+def _plan(records, *, organisation, report, say) -> _Plan:
     plan = _Plan()
     vocabularies = load_vocabularies()
     converted: list[CourseValues] = []
@@ -288,10 +288,12 @@ def _plan(records, *, organisation, report, say, lock=False) -> _Plan:
         revision_of__isnull=True,
         external_id__in=[values.record.external_id for values in converted],
     )
-    if lock:
-        existing_qs = existing_qs.select_for_update()
-    existing = {course.external_id: course for course in existing_qs}
-    _match_without_key(converted, existing, organisation=organisation, lock=lock)
+    # Read without locks: a course that changes is locked by course_edit when it is written.
+    existing = {
+        course.external_id: course
+        for course in existing_qs.only("pk", "external_id", "status", "provider_id")
+    }
+    _match_without_key(converted, existing, organisation=organisation)
     states = versions.course_states([course.pk for course in existing.values()])
     reviews = needs_review(Course(provider=organisation))
     for index, values in enumerate(converted):
@@ -322,7 +324,7 @@ def _plan(records, *, organisation, report, say, lock=False) -> _Plan:
     return plan
 
 
-def _match_without_key(converted, existing, *, organisation, lock) -> None:
+def _match_without_key(converted, existing, *, organisation) -> None:
     wanted = {}
     for values in converted:
         match = re.fullmatch(WITHOUT_KEY + r"(\d{1,18})", values.record.external_id)
@@ -333,9 +335,7 @@ def _match_without_key(converted, existing, *, organisation, lock) -> None:
     found = Course.objects.filter(
         provider=organisation, revision_of__isnull=True, external_id="", pk__in=list(wanted)
     )
-    if lock:
-        found = found.select_for_update()
-    for course in found:
+    for course in found.only("pk", "external_id", "status", "provider_id"):
         values = wanted[course.pk]
         values.fields["external_id"] = ""
         existing[values.record.external_id] = course
