@@ -17,6 +17,8 @@ Environment variables:
                             0: none kept)
     SEARCH_INDEX_DIR        where workers share built search indexes (default: in the data dir)
     FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
+    IMPORT_MAX_UPLOAD_MB, IMPORT_INLINE_MAX_KB    the course import's largest file (50 MB) and
+                            the largest checked during the request (256 KB; larger: a job)
     REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
     block at the end
 """
