@@ -435,3 +435,18 @@ def test_export_then_import_changes_nothing(world, writer):
         course_key(course) for course in Course.objects.filter(provider=provider)
     )
     assert CourseChange.objects.count() == log
+
+
+def test_a_database_error_while_writing_leaves_no_trace(world, monkeypatch):
+    """The database's own guard (here: a slug taken meanwhile) ends the import with a message;
+    nothing of it is written."""
+    from workspace.services import course_import as service
+
+    taken = world.a.course.slug
+    monkeypatch.setattr(service, "_unique_slugs", lambda titles: [taken for _title in titles])
+    counts = (Course.objects.count(), CourseDate.objects.count(), Venue.objects.count())
+    log = CourseChange.objects.count()
+    report = run(world.staff, world.a.provider, csv_bytes(rows(world)))
+    assert not report.written and "nicht gespeichert" in report.file_error
+    assert (Course.objects.count(), CourseDate.objects.count(), Venue.objects.count()) == counts
+    assert CourseChange.objects.count() == log

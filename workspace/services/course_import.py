@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -179,9 +179,9 @@ def course_import(
     except _RowFailed as failed:
         report.add_errors([failed.error])
         return report
-    except IntegrityError as error:
-        # The database's own guard (e.g. a course saved meanwhile with the same key): nothing
-        # was written.
+    except (IntegrityError, DataError) as error:
+        # The database's own guard (e.g. a course saved meanwhile with the same key, checked
+        # at the commit): nothing was written.
         report.file_error = _(
             "Der Import wurde nicht gespeichert, weil die Datenbank eine Regel verletzt sah "
             "(%(error)s). Es wurde nichts geändert; bitte versuchen Sie es noch einmal."
@@ -574,7 +574,8 @@ def _create(plan: _Plan, *, organisation, user, say, name) -> list[int]:
             ("funding", "fundingtype_id"),
         )
     }
-    with connection.cursor() as cursor:
+    # COPY runs on psycopg's cursor: its errors are made Django's (IntegrityError …) here.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
         for start in range(0, total, BATCH):
             chunk = plan.creates[start : start + BATCH]
             course_ids = list(reserve_ids(cursor, Course, len(chunk)))
