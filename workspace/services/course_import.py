@@ -415,8 +415,7 @@ def _venue_id(date, venues) -> int | None | str:
     return venues.get(spec.key(), "new")
 
 
-def _plain(value):
-    return versions._plain(value)
+_plain = versions.plain
 
 
 def _date_row(date, venues) -> dict:
