@@ -132,10 +132,12 @@ def import_job(request, admin_site, organisation, pk):
     if request.method == "POST":
         if request.POST.get("action") == "import" and job.status == CourseImport.Status.CHECKED:
             report = job.report
-            if not report.get("file_error") and not report.get("error_count"):
-                CourseImport.objects.filter(pk=job.pk).update(
-                    status=CourseImport.Status.QUEUED, user=request.user
-                )
+            queued = not report.get("file_error") and not report.get("error_count")
+            # Queued once: a second confirmation (a double click) finds it queued already.
+            queued = queued and CourseImport.objects.filter(
+                pk=job.pk, status=CourseImport.Status.CHECKED
+            ).update(status=CourseImport.Status.QUEUED, user=request.user)
+            if queued:
                 if _inline(job):
                     course_import_run(job_id=job.pk, write=True)
                 else:

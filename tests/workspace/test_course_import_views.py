@@ -17,6 +17,7 @@ from measures.models import Course
 from tests.workspace.conftest import login
 from tests.workspace.test_course_import import rows
 from workspace.models import CourseImport
+from workspace.services.course_import import course_import_run
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +92,12 @@ def test_dry_run_then_confirm(client, world):
     page = client.get(response.url)
     assert "Der Import ist gespeichert" in page.content.decode()
     assert Course.objects.filter(provider=provider, external_id__startswith="K-").count() == 2
-    # Confirming again does nothing.
+    # Confirming again, or a second run of the job, does nothing.
     client.post(response.url, {"action": "import"})
+    job = CourseImport.objects.get(organisation=provider)
+    assert course_import_run(job_id=job.pk, write=True).status == CourseImport.Status.DONE
     assert Course.objects.filter(provider=provider, external_id__startswith="K-").count() == 2
+    assert bytes(job.data) == b""  # written: the upload is dropped
 
 
 def test_row_errors_are_listed_and_nothing_can_be_imported(client, world):

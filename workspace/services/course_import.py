@@ -205,16 +205,19 @@ def course_import_run(*, job_id: int, write: bool) -> CourseImport:
     """Check or write an uploaded import (``CourseImport``) as its user, recording the phase
     and progress as it goes (visible to the page while the job runs; while it writes, the
     progress stays at the start of writing: that happens in one transaction) and the report
-    at the end. Another run of the same job finds it finished and does nothing."""
+    at the end. Another run of the same job finds it taken or finished and does nothing."""
     job = CourseImport.objects.select_related("organisation", "user").get(pk=job_id)
     start, end = (
         (CourseImport.Status.QUEUED, CourseImport.Status.IMPORTING)
         if write
         else (CourseImport.Status.WAITING, CourseImport.Status.CHECKING)
     )
-    if job.status not in (start, end):
+    # Claimed by one run only (a second confirmation or a second worker finds it taken).
+    claimed = CourseImport.objects.filter(pk=job.pk, status=start).update(
+        status=end, phase="read", progress=0
+    )
+    if not claimed:
         return job
-    CourseImport.objects.filter(pk=job.pk).update(status=end, phase="read", progress=0)
     last = [0.0]
 
     def progress(phase: str, fraction: float) -> None:
