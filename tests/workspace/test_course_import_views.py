@@ -3,6 +3,7 @@ written, confirming, large files as a background job with progress, templates an
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -204,3 +205,15 @@ def test_export_of_own_offers(client, world):
     )
     text = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
     assert world.a.course.title in text and world.b.course.title not in text
+
+
+def test_old_uploads_are_deleted_daily(world):
+    from atlas.management.commands.daily_jobs import JOBS
+    from workspace.services.course_import import course_imports_delete_old
+
+    assert course_imports_delete_old in [job for _label, job in JOBS]
+    old = CourseImport.objects.create(organisation=world.a.provider, filename="alt.csv", data=b"x")
+    CourseImport.objects.filter(pk=old.pk).update(created_at=old.created_at - dt.timedelta(days=31))
+    new = CourseImport.objects.create(organisation=world.a.provider, filename="neu.csv", data=b"x")
+    assert course_imports_delete_old() >= 1
+    assert list(CourseImport.objects.filter(pk__in=[old.pk, new.pk])) == [new]

@@ -254,6 +254,20 @@ def course_import_run(*, job_id: int, write: bool) -> CourseImport:
     return job
 
 
+IMPORTS_KEPT_DAYS = 30
+
+
+def course_imports_delete_old(days: int = IMPORTS_KEPT_DAYS) -> int:
+    """Delete uploaded imports (their files and reports) older than ``days`` that no job is
+    working on; returns how many (a daily job)."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    running = [CourseImport.Status.CHECKING, CourseImport.Status.IMPORTING]
+    deleted, _by_model = (
+        CourseImport.objects.filter(created_at__lt=cutoff).exclude(status__in=running).delete()
+    )
+    return deleted
+
+
 # Planning ------------------------------------------------------------------------------------
 
 
