@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -477,10 +476,3 @@ def choice_label(choices_class, value) -> str:
 
 def weekday_text(weekdays) -> str:
     return LIST_SEPARATOR.join(WEEKDAY_SHORT[day] for day in sorted(weekdays))
-
-
-def is_field(model, name) -> bool:
-    try:
-        return isinstance(model._meta.get_field(name), models.Field)
-    except LookupError:
-        return False
