@@ -9,10 +9,12 @@ export DEBUG ?= true
 
 .PHONY: run test setup venv node browser tools data lint check-migrations bench clean-db
 
-# The daily jobs run at start and then every night beside the server (see README).
+# The daily jobs run at start and then every night beside the server, and a worker runs the
+# background jobs (imports) queued in the database (see README).
 run: setup
-	$(BIN)/python manage.py daily_jobs --loop & \
-	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py daily_jobs --loop & jobs=$$!; \
+	$(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	trap 'kill $$jobs $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: browser tools setup node

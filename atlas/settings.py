@@ -17,6 +17,8 @@ Environment variables:
                             0: none kept)
     SEARCH_INDEX_DIR        where workers share built search indexes (default: in the data dir)
     FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
+    IMPORT_MAX_UPLOAD_MB, IMPORT_INLINE_MAX_KB    the course import's largest file (50 MB) and
+                            the largest checked during the request (256 KB; larger: a job)
     REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
     block at the end
 """
@@ -285,3 +287,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 # --- end of API block ------------------------------------------------------------------------
+
+# --- Import (issue 14): background jobs and uploads --------------------------------------------
+# Jobs run on Django's tasks API (the django-tasks backport) with its database backend: a job is
+# a row in PostgreSQL, run by `manage.py db_worker` (`make run` starts one), so it survives a
+# restart of the web server. IMPORT_MAX_UPLOAD_MB: the largest file an import takes (default 50);
+# IMPORT_INLINE_MAX_KB: files up to this size are checked at once, larger ones as a job.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+IMPORT_MAX_UPLOAD_MB = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50"))
+IMPORT_INLINE_MAX_KB = int(os.environ.get("IMPORT_INLINE_MAX_KB", "256"))

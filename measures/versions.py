@@ -22,9 +22,11 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from taggit.models import TaggedItem
 
 from measures.models import Course, CourseDate, Module
 
@@ -135,7 +137,12 @@ MANY = ("subjects", "target_groups", "funding")
 # State --------------------------------------------------------------------------------------
 
 
+_AS_IS = (str, int, bool, type(None))
+
+
 def _plain(value):
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date | dt.time):
@@ -143,6 +150,9 @@ def _plain(value):
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value
+
+
+plain = _plain  # the form values take in a state (the course import compares with it)
 
 
 def _row(obj, classification) -> dict:
@@ -171,6 +181,51 @@ def course_state(course) -> dict:
     ]
     state["dates"] = [_row(date, DATE_FIELDS) for date in course.dates.order_by("pk")]
     return state
+
+
+def course_states(course_ids) -> dict[int, dict]:
+    """``course_state`` of many courses at once, in a fixed number of queries (an import
+    compares every course of a file with what it holds); the same dicts, as
+    ``tests/measures/test_versions.py`` checks."""
+    ids = list(course_ids)
+    names = sorted(name for name in MAJOR_COURSE_FIELDS | MINOR_COURSE_FIELDS if name not in MANY)
+    names.remove("keywords")
+    attnames = [Course._meta.get_field(name).attname for name in names]
+    states: dict[int, dict] = {}
+    for row in Course.objects.filter(pk__in=ids).values_list("pk", *attnames):
+        state = {name: _plain(value) for name, value in zip(names, row[1:], strict=True)}
+        for name in MANY:
+            state[name] = []
+        state["keywords"] = []
+        state["modules"] = []
+        state["dates"] = []
+        states[row[0]] = state
+    for name in MANY:
+        through = Course._meta.get_field(name).remote_field.through
+        target = Course._meta.get_field(name).m2m_reverse_field_name()
+        rows = through.objects.filter(course_id__in=ids).values_list("course_id", f"{target}_id")
+        for course_id, pk in rows:
+            states[course_id][name].append(pk)
+    course_type = ContentType.objects.get_for_model(Course)
+    for course_id, tag in TaggedItem.objects.filter(
+        content_type=course_type, object_id__in=ids
+    ).values_list("object_id", "tag__name"):
+        states[course_id]["keywords"].append(tag)
+    for model, classification, order, part in (
+        (Module, MODULE_FIELDS, ("course_id", "position", "pk"), "modules"),
+        (CourseDate, DATE_FIELDS, ("course_id", "pk"), "dates"),
+    ):
+        kept = [name for name, kind in classification.items() if kind != SYSTEM or name == "id"]
+        columns = [model._meta.get_field(name).attname for name in kept]
+        rows = model.objects.filter(course_id__in=ids).order_by(*order)
+        for course_id, *values in rows.values_list("course_id", *columns):
+            row = {name: _plain(value) for name, value in zip(kept, values, strict=True)}
+            states[course_id][part].append(row)
+    for state in states.values():
+        for name in MANY:
+            state[name].sort()
+        state["keywords"].sort()
+    return states
 
 
 def major_part(state: dict) -> dict:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from workspace import security, views
+from workspace import import_views, security, views
 from workspace.dashboard import dashboard_for
 from workspace.forms import LoginForm
 
@@ -118,6 +118,25 @@ class WorkspaceAdminSite(admin.AdminSite):
                 name="password_reset_complete",
             ),
         ]
+        # The course import (issue 14): upload, dry run, confirm; templates and export.
+        imports = [
+            ("import/", import_views.import_start, "course_import_start"),
+            ("import/spalten/", import_views.import_columns, "course_import_columns"),
+            ("import/vorlage.<str:kind>", import_views.import_template, "course_import_template"),
+            ("import/<slug:organisation>/", import_views.import_upload, "course_import"),
+            (
+                "import/<slug:organisation>/<int:pk>/",
+                import_views.import_job,
+                "course_import_job",
+            ),
+            (
+                "import/<slug:organisation>/export.<str:kind>",
+                import_views.import_export,
+                "course_import_export",
+            ),
+        ]
+        for route, view, name in imports:
+            urls.append(path(route, self.admin_view(self._with_site(view)), name=name))
         # Before Django's own: "view on site" resolves only objects within the user's scope.
         urls.append(
             path(
@@ -127,6 +146,14 @@ class WorkspaceAdminSite(admin.AdminSite):
             )
         )
         return urls + super().get_urls()
+
+    def _with_site(self, view):
+        def inner(request, **kwargs):
+            if kwargs.get("kind", "csv") not in ("csv", "xlsx"):
+                raise Http404(_("Dieses Format gibt es nicht."))
+            return view(request, self, **kwargs)
+
+        return inner
 
     def view_on_site(self, request, content_type_id, object_id):
         """Django's shortcut redirect to an object's page, for objects the user may see."""

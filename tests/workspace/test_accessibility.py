@@ -158,6 +158,10 @@ def role_paths(role, world) -> list[str]:
     ]
     if role == "provider_staff":
         paths.append(reverse("admin:network_organisation_change", args=[provider.pk]))
+        paths += [  # the course import (its job page: tests/workspace/test_course_import_views)
+            reverse("admin:course_import", kwargs={"organisation": provider.slug}),
+            reverse("admin:course_import_columns"),
+        ]
     else:
         imprint = InfoPage.objects.get(purpose=InfoPage.Purpose.IMPRINT)
         paths += [

@@ -37,6 +37,7 @@ from measures.models import Course
 from network.models import Network, Organisation
 from tests.browser import conftest as browser_conftest
 from workspace.models import QualityCriterion, RoleAssignment
+from workspace.scopes import organisations_for_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 site_url = browser_conftest.site_url
@@ -234,6 +235,11 @@ def admin_pages(user) -> list[str]:
             objects.sort(key=lambda org: -(org.venues.count() + org.contacts.count()))
         if objects:
             paths.append(reverse("admin:{}_{}_change".format(*info), args=[objects[0].pk]))
+    # The course import pages with tables (its job page: test_course_import_views.py).
+    organisation = organisations_for_user(user).order_by("pk").first()
+    if organisation is not None:
+        paths.append(reverse("admin:course_import", kwargs={"organisation": organisation.slug}))
+        paths.append(reverse("admin:course_import_columns"))
     return paths
 
 

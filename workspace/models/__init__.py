@@ -1,3 +1,4 @@
+from workspace.models.imports import CourseImport
 from workspace.models.log import CourseChange, Reminder
 from workspace.models.reviews import QualityCriterion, Review
 from workspace.models.roles import RoleAssignment
@@ -5,6 +6,7 @@ from workspace.models.security import LoginFailure
 
 __all__ = [
     "CourseChange",
+    "CourseImport",
     "LoginFailure",
     "QualityCriterion",
     "Reminder",

@@ -3,7 +3,9 @@ links, two-factor log-in), courses (the review workflow, every edit through ``co
 deletions, the change log) and organisations (with their venues and memberships, subjects, the
 reminders to providers).
 
-The admin's forms, inlines and bulk actions write through these; so will import and the API.
+The admin's forms, inlines and bulk actions write through these, and so does the course import
+(``workspace.services.course_import``: many courses at once under the same rules); so will
+the API.
 Each function takes keyword arguments, checks who may do it and works in one transaction.
 """
 

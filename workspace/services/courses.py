@@ -9,6 +9,7 @@ transaction and keeps the search current after it writes.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,6 +28,39 @@ from workspace.models import CourseChange, QualityCriterion, Review
 from workspace.scopes import (
     courses_for_user,
 )
+
+# One search refresh for many courses --------------------------------------------------------
+
+# While ``one_search_refresh`` runs (an import), the course services collect the courses they
+# changed instead of refreshing the search after each; the block refreshes them once.
+_collected: ContextVar[list[int] | None] = ContextVar("collected_search_refresh", default=None)
+
+
+def _refresh(course_ids) -> None:
+    collected = _collected.get()
+    if collected is None:
+        refresh_search_vectors(list(course_ids))
+    else:
+        collected.extend(course_ids)
+
+
+@contextmanager
+def one_search_refresh(extra=()):
+    """Within the block, the course services' search refreshes are collected; at its end the
+    collected courses (and the ``extra`` list, which the block may fill) are refreshed by one
+    ``refresh_search_vectors`` call."""
+    if _collected.get() is not None:
+        raise RuntimeError("one_search_refresh does not nest")
+    collected: list[int] = []
+    token = _collected.set(collected)
+    try:
+        yield collected
+    finally:
+        _collected.reset(token)
+    ids = sorted(set(collected) | set(extra))
+    if ids:
+        refresh_search_vectors(ids)
+
 
 # The review workflow -------------------------------------------------------------------------
 
@@ -314,13 +348,13 @@ def course_archive(*, course, user) -> Course:
         live = course.revision_of
         _log(course=live, user=user, action=CourseChange.Action.REVISION_DISCARDED)
         course.delete()
-        refresh_search_vectors([live.pk])
+        _refresh([live.pk])
         return live
     if course.status == Course.Status.ARCHIVED:
         raise WorkflowError(_("Das Angebot ist bereits archiviert."))
     before = _set_status(course, Course.Status.ARCHIVED)
     _log(course=course, user=user, action=CourseChange.Action.ARCHIVED, status_before=before)
-    refresh_search_vectors([course.pk])
+    _refresh([course.pk])
     return course
 
 
@@ -420,7 +454,7 @@ def course_edit(*, course, user, created=False):
         else:
             _apply_review_rule(edit, course=course, user=user, before=before)
         edit.course = course
-        refresh_search_vectors([course.pk])
+        _refresh([course.pk])
 
 
 def _apply_review_rule(edit, *, course, user, before) -> None:
@@ -495,7 +529,7 @@ def _keep_for_review(course, *, user, before, after, major) -> Course:
         changes=versions.change_lines(before, after, major, display),
         status_before=status_before,
     )
-    refresh_search_vectors([revision.pk])
+    _refresh([revision.pk])
     return revision
 
 

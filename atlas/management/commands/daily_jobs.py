@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from measures.search import refresh_search_words, refresh_stale_summaries
 from pages.services import feedback_delete_old
+from workspace.services.course_import import course_imports_delete_old
 
 # (what it does, the function; each returns how many rows it changed or None)
 JOBS = [
     ("Terminübersichten der Suche erneuert", refresh_stale_summaries),
     ("Vokabular für „Meinten Sie …?“ neu aufgebaut", refresh_search_words),
     ("alte Rückmeldungen zur Barrierefreiheit gelöscht", feedback_delete_old),
+    ("hochgeladene Importdateien älter als 30 Tage gelöscht", course_imports_delete_old),
 ]
 RUN_AT = (0, 5)  # hour and minute, local time: just after the day's first dates have ended
 POLL_SECONDS = 60

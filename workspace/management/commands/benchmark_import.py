@@ -1,0 +1,152 @@
+"""Time the course import at scale: a CSV of 15,000 courses with 60,000 dates (four rows each)
+for a benchmark provider, imported, then imported again (nothing changes), with the peak
+memory of the process. The provider, its venue, courses and account are removed afterwards
+(``--keep`` keeps them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import tempfile
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from measures.course_files.writers import csv_lines
+from measures.models import Course, FundingType, Subject, TargetGroup
+from network.models import Organisation, Venue
+from workspace.models import CourseChange, RoleAssignment
+from workspace.services.course_import import course_import
+
+SLUG = "benchmark-import"
+
+
+class Command(BaseCommand):
+    help = "Misst den Import: 15.000 Angebote mit 60.000 Terminen als CSV, Import und Re-Import."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--courses", type=int, default=15_000)
+        parser.add_argument("--dates", type=int, default=4, help="Termine je Angebot")
+        parser.add_argument("--keep", action="store_true", help="die Daten danach behalten")
+
+    def handle(self, *args, courses, dates, keep, **options):
+        from django.contrib.auth import get_user_model
+
+        _remove()
+        organisation = Organisation.objects.create(
+            name="Benchmark-Akademie (Import)", slug=SLUG, is_provider=True
+        )
+        user, _created = get_user_model().objects.get_or_create(
+            username=SLUG, defaults={"is_staff": True, "is_active": True}
+        )
+        user.set_unusable_password()
+        user.save()
+        RoleAssignment.objects.create(
+            user=user, kind=RoleAssignment.Kind.PROVIDER_STAFF, organisation=organisation
+        )
+        with tempfile.NamedTemporaryFile(suffix=".csv") as file:
+            started = time.monotonic()
+            for line in csv_lines(_rows(courses, dates)):
+                file.write(line.encode("utf-8"))
+            file.flush()
+            size = file.tell()
+            self.stdout.write(
+                f"CSV: {courses} Angebote, {courses * dates} Termine, {size / 1_048_576:.1f} MB "
+                f"({time.monotonic() - started:.1f} s)"
+            )
+            try:
+                for label in ("Import", "Re-Import"):
+                    file.seek(0)
+                    started = time.monotonic()
+                    phases = _Phases(started)
+                    report = course_import(
+                        user=user,
+                        organisation=organisation,
+                        binary=file,
+                        dry_run=False,
+                        progress=phases,
+                    )
+                    seconds = time.monotonic() - started
+                    self.stdout.write(
+                        f"{label}: {seconds:.1f} s ({phases})  — {len(report.created)} neu, "
+                        f"{len(report.updated)} geändert, {len(report.unchanged)} unverändert, "
+                        f"{report.error_count} Fehler {report.file_error}"
+                    )
+            finally:
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                self.stdout.write(f"Spitzenspeicher des Prozesses (RSS): {peak:.0f} MB")
+                if not keep:
+                    _remove()
+
+
+class _Phases:
+    """The seconds each phase of an import took (the progress callback's phases)."""
+
+    def __init__(self, started):
+        self.last, self.phase, self.seconds = started, "read", {}
+
+    def __call__(self, phase, fraction):
+        if phase != self.phase or (phase == "search" and fraction >= 1.0):
+            now = time.monotonic()
+            self.seconds[self.phase] = self.seconds.get(self.phase, 0) + now - self.last
+            self.last, self.phase = (
+                now,
+                "commit" if phase == "search" and fraction >= 1.0 else phase,
+            )
+
+    def __str__(self):
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())
+
+
+def _rows(courses: int, dates: int):
+    subjects = list(Subject.objects.filter(parent__isnull=False).values_list("name", flat=True))
+    groups = list(TargetGroup.objects.values_list("name", flat=True))
+    funding = list(FundingType.objects.values_list("name", flat=True))
+    start = dt.date.today() + dt.timedelta(days=30)
+    for number in range(1, courses + 1):
+        for index in range(dates):
+            day = start + dt.timedelta(days=(number + 7 * index) % 300)
+            row = {
+                "kennung": f"B-{number}",
+                "beginn": day.strftime("%d.%m.%Y"),
+                "ende": (day + dt.timedelta(days=14)).strftime("%d.%m.%Y"),
+                "wochentage": "Mo|Mi",
+                "uhrzeit_von": "18:00",
+                "uhrzeit_bis": "20:15",
+                "ort": f"Lernort {number % 5 + 1}",
+                "ort_strasse": "Hauptstraße 1",
+                "ort_plz": "55116",
+                "ort_ort": "Mainz",
+                "plaetze": "12",
+            }
+            if index == 0:
+                row.update(
+                    {
+                        "titel": f"Benchmarkkurs {subjects[number % len(subjects)]} {number}",
+                        "kurzbeschreibung": "Ein Angebot für die Messung des Imports.",
+                        "beschreibung": "Lernen in kleinen Gruppen. " * 10,
+                        "fachgebiete": subjects[number % len(subjects)],
+                        "zielgruppen": groups[number % len(groups)],
+                        "foerderung": funding[number % len(funding)],
+                        "schlagwoerter": f"Messung|Stichwort {number % 50}",
+                        "unterrichtseinheiten": str(8 * (number % 10 + 1)),
+                        "preis": f"{number % 300 + 20},00",
+                        "modul_titel": "Einstieg",
+                        "modul_ue": "4",
+                    }
+                )
+            yield row
+
+
+def _remove() -> None:
+    organisation = Organisation.objects.filter(slug=SLUG).first()
+    if organisation is None:
+        return
+    with transaction.atomic():
+        ids = list(Course.objects.filter(provider=organisation).values_list("pk", flat=True))
+        CourseChange.objects.filter(course_id__in=ids).delete()
+        Course.objects.filter(pk__in=ids).delete()
+        Venue.objects.filter(organisation=organisation).delete()
+        RoleAssignment.objects.filter(organisation=organisation).delete()
+        organisation.delete()
