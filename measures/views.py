@@ -36,6 +36,7 @@ def course_list(request):
             "page": result.page,
             "radius_choices": RADIUS_CHOICES,
             "export_limit": export_limit(),
+            "calendar_export_limit": export_limit("ics"),
         },
     )
 

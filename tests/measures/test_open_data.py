@@ -142,6 +142,17 @@ def test_too_many_courses_ask_to_narrow_the_search(client, settings):
     assert client.get(reverse("measures:export_csv")).status_code == 200
 
 
+def test_a_calendar_takes_fewer_courses_than_a_table(client, settings):
+    """Every date is an event, each ~1 ms to write: 10,000 courses took longer than a web
+    worker may (37 s); the calendar has its own, lower limit."""
+    settings.EXPORT_MAX_CALENDAR_COURSES = 5
+    query = "?q=&sort=date"
+    assert client.get(reverse("measures:export_ics") + query).status_code == 400
+    assert client.get(reverse("measures:export_csv") + query).status_code == 200
+    page = client.get(reverse("measures:course_list")).content.decode()
+    assert "in den Kalender höchstens 5" in page
+
+
 def test_export_reads_in_batches(monkeypatch):
     """Batches of a fixed size: memory does not grow with the result."""
     monkeypatch.setattr(exports, "BATCH", 7)
