@@ -7,7 +7,7 @@ every scope and permission check of a request shares it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workspace.models import RoleAssignment
 
@@ -22,6 +22,9 @@ class Access:
     is_superuser: bool = False
     organisation_ids: frozenset[int] = frozenset()  # provider staff of these organisations
     network_ids: frozenset[int] = frozenset()  # coordinator of these networks
+    # What scopes read once per request (the organisations in reach): an Access lives as long
+    # as its user object, i.e. one request.
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def roles(self) -> frozenset[str]:

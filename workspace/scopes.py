@@ -134,9 +134,13 @@ def _reachable_organisations(access) -> list[int]:
     """The ids of the organisations in reach, read now: a list the planner can count (as a
     subquery it estimated three quarters of all courses in a coordinator's reach, and sorted
     every course of a 100,000-course catalogue for a list of 36)."""
-    return list(
-        Organisation.objects.filter(organisation_ids_condition(access)).values_list("pk", flat=True)
-    )
+    if "organisations" not in access.memo:  # each form field and list asks: read it once
+        access.memo["organisations"] = list(
+            Organisation.objects.filter(organisation_ids_condition(access)).values_list(
+                "pk", flat=True
+            )
+        )
+    return access.memo["organisations"]
 
 
 def reachable_organisation_ids(user) -> list[int] | None:
