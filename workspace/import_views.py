@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from measures.course_files.columns import COLUMNS
+from measures.course_files.openqcat import openqcat_bytes
 from measures.course_files.writers import (
     course_rows,
     csv_lines,
@@ -38,8 +39,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Datei (CSV oder Excel .xlsx)"),
-        help_text=gettext_lazy("Nach der Vorlage; höchstens %(max)s MB."),
+        label=gettext_lazy("Datei (CSV, Excel .xlsx oder openQ-cat XML)"),
+        help_text=gettext_lazy("Nach der Vorlage oder als openQ-cat 1.1; höchstens %(max)s MB."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -195,6 +196,15 @@ def import_export(request, admin_site, organisation, kind):
         response = HttpResponse(
             xlsx_bytes(course_rows(courses.iterator(chunk_size=500)), explain=False),
             content_type=XLSX,
+        )
+    elif kind == "xml":  # openQ-cat 1.1, as KURSNET and the states' databases take it
+        response = HttpResponse(
+            openqcat_bytes(
+                course_rows(courses.iterator(chunk_size=500)),
+                supplier=organisation.slug,
+                supplier_name=organisation.name,
+            ),
+            content_type="application/xml; charset=utf-8",
         )
     else:
         response = StreamingHttpResponse(

@@ -148,8 +148,11 @@ class WorkspaceAdminSite(admin.AdminSite):
         return urls + super().get_urls()
 
     def _with_site(self, view):
+        # The export also writes openQ-cat (xml); the templates are tables only.
+        kinds = ("csv", "xlsx", "xml") if view is import_views.import_export else ("csv", "xlsx")
+
         def inner(request, **kwargs):
-            if kwargs.get("kind", "csv") not in ("csv", "xlsx"):
+            if kwargs.get("kind", "csv") not in kinds:
                 raise Http404(_("Dieses Format gibt es nicht."))
             return view(request, self, **kwargs)
 

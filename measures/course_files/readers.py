@@ -1,4 +1,4 @@
-"""Read a course file (CSV or XLSX) into ``CourseRecord``s, streaming.
+"""Read a course file (CSV, XLSX or openQ-cat XML: ``openqcat``) into ``CourseRecord``s, streaming.
 
 Never trusts the file: the kind is told from its first bytes (not its name), CSV text is UTF-8
 (with or without BOM) or else Windows-1252 as Excel writes it, with comma, semicolon or tab
@@ -28,6 +28,7 @@ from measures.course_files.columns import (
     MODULE_KEYS,
     normalise_header,
 )
+from measures.course_files.openqcat import read_openqcat
 from measures.course_files.records import CourseRecord, FileError, PartRecord, RowError, Source
 
 MAX_COLUMNS = 200
@@ -61,12 +62,7 @@ def read_courses(binary, *, max_bytes: int | None = None, progress: Progress | N
     if head.startswith(b"PK\x03\x04"):
         rows = _xlsx_rows(binary, progress)
     elif head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise FileError(
-            _(
-                "Die Datei ist eine XML-Datei. Bitte laden Sie eine CSV- oder Excel-Datei "
-                "(.xlsx) nach der Vorlage hoch; openQ-cat wird noch nicht eingelesen."
-            )
-        )
+        return read_openqcat(binary, progress)
     elif head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF")) or b"\x00" in head:
         raise FileError(
             _(

@@ -229,4 +229,9 @@ def rules() -> list[str]:
             "oder Windows-1252. Excel-Dateien (.xlsx): das erste Blatt wird gelesen; Formeln "
             "werden nicht ausgerechnet, sondern abgelehnt."
         ),
+        _(
+            "openQ-cat 1.1 (XML, wie für KURSNET): ein SERVICE je Angebot, PRODUCT_ID als "
+            "Kennung, ein MODULE_COURSE je Termin; Spalten ohne eigenes Element als FEATURE mit "
+            'dem Spaltennamen als FNAME. SERVICE mode="delete" archiviert.'
+        ),
     ]
