@@ -229,9 +229,12 @@ class Course(models.Model):
                 name="course_next_start_idx",
             ),
             # "Neu im Atlas" on the home page: the latest published, read in this order.
+            # The feeds read it the same way, the id last (courses published at the same
+            # moment, as an import publishes them, come in a fixed order without a sort).
             models.Index(
                 F("published_at").desc(),
                 F("created_at").desc(),
+                F("id").desc(),
                 condition=Q(status="published"),
                 name="course_latest_idx",
             ),
