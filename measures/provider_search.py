@@ -20,8 +20,6 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Case,
-    CharField,
     Exists,
     F,
     FloatField,
@@ -29,7 +27,6 @@ from django.db.models import (
     IntegerField,
     Prefetch,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -39,7 +36,6 @@ from django.utils.translation import gettext as _
 from core import generations, listing
 from core.text import folded
 from measures import search, search_index
-from measures.models import Course
 from measures.provider_filters import (
     PREMISES,
     PROVIDER_SORT_CHOICES,
@@ -240,26 +236,9 @@ def facets(search_: ProviderListing) -> listing.Facets:
     cleaned, matching = search_.cleaned, search_.matching
     rows = []
 
-    # Subjects of current courses: the top level, or the children of a chosen top-level one.
-    base = matching({"subject"})
-    courses = Course.objects.public().filter(provider__in=base.values("pk"))
-    through = Course.subjects.through.objects.filter(course__in=courses.values("pk"))
-    chosen = cleaned.get("subject")
-    if chosen is not None and chosen.parent_id is None:
-        through = through.filter(subject__parent=chosen)
-        key, label = F("subject__slug"), F("subject__name")
-    else:
-        key = Case(
-            When(subject__parent__isnull=True, then=F("subject__slug")),
-            default=F("subject__parent__slug"),
-            output_field=CharField(),
-        )
-        label = Case(
-            When(subject__parent__isnull=True, then=F("subject__name")),
-            default=F("subject__parent__name"),
-            output_field=CharField(),
-        )
-    rows.append(listing.grouped(through, "subject", key, label, "course__provider_id"))
+    # Subjects of current courses: the top level, or the children of a chosen top-level one
+    # (counted in the search index, below).
+    subject_base = matching({"subject"})
 
     base = matching({"certification"})
     certificates = OrganisationCertification.objects.valid_on().filter(
@@ -313,10 +292,26 @@ def facets(search_: ProviderListing) -> listing.Facets:
     )
 
     counted = listing.count_facets(rows)
+    counted["subject"] = _providers_per_subject(subject_base, cleaned.get("subject"))
     counted["region"] = provider_counts_by_region(
         matching({"region", "place"}), cleaned.get("region")
     )
     return _facet_options(counted)
+
+
+def _providers_per_subject(base, chosen) -> list[tuple[str, str, int]]:
+    """Providers per option of the subject facet: the areas (top-level subjects), or the
+    subjects right below a chosen area; from the search index's public courses."""
+    try:
+        provider_ids = list(base.order_by().values_list("pk", flat=True))
+    except EmptyResultSet:  # a filter that matches nothing by construction
+        return []
+    by_id = {subject.pk: subject for subject in vocabulary().subjects.values()}
+    within = None
+    if chosen is not None and chosen.parent_id is None:
+        within = [pk for pk, subject in by_id.items() if subject.parent_id == chosen.pk]
+    counts = search_index.current_index().providers_per_subject(provider_ids, within=within)
+    return [(by_id[pk].slug, by_id[pk].name, count) for pk, count in counts.items() if pk in by_id]
 
 
 # The providers (by address or venue) per facet option: ``options`` pairs each region id with

@@ -442,6 +442,36 @@ class SearchIndex:
         return dict(zip(providers.tolist(), counts.tolist(), strict=True))
 
     @functools.cached_property
+    def _provider_areas(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._provider_pairs(self.areas)
+
+    @functools.cached_property
+    def _provider_subjects(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._provider_pairs(self.links["subject"])
+
+    def _provider_pairs(self, links) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct (entry, provider) pairs of the public courses' links."""
+        keys = []
+        for part in links.parts:
+            live = self.live[part.courses]
+            providers = self.provider[part.courses[live]].astype(np.int64)
+            keys.append(part.entries[live].astype(np.int64) << 32 | providers)
+        pairs = np.unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
+        return pairs >> 32, pairs & 0xFFFFFFFF
+
+    def providers_per_subject(self, provider_ids, *, within=None) -> dict[int, int]:
+        """Subject id → how many of these providers offer a public course in it: per area
+        (top-level subject), or with ``within`` (subject ids) per subject among those. The
+        provider search's subject facet (counting it in SQL over every current course took
+        1–2 s at 1,000,000 courses, again after every change)."""
+        entries, providers = self._provider_areas if within is None else self._provider_subjects
+        keep = np.isin(providers, np.asarray(list(provider_ids), dtype=np.int64))
+        if within is not None:
+            keep &= np.isin(entries, np.asarray(list(within), dtype=np.int64))
+        ids, counts = np.unique(entries[keep], return_counts=True)
+        return dict(zip(ids.tolist(), counts.tolist(), strict=True))
+
+    @functools.cached_property
     def _public_ids(self) -> np.ndarray:
         return np.sort(self.ids[self.live])
 
