@@ -21,6 +21,8 @@ from core.listing import (
     SharedFormMixin,
     SlugMultipleChoiceFilter,
 )
+from core.sql import AnyOf
+from measures import search_index
 from measures.models import Course, Subject
 from network.models import (
     Certification,
@@ -178,11 +180,10 @@ class ProviderFilter(SharedFormMixin, ApplyMixin, django_filters.FilterSet):
     def filter_subject(self, queryset, name, value):
         if getattr(self, "_subject_ids", (None, None))[0] != value.pk:
             self._subject_ids = (value.pk, sorted(value.descendant_ids()))
-        linked = Course.subjects.through.objects.filter(
-            course_id=OuterRef("pk"), subject__in=self._subject_ids[1]
-        )
-        courses = Course.objects.public().filter(Exists(linked), provider=OuterRef("pk"))
-        return queryset.filter(Exists(courses))
+        # The providers with a public course in it, from the search index (as a condition
+        # on every provider's courses it took seconds at 1,000,000 courses).
+        offering = search_index.current_index().providers_offering(self._subject_ids[1])
+        return queryset.filter(AnyOf("pk", offering))
 
     def filter_certification(self, queryset, name, value):
         valid = OrganisationCertification.objects.valid_on().filter(

@@ -459,6 +459,13 @@ class SearchIndex:
         pairs = np.unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
         return pairs >> 32, pairs & 0xFFFFFFFF
 
+    def providers_offering(self, subject_ids) -> list[int]:
+        """The providers with a public course linked to one of these subjects (the provider
+        search's subject filter)."""
+        entries, providers = self._provider_subjects
+        keep = np.isin(entries, np.asarray(list(subject_ids), dtype=np.int64))
+        return np.unique(providers[keep]).tolist()
+
     def providers_per_subject(self, provider_ids, *, within=None) -> dict[int, int]:
         """Subject id → how many of these providers offer a public course in it: per area
         (top-level subject), or with ``within`` (subject ids) per subject among those. The
