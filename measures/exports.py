@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 from openpyxl import Workbook
 
-from core.ical import BERLIN
+from core.ical import BERLIN, new_calendar
 from measures import selectors
 from measures.calendar import PRODUCT_ID, calendar_dates, event_for
 from measures.models import Course, CourseDate
@@ -231,12 +231,7 @@ def _timezone_block() -> bytes:
 def ical_chunks(items: Iterable[ExportCourse], *, host: str, name: str) -> Iterator[bytes]:
     """One calendar with an event for each current date a calendar can hold (as the course
     page's calendar files), written event by event."""
-    head = Calendar()
-    head.add("prodid", PRODUCT_ID)
-    head.add("version", "2.0")
-    head.add("calscale", "GREGORIAN")
-    head.add("method", "PUBLISH")
-    head.add("x-wr-calname", name)
+    head = new_calendar(product_id=PRODUCT_ID, name=name)
     opening = head.to_ical().removesuffix(b"END:VCALENDAR\r\n")
     yield opening + _timezone_block()
     for item in items:
