@@ -387,11 +387,11 @@ LIMIT %(limit)s
 
 def _same_day_twins(user, recent) -> list[dict]:
     """The same title on the same day: for the recently changed offers' coming dates, another
-    offer in reach with the same title (any case; index course_title_upper_idx on its hash and
-    the provider) and a date
-    that day (index on course and start). Grouping every date of the coming weeks took 0.8 s
-    at 1,000,000 courses, and joining the candidates made PostgreSQL read every course's
-    title; the candidates are few, so they are passed as arrays."""
+    offer in reach with the same title (any case; index course_title_upper_idx on its hash
+    and the provider) and a date that day (index on course and start). Grouping every date of
+    the coming weeks took 0.8 s at 1,000,000 courses, and joining the candidates made
+    PostgreSQL read every course's title; the candidates are few, so they are passed as
+    arrays. Two recent twins find each other: the pair is listed once."""
     today = timezone.localdate()
     titles = {row["pk"]: row["title"] for row in recent}
     dates = CourseDate.objects.filter(
@@ -411,11 +411,15 @@ def _same_day_twins(user, recent) -> list[dict]:
         firsts=[course for course, _ in candidates],
         starts=[day for _, day in candidates],
         titles=[titles[course] for course, _ in candidates],
-        limit=LIMIT,
+        limit=2 * LIMIT,  # each pair at most twice
     )
     with connection.cursor() as cursor:
         cursor.execute(_SAME_DAY_SQL.format(reach=reach), params)
-        return [
-            {"start_date": start_date, "first": first, "twin": twin}
-            for start_date, first, twin in cursor.fetchall()
-        ]
+        rows = cursor.fetchall()
+    pairs = {}
+    for start_date, first, twin in rows:
+        pairs.setdefault((start_date, min(first, twin), max(first, twin)), first)
+    return [
+        {"start_date": start_date, "first": first, "twin": low if first == high else high}
+        for (start_date, low, high), first in pairs.items()
+    ][:LIMIT]

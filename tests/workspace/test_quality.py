@@ -204,7 +204,8 @@ def test_coordinator_dashboard_lists(client, world):
     assert not any(a.provider.name in item for item in found["stale_providers"])
     assert any(a.provider.name in item for item in found["expiring_certificates"])
     assert any("ähnliche Titel" in item for item in found["duplicates"])
-    assert any("gleicher Titel am" in item for item in found["duplicates"])
+    # Both twins were changed recently and find each other: the pair is listed once.
+    assert sum("gleicher Titel am" in item for item in found["duplicates"]) == 1
     everything = " ".join(" ".join(items) for items in found.values())
     assert world.b.provider.name not in everything and "Kurs B" not in everything
 

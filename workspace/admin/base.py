@@ -150,6 +150,7 @@ class CappedPaginator(Paginator):
     10.000" and pages go as far (a search or a filter narrows it)."""
 
     cap = 10_000
+    capped = False  # set by count
 
     @cached_property
     def count(self) -> int:
