@@ -103,6 +103,7 @@ def read_openqcat(binary, progress=None):
     try:
         for event, element in iterparse(binary, events=("start", "end")):
             if event == "start":
+                element.tag = _name(element)  # a namespace (xmlns="…") left aside
                 if root is None:
                     root = element
                     if _name(element) != "OPENQCAT":

@@ -77,6 +77,14 @@ def test_the_update_changes_what_changed_and_archives_the_deleted_service(world)
     assert again.updated == [] and again.created == [], again.as_dict()
 
 
+def test_a_catalogue_with_a_namespace_reads_the_same(world):
+    data = catalogue(world, "openqcat-new.xml").replace(
+        b'<OPENQCAT version="1.1">', b'<OPENQCAT version="1.1" xmlns="http://www.openqcat.org/1.1">'
+    )
+    report = run(world, data)
+    assert report.ok and sorted(report.created) == ["OQ-1", "OQ-2"], report.as_dict()
+
+
 def test_export_parses_back_to_the_same_courses(world):
     run(world, catalogue(world, "openqcat-new.xml"))
     provider = world.b.provider
