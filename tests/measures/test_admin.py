@@ -512,3 +512,23 @@ def test_course_form_follows_the_public_page(admin_client, world):
     assert (
         soup.find(class_="field-module_units").find(class_="readonly").get_text(strip=True) == "16"
     )
+
+
+@pytest.mark.parametrize("spread", [0, 10_000], ids=["matched-directly", "ids-first"])
+def test_course_search_by_provider_name_finds_the_same_either_way(
+    admin_client, world, monkeypatch, spread
+):
+    """A word in many providers' names is matched in the list directly, one in few by the
+    matching ids first (workspace.admin.courses.SPREAD_PROVIDERS): the same courses."""
+    from workspace.admin import courses as course_admin
+
+    monkeypatch.setattr(course_admin, "SPREAD_PROVIDERS", spread)
+    course = world.objects[Course]
+    word = course.provider.name.split()[-1]
+    response = admin_client.get(admin_url(Course, "changelist"), {"q": word})
+    expected = set(
+        Course.objects.filter(provider__name__icontains=word).values_list("pk", flat=True)
+    ) | set(Course.objects.filter(title__icontains=word).values_list("pk", flat=True))
+    listed = listed_pks(response)
+    assert course.pk in listed
+    assert listed <= expected

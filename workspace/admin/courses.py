@@ -69,6 +69,8 @@ DATE_FIELDS = [
 
 # Above this many courses, a course or date search matches the courses by a subquery, not a list.
 MANY_COURSES = 50_000
+# A word in more providers' names than this is matched in the course list directly.
+SPREAD_PROVIDERS = 200
 
 
 def providers_named(word: str) -> list[int]:
@@ -403,14 +405,20 @@ class CourseAdmin(AtlasModelAdmin):
         "Excel" at 1,000,000 courses)."""
         for word in search_words(search_term):
             providers = providers_named(word)
+            condition = (
+                Q(title__icontains=word)
+                | Q(slug__icontains=word)
+                | Q(external_id=word)
+                | AnyOf("provider", providers)
+            )
+            if len(providers) > SPREAD_PROVIDERS:
+                # A word in many providers' names matches courses all over the title order:
+                # the list finds its page at once (reading the ids first took 0.7 s).
+                queryset = queryset.filter(condition)
+                continue
             named = (
                 courses_for_user(request.user)  # what is in reach only: fewer to match
-                .filter(
-                    Q(title__icontains=word)
-                    | Q(slug__icontains=word)
-                    | Q(external_id=word)
-                    | Q(provider__in=providers)
-                )
+                .filter(condition)
                 .values_list("pk", flat=True)
             )
             few = list(named.order_by()[: MANY_COURSES + 1])
