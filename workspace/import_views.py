@@ -70,8 +70,17 @@ def _context(admin_site, request, title, **extra):
     return {**admin_site.each_context(request), "title": title, **extra}
 
 
-def _inline(job) -> bool:
-    return job.size <= settings.IMPORT_INLINE_MAX_KB * 1024
+def _run(job, *, write: bool) -> None:
+    """Check (or with ``write`` import) the file now if it is small, else as a job."""
+    if job.size <= settings.IMPORT_INLINE_MAX_KB * 1024:
+        course_import_run(job_id=job.pk, write=write)
+    else:
+        run_course_import.enqueue(job.pk, write)
+
+
+def _importable(report: dict) -> bool:
+    """A checked file without a file error or row errors may be imported."""
+    return not report.get("file_error") and not report.get("error_count")
 
 
 def import_start(request, admin_site):
@@ -97,10 +106,7 @@ def import_upload(request, admin_site, organisation):
             data=upload.read(),
             size=upload.size,
         )
-        if _inline(job):
-            course_import_run(job_id=job.pk, write=False)
-        else:
-            run_course_import.enqueue(job.pk, False)
+        _run(job, write=False)
         return HttpResponseRedirect(_job_url(job))
     jobs = CourseImport.objects.filter(organisation=organisation).defer("data")[:10]
     context = _context(
@@ -133,16 +139,13 @@ def import_job(request, admin_site, organisation, pk):
     if request.method == "POST":
         if request.POST.get("action") == "import" and job.status == CourseImport.Status.CHECKED:
             report = job.report
-            queued = not report.get("file_error") and not report.get("error_count")
+            queued = _importable(report)
             # Queued once: a second confirmation (a double click) finds it queued already.
             queued = queued and CourseImport.objects.filter(
                 pk=job.pk, status=CourseImport.Status.CHECKED
             ).update(status=CourseImport.Status.QUEUED, user=request.user)
             if queued:
-                if _inline(job):
-                    course_import_run(job_id=job.pk, write=True)
-                else:
-                    run_course_import.enqueue(job.pk, True)
+                _run(job, write=True)
         return HttpResponseRedirect(_job_url(job))
     report = job.report or {}
     context = _context(
@@ -154,9 +157,7 @@ def import_job(request, admin_site, organisation, pk):
         report=report,
         phase=PHASES.get(job.phase, ""),
         percent=round(job.progress * 100),
-        can_import=job.status == CourseImport.Status.CHECKED
-        and not report.get("file_error")
-        and not report.get("error_count"),
+        can_import=job.status == CourseImport.Status.CHECKED and _importable(report),
         hidden_errors=max(0, report.get("error_count", 0) - len(report.get("errors", []))),
     )
     response = TemplateResponse(request, "admin/workspace/import_job.html", context)

@@ -46,7 +46,14 @@ from defusedxml.ElementTree import ParseError, iterparse
 from django.utils.translation import gettext as _
 
 from measures.course_files.columns import COURSE_KEYS, DATE_KEYS, LIST_SEPARATOR, MODULE_KEYS
-from measures.course_files.records import CourseRecord, FileError, PartRecord, RowError, Source
+from measures.course_files.records import (
+    CourseRecord,
+    FileError,
+    PartRecord,
+    ReadResult,
+    RowError,
+    Source,
+)
 
 VERSION = "1.1"
 YES_TEXT = "ja"
@@ -90,16 +97,13 @@ _TRUE = {"true", "1", "ja", "yes"}
 # Reading --------------------------------------------------------------------------------------
 
 
-def read_openqcat(binary, progress=None):
-    """The catalogue's SERVICEs as records (a ``readers.ReadResult``); ``FileError`` for a file
-    that is not a well-formed openQ-cat catalogue."""
-    from measures.course_files.readers import ReadResult  # the readers import this module
-
+def read_openqcat(binary, size: int, progress=None) -> ReadResult:
+    """The catalogue's SERVICEs as records; ``FileError`` for a file that is not a well-formed
+    openQ-cat catalogue. ``size``: the file's, for the progress."""
     result = ReadResult()
     supplier = ""
     catalogs = 0
     root = None
-    size = _size(binary)
     try:
         for event, element in iterparse(binary, events=("start", "end")):
             if event == "start":
@@ -150,14 +154,6 @@ def read_openqcat(binary, progress=None):
             _("Der Katalog enthält weder NEW_CATALOG noch UPDATE_CATALOG: nichts einzulesen.")
         )
     return result
-
-
-def _size(binary) -> int:
-    position = binary.tell()
-    binary.seek(0, 2)
-    size = binary.tell()
-    binary.seek(position)
-    return size
 
 
 def _name(element) -> str:

@@ -16,7 +16,6 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import openpyxl
 from django.utils.translation import gettext as _
@@ -29,20 +28,20 @@ from measures.course_files.columns import (
     normalise_header,
 )
 from measures.course_files.openqcat import read_openqcat
-from measures.course_files.records import CourseRecord, FileError, PartRecord, RowError, Source
+from measures.course_files.records import (
+    CourseRecord,
+    FileError,
+    PartRecord,
+    ReadResult,
+    RowError,
+    Source,
+)
 
 MAX_COLUMNS = 200
 CHUNK = 1 << 16
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 Progress = Callable[[float], None]
-
-
-@dataclass
-class ReadResult:
-    records: list[CourseRecord] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0  # rows read below the header
 
 
 def read_courses(binary, *, max_bytes: int | None = None, progress: Progress | None = None):
@@ -62,7 +61,7 @@ def read_courses(binary, *, max_bytes: int | None = None, progress: Progress | N
     if head.startswith(b"PK\x03\x04"):
         rows = _xlsx_rows(binary, progress)
     elif head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return read_openqcat(binary, progress)
+        return read_openqcat(binary, size, progress)
     elif head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF")) or b"\x00" in head:
         raise FileError(
             _(

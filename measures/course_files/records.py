@@ -91,6 +91,15 @@ YES = frozenset({"ja", "j", "x", "yes", "y", "1", "true", "wahr"})
 NO = frozenset({"", "nein", "n", "no", "0", "false", "falsch"})
 
 
+@dataclass
+class ReadResult:
+    """What a reader made of a file: its courses, the errors of its rows, how many it read."""
+
+    records: list[CourseRecord] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0  # rows (or SERVICE elements) read below the header
+
+
 class FileError(Exception):
     """The file as a whole cannot be read (wrong kind, encoding, damaged, too large …)."""
 

@@ -32,6 +32,7 @@ from measures.models import (
     TargetGroup,
 )
 from network.models import Contact, Organisation, Region, Venue
+from workspace.admin import courses as course_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -520,8 +521,6 @@ def test_course_search_by_provider_name_finds_the_same_either_way(
 ):
     """A word in many providers' names is matched in the list directly, one in few by the
     matching ids first (workspace.admin.courses.SPREAD_PROVIDERS): the same courses."""
-    from workspace.admin import courses as course_admin
-
     monkeypatch.setattr(course_admin, "SPREAD_PROVIDERS", spread)
     course = world.objects[Course]
     word = course.provider.name.split()[-1]
