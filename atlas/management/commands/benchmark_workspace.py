@@ -29,6 +29,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from atlas.database import WEB_STATEMENT_TIMEOUT_MS
+from atlas.page_benchmark import percentile
 from measures import synthetic
 from measures.models import Course
 from network.models import Membership, Network, Organisation
@@ -128,7 +129,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{'Seite':<58} {'p50':>7} {'p95':>7} {'max':>7}  Status\n")
             for label, path in _paths(user):
                 times, status = _measure(client, path, repeat)
-                p50, p95 = statistics.median(times), _percentile(times, 95)
+                p50, p95 = statistics.median(times), percentile(times, 95)
                 mark = " über Budget" if p95 > budget else ""
                 over += bool(mark)
                 self.stdout.write(
@@ -229,9 +230,3 @@ def _measure(client: Client, path: str, repeat: int) -> tuple[list[float], str]:
         if attempt:
             times.append(elapsed)
     return times, ",".join(str(status) for status in sorted(statuses))
-
-
-def _percentile(values: list[float], percent: float) -> float:
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(percent / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
