@@ -13,7 +13,6 @@ import itertools
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models.expressions import RawSQL
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core import listing
+from core.sql import AnyOf
 from measures import exports, selectors
 from measures.course_search import course_search_ids
 from network.models import Organisation
@@ -195,9 +195,7 @@ def _newest_of(ids: list[int]) -> list:
     """The newest ``FEED_ITEMS`` public courses among these ids."""
     public = selectors.public_courses()
     if len(ids) <= SCAN_ABOVE:
-        # One array parameter, however many ids.
-        found = RawSQL("SELECT unnest(%s::bigint[])", (ids,))  # noqa: S611 - constant SQL
-        return _newest(public.filter(pk__in=found))
+        return _newest(public.filter(AnyOf("pk", ids)))  # one array parameter, however many
     wanted, chosen = set(ids), []
     latest = public.order_by(*NEWEST).values_list("pk", flat=True)
     for start in itertools.count(0, SCAN_CHUNK):  # ends with the last public course
