@@ -34,6 +34,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from core import generations, listing
+from core.sql import AnyOf
 from core.text import folded
 from measures import search, search_index
 from measures.provider_filters import (
@@ -111,7 +112,7 @@ class ProviderListing(listing.Listing):
 
     def search(self, found):
         ids = self.text_matches
-        return found if ids is None else found.filter(pk__in=ids)
+        return found if ids is None else found.filter(AnyOf("pk", ids))
 
     @cached_property
     def text_matches(self) -> list[int] | None:
