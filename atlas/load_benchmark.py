@@ -399,14 +399,14 @@ def made_up_word(rng: random.Random) -> str:
     return "lastprobe" + "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
 
 
-def save_course(*, course_id: int, user, word: str = "") -> list[CourseChange]:
-    """One save through the write path: a note on the price (a minor change, live at once);
-    with ``word``, the word in the summary too (a course whose major changes go live without
-    review). Returns the change log's new entries."""
+def save_course(*, course_id: int, user, word: str = "", note: str = "") -> list[CourseChange]:
+    """One save through the write path: a note on the price (``note``, else the time; a minor
+    change, live at once); with ``word``, the word in the summary too (a course whose major
+    changes go live without review). Returns the change log's new entries."""
     course = Course.objects.get(pk=course_id)
     with course_edit(course=course, user=user) as edit:
         course = Course.objects.get(pk=course_id)
-        course.price_notes = f"Lastprobe {time.strftime('%H:%M:%S')}"
+        course.price_notes = note or f"Lastprobe {time.strftime('%H:%M:%S')}"
         fields = ["price_notes", "updated_at"]
         if word:
             course.summary = f"{course.summary[: 590 - len(word)]} {word}".strip()
@@ -457,6 +457,9 @@ class Writer:
         self.user = benchmark_user()
         self.courses = writable_courses(self.rng) if courses is None else courses
         self.originals: dict[int, dict] = {}
+        # What each course was last saved with, once the save returned (committed): the
+        # price note and the word put into its summary ("" for none).
+        self.acknowledged: dict[int, tuple[str, str]] = {}
         self.writes = 0
         self.failures: list[str] = []
         self.visible: list[float] = []
@@ -498,14 +501,16 @@ class Writer:
                 course_id, slug, live = self.courses[number % len(self.courses)]
                 number += 1
                 word = made_up_word(self.rng) if live else ""
+                note = f"Lastprobe {number}"
                 try:
                     if course_id not in self.originals:
                         self.originals[course_id] = self.original(course_id)
-                    self.save(course_id=course_id, user=self.user, word=word)
+                    self.save(course_id=course_id, user=self.user, word=word, note=note)
                 except Exception as error:  # noqa: BLE001 (reported, the load goes on)
                     self.failures.append(f"{slug}: {error}")
                 else:
                     self.writes += 1
+                    self.acknowledged[course_id] = (note, word)
                     if word:
                         with self._lock:
                             self._pending.append((word, slug, time.monotonic()))

@@ -301,7 +301,7 @@ def test_the_writer_saves_at_its_rate_and_times_until_the_search_finds_the_chang
     _Search.written = {}
     saved = []
 
-    def save(*, course_id, user, word=""):
+    def save(*, course_id, user, word="", note=""):
         saved.append((course_id, word))
         _Search.written[word] = time.monotonic()
 
@@ -325,6 +325,9 @@ def test_the_writer_saves_at_its_rate_and_times_until_the_search_finds_the_chang
     median, maximum = writer.visible_summary()
     assert 0.3 <= median <= maximum < 1
     assert set(writer.originals) == {1, 2}
+    # What each course was last saved with, for the soak's check that nothing was lost.
+    assert writer.acknowledged[2] == (f"Lastprobe {writer.writes - (writer.writes % 2 == 1)}", "")
+    assert writer.acknowledged[1][1] == saved[-1 if saved[-1][0] == 1 else -2][1]
     assert writer.polls >= len(writer.visible)
 
 

@@ -5,7 +5,6 @@ memory of the process. The provider, its venue, courses and account are removed 
 
 from __future__ import annotations
 
-import datetime as dt
 import resource
 import tempfile
 import time
@@ -13,8 +12,9 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from measures.course_files.samples import sample_rows
 from measures.course_files.writers import csv_lines
-from measures.models import Course, FundingType, Subject, TargetGroup
+from measures.models import Course
 from network.models import Organisation, Venue
 from workspace.models import CourseChange, RoleAssignment
 from workspace.services.course_import import course_import
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         )
         with tempfile.NamedTemporaryFile(suffix=".csv") as file:
             started = time.monotonic()
-            for line in csv_lines(_rows(courses, dates)):
+            for line in csv_lines(sample_rows(courses, dates)):
                 file.write(line.encode("utf-8"))
             file.flush()
             size = file.tell()
@@ -97,46 +97,6 @@ class _Phases:
 
     def __str__(self):
         return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())
-
-
-def _rows(courses: int, dates: int):
-    subjects = list(Subject.objects.filter(parent__isnull=False).values_list("name", flat=True))
-    groups = list(TargetGroup.objects.values_list("name", flat=True))
-    funding = list(FundingType.objects.values_list("name", flat=True))
-    start = dt.date.today() + dt.timedelta(days=30)
-    for number in range(1, courses + 1):
-        for index in range(dates):
-            day = start + dt.timedelta(days=(number + 7 * index) % 300)
-            row = {
-                "kennung": f"B-{number}",
-                "beginn": day.strftime("%d.%m.%Y"),
-                "ende": (day + dt.timedelta(days=14)).strftime("%d.%m.%Y"),
-                "wochentage": "Mo|Mi",
-                "uhrzeit_von": "18:00",
-                "uhrzeit_bis": "20:15",
-                "ort": f"Lernort {number % 5 + 1}",
-                "ort_strasse": "Hauptstraße 1",
-                "ort_plz": "55116",
-                "ort_ort": "Mainz",
-                "plaetze": "12",
-            }
-            if index == 0:
-                row.update(
-                    {
-                        "titel": f"Benchmarkkurs {subjects[number % len(subjects)]} {number}",
-                        "kurzbeschreibung": "Ein Angebot für die Messung des Imports.",
-                        "beschreibung": "Lernen in kleinen Gruppen. " * 10,
-                        "fachgebiete": subjects[number % len(subjects)],
-                        "zielgruppen": groups[number % len(groups)],
-                        "foerderung": funding[number % len(funding)],
-                        "schlagwoerter": f"Messung|Stichwort {number % 50}",
-                        "unterrichtseinheiten": str(8 * (number % 10 + 1)),
-                        "preis": f"{number % 300 + 20},00",
-                        "modul_titel": "Einstieg",
-                        "modul_ue": "4",
-                    }
-                )
-            yield row
 
 
 def _remove() -> None:
