@@ -13,14 +13,16 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core import generations
 from measures import search_index
 from measures.models import Subject
 from measures.provider_filters import in_region
-from measures.provider_search import provider_counts_by_region, providers
+from measures.provider_search import FACET_CACHE_SECONDS, provider_counts_by_region, providers
 from measures.vocabulary import vocabulary
 from network import maps
 from network.models import Network, Region
@@ -68,19 +70,40 @@ def subjects_in(region: Region) -> list[Subject]:
     return [area for area in areas if area.course_count]
 
 
+def _kept(name: str, region: Region | None, compute):
+    """``compute()``, kept for a minute per search generation and region: the providers of a
+    region are found by their addresses and venues, which at 1,000,000 courses and 20,000
+    providers takes 0.2 s a count. A change of courses or venues starts a new generation; a
+    provider's own address shows within the minute (as in the provider search's facets)."""
+    where = "-" if region is None else f"{region.country}:{region.key}"
+    key = f"atlas:region-{name}:{generations.search()}:{where}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, FACET_CACHE_SECONDS)
+    return value
+
+
 def providers_in(region: Region):
     """The region's providers with the most public courses first (counted in the search
     index: counting in SQL visits every provider's courses), and how many there are."""
-    rows = list(providers().filter(in_region(region)).values_list("pk", "name"))
     counts = search_index.current_index().provider_counts
-    top = sorted(rows, key=lambda row: (-counts.get(row[0], 0), row[1], row[0]))[:PROVIDERS_SHOWN]
-    by_pk = providers().in_bulk([pk for pk, _name in top])
+
+    def ranked() -> tuple[list[int], int]:
+        rows = list(providers().filter(in_region(region)).values_list("pk", "name"))
+        rows.sort(key=lambda row: (-counts.get(row[0], 0), row[1], row[0]))
+        return [pk for pk, _name in rows[:PROVIDERS_SHOWN]], len(rows)
+
+    top, total = _kept("providers", region, ranked)
+    by_pk = providers().in_bulk(top)
     shown = []
-    for pk, _name in top:
+    for pk in top:
+        if pk not in by_pk:
+            continue  # no longer a provider: gone from the list within the minute
         provider = by_pk[pk]
         provider.course_count = counts.get(pk, 0)
         shown.append(provider)
-    return shown, len(rows)
+    return shown, total
 
 
 def networks_covering(region: Region) -> list[Network]:
@@ -137,7 +160,9 @@ def _map_for(region: Region):
             return None, None
         drawn = maps.outlines(Region.objects.states().filter(region.contains_q()), "states")
         counts = course_counts_by(states)
-        providers_by = provider_counts_by_region(providers(), None)
+        providers_by = _kept(
+            "provider-counts", None, lambda: provider_counts_by_region(providers(), None)
+        )
         title = _("Karte: aktuelle Kurse je Bundesland")
         return (drawn, counts, providers_by, title, None), region
     if region.kind in (Region.Kind.STATE, Region.Kind.GOVERNMENT_REGION):
@@ -157,7 +182,9 @@ def _map_for(region: Region):
         Region.objects.districts().filter(area.contains_q()), f"districts-{area.key}"
     )
     counts = course_counts_by(districts)
-    providers_by = provider_counts_by_region(providers(), area)
+    providers_by = _kept(
+        "provider-counts", area, lambda: provider_counts_by_region(providers(), area)
+    )
     title = _("Karte: aktuelle Kurse je Kreis in %(region)s") % {"region": area.name}
     return (drawn, counts, providers_by, title, current), area
 
