@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from taggit.models import Tag
 
+from core.sql import AnyOf
 from measures.models import (
     CertificateKind,
     Course,
@@ -159,7 +160,7 @@ def _organisation_part(model, user, queryset, path="organisation"):
         return qs
     if not access.roles:
         return qs.none()
-    return qs.filter(**{f"{path}__in": _reachable_organisations(access)})
+    return qs.filter(AnyOf(path, _reachable_organisations(access)))
 
 
 def contacts_for_user(user, queryset=None) -> QuerySet:
