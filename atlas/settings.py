@@ -7,6 +7,8 @@ Environment variables:
     CSRF_TRUSTED_ORIGINS    comma-separated origins (https://example.org)
     DATABASE_URL            postgresql://user:password@host:5432/name; unset: embedded PostgreSQL
     BILDUNGSATLAS_DATA_DIR  where the embedded server keeps its data (default: user data dir)
+    POSTGRES_BIN_DIR        pg_dump and pg_restore for backup and restore (default: the embedded
+                            server's)
     SECURE_SSL_REDIRECT     "false" when a proxy in front already redirects (on in production)
     SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
     EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
@@ -101,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "atlas.middleware.QueryTimeoutMiddleware",
+    "atlas.outage.DatabaseOutageMiddleware",  # 503 while PostgreSQL cannot be reached
 ]
 
 ROOT_URLCONF = "atlas.urls"

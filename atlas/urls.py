@@ -10,3 +10,4 @@ urlpatterns = [
 ]
 
 handler404 = "atlas.views.not_found"
+handler500 = "atlas.outage.server_error"  # the 503 page when the database is down

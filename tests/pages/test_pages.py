@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 from django.template import loader
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from atlas.outage import outage_response
 from tests.pages.checks import CHECKS, response_problems, robustness_problems, validate_html
 from tests.pages.urls import NOT_PAGES, NoPaths, collect_patterns, concrete_paths, page_patterns
 
@@ -112,5 +113,9 @@ def test_error_pages_are_valid_html(vnu_command, tmp_path, settings):
         "404": client.get("/gibt-es-nicht/").content,
         "503": client.get("/langsam/").content,
         "500": loader.get_template("500.html").render({}).encode(),
+        "503 database down": outage_response(RequestFactory().get("/kurse/?q=a&b=c")).content,
+        "503 database down, workspace": outage_response(
+            RequestFactory().post("/admin/measures/course/add/")
+        ).content,
     }
     fail_with(validate_html(documents, vnu_command, tmp_path))
