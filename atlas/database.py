@@ -265,7 +265,10 @@ def embedded_database() -> dict:
             "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE_NAME]
         ).fetchone()
         if not exists:
-            connection.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE_NAME}"')
+            try:
+                connection.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE_NAME}"')
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another process started at the same moment made it
     settings["NAME"] = EMBEDDED_DATABASE_NAME
     # Keep a reference so the server is not cleaned up while this process runs.
     _SERVERS.append(server)
