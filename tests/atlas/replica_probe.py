@@ -198,7 +198,7 @@ def scenario_routing(args: dict) -> dict:
         request(anonymous, "get", "/probe/write-then-read/orm/", text=True),
         request(anonymous, "get", "/probe/write-then-read/raw/", text=True),
     ]
-    return {"public": public, "primary": primary, "written": written}
+    return {"public": public, "primary": primary, "written": written, "settings": configured()}
 
 
 def _replica_sql(url: str, sql: str):
@@ -278,13 +278,11 @@ def scenario_unresponsive(args: dict) -> dict:
     return {"requests": [request(anonymous, "get", "/kurse/?q=Deutsch") for _ in range(8)]}
 
 
-def scenario_settings(args: dict) -> dict:
+def configured() -> dict:
+    """The databases, routers and middleware this process runs with."""
     from django.conf import settings
 
-    from measures.selectors import public_courses
-
     return {
-        "slug": public_courses().order_by("pk").first().slug,
         "aliases": list(settings.DATABASES),
         "replicas": {
             alias: {
@@ -297,7 +295,17 @@ def scenario_settings(args: dict) -> dict:
         },
         "routers": list(settings.DATABASE_ROUTERS),
         "middleware": "atlas.db_router.ReplicaMiddleware" in settings.MIDDLEWARE,
+    }
+
+
+def scenario_unreplicated(args: dict) -> dict:
+    """A process on the primary alone; and a course of the demo data that is public now."""
+    from measures.selectors import public_courses
+
+    return {
+        **configured(),
         "request": request(Client(), "get", "/kurse/?q=Deutsch"),
+        "slug": public_courses().order_by("pk").first().slug,
     }
 
 
