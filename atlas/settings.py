@@ -307,9 +307,9 @@ IMPORT_INLINE_MAX_KB = int(os.environ.get("IMPORT_INLINE_MAX_KB", "256"))
 # alone for DATABASE_REPLICA_RETRY_SECONDS (default 30). The tests run without replicas: their
 # data lives in transactions that no replica sees.
 DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "30"))
-if not TESTING:
-    DATABASES.update(replica_settings())
-if len(DATABASES) > 1:
+read_replicas = {} if TESTING else replica_settings()
+if read_replicas:
+    DATABASES.update(read_replicas)
     DATABASE_ROUTERS = ["atlas.db_router.ReplicaRouter"]
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,

@@ -191,7 +191,7 @@ def mark_down(alias: str, error: BaseException) -> None:
     logger.warning(
         "Read replica %s failed (%s); its reads go elsewhere for %g s",
         alias,
-        str(error).strip() or type(error).__name__,
+        " ".join(str(error).split()) or type(error).__name__,  # one line
         seconds,
     )
     with contextlib.suppress(DatabaseError):

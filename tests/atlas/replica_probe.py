@@ -198,7 +198,16 @@ def scenario_routing(args: dict) -> dict:
         request(anonymous, "get", "/probe/write-then-read/orm/", text=True),
         request(anonymous, "get", "/probe/write-then-read/raw/", text=True),
     ]
-    return {"public": public, "primary": primary, "written": written, "settings": configured()}
+    outside: list = []
+    with recording(outside):  # a command, a job: no request
+        course(slug)
+    return {
+        "public": public,
+        "primary": primary,
+        "written": written,
+        "outside": sorted({statement["alias"] for statement in outside}),
+        "settings": configured(),
+    }
 
 
 def _replica_sql(url: str, sql: str):

@@ -163,6 +163,10 @@ def test_the_admin_posts_and_logged_in_users_read_the_primary(routing):
     assert posted["method"] == "post" and posted["status"] == 302  # the feedback was stored
 
 
+def test_reads_outside_a_request_go_to_the_primary(routing):
+    assert routing["outside"] == ["default"]
+
+
 def test_a_request_reads_the_primary_once_it_wrote(routing):
     for answer in routing["written"]:
         assert answer["status"] == 200
