@@ -143,7 +143,7 @@ def writes(sql: str) -> bool:
 
 def note_writes(execute, sql, params, many, context):
     """An ``execute_wrapper`` for the primary's connection: a write marks the request."""
-    if _request.get() is not None and writes(sql) and not _in_cache_table(sql):
+    if writes(sql) and not _in_cache_table(sql):
         mark_written()
     return execute(sql, params, many, context)
 
