@@ -88,18 +88,17 @@ def with_statement_timeout(options: dict) -> dict:
     return {**options, "options": startup}
 
 
-def parse_database_url(url: str) -> dict:
-    """Turn ``postgresql://user:password@host:port/name?sslmode=…`` into Django settings."""
+def parse_database_url(url: str, *, variable: str = "DATABASE_URL") -> dict:
+    """Turn ``postgresql://user:password@host:port/name?sslmode=…`` into Django settings
+    (``variable``: where the URL came from, for the error messages)."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(
-            f"DATABASE_URL must be a postgresql:// URL, not {parts.scheme!r}."
-        )
+        raise ImproperlyConfigured(f"{variable} must be a postgresql:// URL, not {parts.scheme!r}.")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     host = unquote(parts.hostname or "") or query.pop("host", "")
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ImproperlyConfigured("DATABASE_URL must name a database.")
+        raise ImproperlyConfigured(f"{variable} must name a database.")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -283,3 +282,23 @@ def database_settings() -> dict:
     if url:
         return parse_database_url(url)
     return embedded_database()
+
+
+# A replica that does not answer costs a request at most this long before its reads go to the
+# primary (core.replicas then leaves it alone for a while); a URL's own connect_timeout wins.
+REPLICA_CONNECT_TIMEOUT_S = 2
+
+
+def replica_settings() -> dict[str, dict]:
+    """The read replicas of ``DATABASE_REPLICA_URLS`` (comma-separated ``postgresql://`` URLs;
+    a comma inside a URL written ``%2C``) as the aliases ``replica_1``, ``replica_2``, …, with
+    the options of ``DATABASE_URL`` (statement timeout, kept connections with health checks)
+    and a short ``connect_timeout``. Tests use the default database for them."""
+    urls = os.environ.get("DATABASE_REPLICA_URLS", "").split(",")
+    replicas = {}
+    for url in filter(None, map(str.strip, urls)):
+        replica = parse_database_url(url, variable="DATABASE_REPLICA_URLS")
+        replica["OPTIONS"].setdefault("connect_timeout", str(REPLICA_CONNECT_TIMEOUT_S))
+        replica["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{len(replicas) + 1}"] = replica
+    return replicas

@@ -6,6 +6,8 @@ Environment variables:
     ALLOWED_HOSTS           comma-separated host names
     CSRF_TRUSTED_ORIGINS    comma-separated origins (https://example.org)
     DATABASE_URL            postgresql://user:password@host:5432/name; unset: embedded PostgreSQL
+    DATABASE_REPLICA_URLS   comma-separated postgresql:// URLs of read replicas (see the replica
+                            block at the end); DATABASE_REPLICA_RETRY_SECONDS
     BILDUNGSATLAS_DATA_DIR  where the embedded server keeps its data (default: user data dir)
     POSTGRES_BIN_DIR        pg_dump and pg_restore for backup and restore (default: the embedded
                             server's)
@@ -33,7 +35,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from atlas.database import data_dir, database_settings
+from atlas.database import data_dir, database_settings, replica_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -300,3 +302,20 @@ INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_MAX_UPLOAD_MB = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50"))
 IMPORT_INLINE_MAX_KB = int(os.environ.get("IMPORT_INLINE_MAX_KB", "256"))
+
+# --- Read replicas (issue 15) -----------------------------------------------------------------
+# DATABASE_REPLICA_URLS adds the aliases replica_1, replica_2, … (atlas/database.py). Anonymous
+# GET and HEAD requests to public pages then read from a replica until they write; everything
+# else reads the primary (core/replicas.py, atlas/db_router.py). A replica that fails is left
+# alone for DATABASE_REPLICA_RETRY_SECONDS (default 30). The tests run without replicas: their
+# data lives in transactions that no replica sees.
+DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "30"))
+read_replicas = {} if TESTING else replica_settings()
+if read_replicas:
+    DATABASES.update(read_replicas)
+    DATABASE_ROUTERS = ["atlas.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+        "atlas.db_router.ReplicaMiddleware",
+    )
+# --- end of replica block --------------------------------------------------------------------

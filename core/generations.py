@@ -7,7 +7,10 @@ process keeps in memory (vocabularies, synonyms, regions, networks, menus). A ca
 holds the generation is dropped by the next change.
 
 Both are database sequences (created by migration ``measures.0007``), so every worker process
-sees a change; a process remembers them for ``MEMO_SECONDS``.
+sees a change; a process remembers them for ``MEMO_SECONDS``. They are read on the primary
+(``connection`` is always the default database), never on a read replica (its copy of a
+sequence is not the primary's current value); what is kept per generation is read on the
+primary too (``core.replicas``).
 
 A change to the search data also says which courses it changed (``measures_search_change``,
 migration ``measures.0016``: the writing transaction's id and the course, or no course for

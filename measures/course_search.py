@@ -15,13 +15,12 @@ from decimal import Decimal
 
 import numpy as np
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core import listing
+from core import listing, replicas
 from core.listing import MAX_PAGE, RADIUS_CHOICES, escape_html
 from measures import cards, search, search_help, search_index, text_matches
 from measures.filters import SORT_CHOICES, CourseFilter
@@ -430,7 +429,7 @@ def _page_courses(index, positions: np.ndarray, query, place) -> list[SearchResu
             "title_options": f"{marks}, HighlightAll=true",
             "snippet_options": f"{marks}, MaxFragments=2",
         }
-    with connection.cursor() as cursor:
+    with replicas.read_connection().cursor() as cursor:  # a replica in a public request
         cursor.execute(_PAGE_SQL.format(headlines=headlines), params)
         rows = {row[0]: row for row in cursor.fetchall()}
     distances = [None] * len(ids)

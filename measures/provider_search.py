@@ -18,7 +18,6 @@ from functools import cached_property
 from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import (
     Exists,
     F,
@@ -33,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from core import generations, listing
+from core import generations, listing, replicas
 from core.sql import AnyOf
 from core.text import folded
 from measures import search, search_index
@@ -146,7 +145,8 @@ class ProviderListing(listing.Listing):
         key = f"atlas:provider-facets:{generations.search()}:{digest}"
         counted = cache.get(key)
         if counted is None:
-            counted = facets(self)
+            with replicas.primary():  # kept as the generation's: not from a lagging replica
+                counted = facets(self)
             cache.set(key, counted, FACET_CACHE_SECONDS)
         return counted
 
@@ -341,7 +341,7 @@ def provider_counts_by_region(base, chosen: Region | None) -> list[tuple[str, st
         return []
     options, option_of = vocabulary().region_facet(chosen)
     # The inner SQL is Django's own compilation of the base queryset; values stay parameters.
-    with connection.cursor() as cursor:
+    with replicas.read_connection().cursor() as cursor:
         cursor.execute(
             _REGION_PROVIDERS.format(ids=ids_sql),
             [*ids_params, *ids_params, list(option_of), list(option_of.values())],

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import generations
+from core import generations, replicas
 from core.text import fold
 from measures import compounds
 from measures.models import Course, SearchWord, Synonym
@@ -106,7 +106,10 @@ def active_synonyms() -> dict[str, list[list[str]]]:
     if _synonyms is not None and _synonyms[0] == current:
         return _synonyms[1]
     table: dict[str, list[list[str]]] = {}
-    entries = Synonym.objects.filter(is_active=True).only("term", "alternatives", "two_way")
+    with replicas.primary():  # kept as the generation's: not from a lagging replica
+        entries = list(
+            Synonym.objects.filter(is_active=True).only("term", "alternatives", "two_way")
+        )
     for synonym in entries:
         term = words(synonym.term)
         if not term:
@@ -131,7 +134,8 @@ def lexicon(candidates) -> set[str]:
     candidates = sorted(set(candidates))
     if not candidates:
         return set()
-    with connection.cursor() as cursor:  # constant SQL: no ORM compilation for every search
+    # Constant SQL (no ORM compilation for every search), on a replica in a public request.
+    with replicas.read_connection().cursor() as cursor:
         cursor.execute(_LEXICON_SQL, [candidates])
         found = {word for (word,) in cursor.fetchall()}
     return found | (set(candidates) & (compounds.BASE_WORDS | thesaurus_words()))
@@ -554,7 +558,7 @@ def suggestions(text: str, *, limit: int = 3) -> list[str]:
     query_words = words(text)
     if not query_words:
         return []
-    with connection.cursor() as cursor:
+    with replicas.read_connection().cursor() as cursor:
         cursor.execute(_SUGGESTIONS_SQL, [query_words, MIN_SUGGESTION_SIMILARITY, limit])
         rows = cursor.fetchall()
     known: dict[int, str] = {}

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from core import generations
+from core import generations, replicas
 from core.listing import is_empty
 from core.sql import where_sql
 from measures.filters import (
@@ -1301,9 +1301,11 @@ def current_index() -> SearchIndex:
         return _current[1]
 
 
+@replicas.primary()
 def _next(key: tuple[int, date], built) -> SearchIndex:
     """The index for ``key``: the process's index of the same day with the courses changed
-    since applied, or else one built (or read from another worker's build)."""
+    since applied, or else one built (or read from another worker's build). Read on the
+    primary, as the generation is: a lagging replica's data would be kept as that of ``key``."""
     if built is not None and built[0][1] == key[1]:
         try:
             return built[1].patched()

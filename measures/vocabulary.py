@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core import generations
+from core import generations, replicas
 from measures.models import CertificateKind, FundingType, Subject, TargetGroup
 from network.models import Region
 from network.models.regions import facet_option_of, facet_options
@@ -77,19 +77,20 @@ def vocabulary() -> Vocabulary:
     global _vocabulary  # noqa: PLW0603 - a per-process memo keyed by the generation
     current = generations.reference()
     if _vocabulary is None or _vocabulary[0] != current:
-        subjects = list(Subject.objects.all())
-        children: dict[int | None, list[int]] = {}
-        for subject in subjects:
-            children.setdefault(subject.parent_id, []).append(subject.pk)
-        snapshot = Vocabulary(
-            regions={
-                region.key: region for region in Region.objects.searchable().defer("boundary")
-            },
-            subjects={subject.slug: subject for subject in subjects},
-            funding={item.slug: item for item in FundingType.objects.all()},
-            target_groups={item.slug: item for item in TargetGroup.objects.all()},
-            certificates={item.slug: item for item in CertificateKind.objects.all()},
-            subject_children=children,
-        )
+        with replicas.primary():  # kept as the generation's: not from a lagging replica
+            subjects = list(Subject.objects.all())
+            children: dict[int | None, list[int]] = {}
+            for subject in subjects:
+                children.setdefault(subject.parent_id, []).append(subject.pk)
+            snapshot = Vocabulary(
+                regions={
+                    region.key: region for region in Region.objects.searchable().defer("boundary")
+                },
+                subjects={subject.slug: subject for subject in subjects},
+                funding={item.slug: item for item in FundingType.objects.all()},
+                target_groups={item.slug: item for item in TargetGroup.objects.all()},
+                certificates={item.slug: item for item in CertificateKind.objects.all()},
+                subject_children=children,
+            )
         _vocabulary = (current, snapshot)
     return _vocabulary[1]

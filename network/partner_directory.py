@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
 
-from core import generations, listing
+from core import generations, listing, replicas
 from core.text import folded
 from network.filters import PARTNER_SORT_CHOICES, PartnerFilter
 from network.models import Membership, Network, Organisation, Region, WorkingGroup
@@ -182,7 +182,8 @@ def facet_regions() -> list[Region]:
     generation = generations.reference()
     if _facet_regions is None or _facet_regions[0] != generation:
         regions = Region.objects.filter(kind__in=FACET_KINDS).only("key", "name", "kind", "country")
-        _facet_regions = (generation, list(regions))
+        with replicas.primary():  # kept as the generation's: not from a lagging replica
+            _facet_regions = (generation, list(regions))
     return _facet_regions[1]
 
 

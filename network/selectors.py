@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core import generations
+from core import generations, replicas
 from network.models import (
     Event,
     Membership,
@@ -56,7 +56,8 @@ def site_networks() -> list[Network]:
     key = f"atlas:site-networks:{generations.reference()}"
     networks = cache.get(key)
     if networks is None:
-        networks = list(Network.objects.order_by("name").only("name", "short_name", "slug"))
+        with replicas.primary():  # kept as the generation's: not from a lagging replica
+            networks = list(Network.objects.order_by("name").only("name", "short_name", "slug"))
         cache.set(key, networks, SITE_NETWORKS_CACHE_SECONDS)
     return networks
 

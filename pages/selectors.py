@@ -4,7 +4,7 @@ from functools import cache as memoize
 
 from django.core.cache import cache
 
-from core import generations
+from core import generations, replicas
 from pages.info_defaults import DEFAULT_PAGES
 from pages.models import MENU_CACHE_KEY, InfoPage
 
@@ -45,8 +45,9 @@ def menu_pages() -> dict[str, list[tuple[str, str]]]:
             .filter(purpose="")
             .only("title", "slug", "purpose", "menu")
         )
-        for page in pages.order_by("position", "title"):
-            menus[page.menu].append((page.title, page.get_absolute_url()))
+        with replicas.primary():  # kept as the generation's: not from a lagging replica
+            for page in pages.order_by("position", "title"):
+                menus[page.menu].append((page.title, page.get_absolute_url()))
         menus = {str(key): value for key, value in menus.items()}
         cache.set(key, menus, MENU_CACHE_SECONDS)
     return menus
