@@ -55,6 +55,7 @@ from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from atlas.sitemaps import SITEMAPS
+from measures.export_jobs import sample_job
 from measures.models import Course, CourseDate
 from network.models import Event, Network, Organisation, Project, Region, WorkingGroup
 from pages.models import InfoPage
@@ -251,6 +252,10 @@ REGISTRY: dict[str, PathsFor] = {
     "measures:export_csv": lambda name: [reverse(name) + "?q=Deutsch&sort=date"],
     "measures:export_json": lambda name: [reverse(name) + "?place=55116&radius=50"],
     "measures:feed_rss": lambda name: [reverse(name) + "?q=Pflege"],
+    # An export prepared in the background: a finished job, made if none is kept (jobs are not
+    # demo data; they expire after EXPORT_JOB_KEEP_HOURS).
+    "measures:export_job": lambda name: [reverse(name, args=[sample_job().token])],
+    "measures:export_job_file": lambda name: [reverse(name, args=[sample_job().token])],
     "measures:provider_feed_rss": each(
         lambda: Organisation.objects.filter(is_provider=True),
         biggest_provider,
@@ -273,6 +278,7 @@ REDIRECTS: dict[str, str] = {}
 
 # URL name -> content type, for non-HTML responses whose route has no suffix from SUFFIX_TYPES.
 CONTENT_TYPES: dict[str, str] = {
+    "measures:export_job_file": "text/csv",  # the job's format: the sample job's is CSV
     "api:course_list": "application/json",
     "api:course_detail": "application/json",
     "api:provider_list": "application/json",
