@@ -22,6 +22,8 @@ from measures import export_jobs, exports
 from measures.course_search import course_search_ids
 from measures.models import Course, ExportJob
 from measures.tasks import run_export_job
+from tests.browser import conftest as browser_conftest
+from tests.pages.checks import validate_html
 
 pytestmark = pytest.mark.django_db
 
@@ -456,3 +458,26 @@ def test_an_xlsx_streams_while_its_rows_are_written(client, settings, monkeypatc
     assert first.startswith(b"PK") and len(read) < found_count()
     data = first + b"".join(stream)
     assert len(xlsx_rows(data)) == found_count() + 1
+
+
+# Every state of the pages is valid HTML -----------------------------------------------------
+
+vnu_command = browser_conftest.vnu_command
+
+
+def test_the_pages_of_every_state_are_valid_html(client, settings, vnu_command, tmp_path):
+    documents = {"offer": client.get(export_url("csv")).content}
+    settings.EXPORT_JOB_MAX_ROWS = 6
+    documents["narrow"] = client.get(export_url("csv")).content
+    settings.EXPORT_JOB_MAX_ROWS = 100_000
+    job = start_job(client)
+    documents["queued"] = page(client, job).content
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, progress=0.5)
+    documents["running"] = page(client, job).content
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error="x")
+    documents["failed"] = page(client, job).content
+    documents["done"] = page(client, run(start_job(client, "json"))).content
+    settings.EXPORT_JOBS_PER_CLIENT = 0
+    documents["refused"] = client.post(export_url("xlsx")).content
+    errors = validate_html(documents, vnu_command, tmp_path)
+    assert not any(errors.values()), errors
