@@ -30,11 +30,6 @@ REFRESH_SECONDS = 3
 RETRY_AFTER_SECONDS = 300
 
 
-def _export_url(kind: str, params: QueryDict) -> str:
-    query = params.urlencode()
-    return reverse(f"measures:export_{kind}") + (f"?{query}" if query else "")
-
-
 def offer(request, kind: str, params: QueryDict, *, count: int, status: int = 400):
     """The page of a search too large to download directly: it offers the background job (a
     form posting to the export's address) or, above ``EXPORT_JOB_MAX_ROWS``, asks to narrow the
@@ -45,7 +40,7 @@ def offer(request, kind: str, params: QueryDict, *, count: int, status: int = 40
         "max_rows": settings.EXPORT_JOB_MAX_ROWS,
         "can_prepare": count <= settings.EXPORT_JOB_MAX_ROWS,
         "kind_label": ExportJob.Kind(kind).label,
-        "action": _export_url(kind, params),
+        "action": exports.export_url(kind, params),
         "keep_hours": settings.EXPORT_JOB_KEEP_HOURS,
         "search_url": exports.search_url(params),
     }
@@ -79,7 +74,7 @@ def start(request, kind: str, params: QueryDict):
         )
     _ids, count = course_search_ids(params=params, limit=0)
     if count <= exports.export_limit(kind):
-        return HttpResponseRedirect(_export_url(kind, params), status=303)
+        return HttpResponseRedirect(exports.export_url(kind, params), status=303)
     if count > settings.EXPORT_JOB_MAX_ROWS:
         return offer(request, kind, params, count=count)
     base_url = f"{request.scheme}://{request.get_host()}"

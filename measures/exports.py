@@ -70,10 +70,19 @@ def export_params(query: QueryDict) -> QueryDict:
     return params
 
 
+def _address(name: str, params: QueryDict) -> str:
+    query = params.urlencode()
+    return reverse(name) + (f"?{query}" if query else "")
+
+
 def search_url(params: QueryDict) -> str:
     """The search page with these parameters."""
-    query = params.urlencode()
-    return reverse("measures:course_list") + (f"?{query}" if query else "")
+    return _address("measures:course_list", params)
+
+
+def export_url(kind: str, params: QueryDict) -> str:
+    """The direct export of the search with these parameters in this format."""
+    return _address(f"measures:export_{kind}", params)
 
 
 def neutralised(value: str) -> str:
@@ -418,6 +427,7 @@ __all__ = [
     "csv_chunks",
     "export_limit",
     "export_params",
+    "export_url",
     "export_rows",
     "filename",
     "ical_chunks",
