@@ -299,6 +299,7 @@ def xlsx_chunks(items: Iterable[ExportCourse], *, count: int = 0) -> Iterator[by
             sheet._writer = WorksheetWriter(sheet, out=member)
             sheet._writer.write_top()
             sheet.append(columns())
+            yield sink.take()  # the member's header: the download starts at once
             labels = _Labels()
             for number, item in enumerate(items, 1):
                 sheet.append([_xlsx_cell(value) for value in row(item, labels)])
