@@ -319,3 +319,16 @@ if read_replicas:
         "atlas.db_router.ReplicaMiddleware",
     )
 # --- end of replica block --------------------------------------------------------------------
+
+# --- Export jobs (issue 14): a search's export larger than EXPORT_MAX_ROWS, in the background ---
+# Written by the db_worker into EXPORT_JOB_DIR and kept EXPORT_JOB_KEEP_HOURS (the daily jobs
+# delete them); at most EXPORT_JOB_MAX_ROWS courses, EXPORT_JOBS_ACTIVE jobs waiting or running
+# at once, EXPORT_JOBS_PER_CLIENT started per client in EXPORT_JOBS_WINDOW_SECONDS, and no new
+# job while the kept files take EXPORT_JOB_MAX_DISK_MB.
+EXPORT_JOB_DIR = os.environ.get("EXPORT_JOB_DIR", str(data_dir() / "exports"))
+EXPORT_JOB_MAX_ROWS = int(os.environ.get("EXPORT_JOB_MAX_ROWS", "250000"))
+EXPORT_JOB_KEEP_HOURS = int(os.environ.get("EXPORT_JOB_KEEP_HOURS", "24"))
+EXPORT_JOBS_ACTIVE = int(os.environ.get("EXPORT_JOBS_ACTIVE", "4"))
+EXPORT_JOBS_PER_CLIENT = int(os.environ.get("EXPORT_JOBS_PER_CLIENT", "5"))
+EXPORT_JOBS_WINDOW_SECONDS = int(os.environ.get("EXPORT_JOBS_WINDOW_SECONDS", "3600"))
+EXPORT_JOB_MAX_DISK_MB = int(os.environ.get("EXPORT_JOB_MAX_DISK_MB", "2048"))

@@ -55,6 +55,7 @@ from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from atlas.sitemaps import SITEMAPS
+from measures.export_jobs import sample_job
 from measures.models import Course, CourseDate
 from network.models import Event, Network, Organisation, Project, Region, WorkingGroup
 from pages.models import InfoPage
@@ -251,6 +252,11 @@ REGISTRY: dict[str, PathsFor] = {
     "measures:export_csv": lambda name: [reverse(name) + "?q=Deutsch&sort=date"],
     "measures:export_json": lambda name: [reverse(name) + "?place=55116&radius=50"],
     "measures:feed_rss": lambda name: [reverse(name) + "?q=Pflege"],
+    # An export prepared in the background: a finished job, made if none is kept (jobs are not
+    # demo data; they expire after EXPORT_JOB_KEEP_HOURS). Only for the robustness checks: see
+    # NOT_PAGES.
+    "measures:export_job": lambda name: [reverse(name, args=[sample_job().token])],
+    "measures:export_job_file": lambda name: [reverse(name, args=[sample_job().token])],
     "measures:provider_feed_rss": each(
         lambda: Organisation.objects.filter(is_provider=True),
         biggest_provider,
@@ -265,7 +271,15 @@ REGISTRY: dict[str, PathsFor] = {
 }
 
 # URL name -> why it is not a page to GET (it still gets the robustness checks).
-NOT_PAGES: dict[str, str] = {}
+NOT_PAGES: dict[str, str] = {
+    "measures:export_job": (
+        "the status page of one visitor's export job: it exists only while that job is kept, and "
+        "the sample job made for the checks is not visible to another process (the benchmark's "
+        "server) from a test's transaction; tests/measures/test_export_jobs.py checks each of "
+        "its states, HTML included"
+    ),
+    "measures:export_job_file": "the file of one visitor's export job (see measures:export_job)",
+}
 
 # URL name -> why it may answer with a redirect (to a page of this site) instead of a page, e.g.
 # "with a single network it redirects to that network's page". A 200 is still checked as a page.

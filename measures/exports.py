@@ -1,7 +1,9 @@
 """Exports of a course search's result: CSV, XLSX, iCalendar and JSON, written as streams.
 
 ``export_rows`` reads the found courses in batches (constant memory however many there are) in
-the search's order; each writer turns them into chunks of bytes for a streaming response. Text
+the search's order; each writer turns them into chunks of bytes (``chunks`` for any format),
+which a streaming response sends directly and an export job (``measures.export_jobs``) writes
+to a file. Text
 that a spreadsheet would run as a formula (a cell starting with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return, also after leading spaces) is neutralised with a leading apostrophe in
 CSV and XLSX (OWASP "CSV injection").
@@ -10,19 +12,26 @@ CSV and XLSX (OWASP "CSV injection").
 from __future__ import annotations
 
 import csv
+import io
 import json
-import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 
+from core import listing
 from core.ical import BERLIN, new_calendar
 from measures import selectors
 from measures.calendar import PRODUCT_ID, calendar_dates, event_for
@@ -30,6 +39,50 @@ from measures.models import Course, CourseDate
 
 BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ics": "text/calendar; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def filename(kind: str, day: date | None = None) -> str:
+    """The name a downloaded export is saved under: ``kurse-2026-12-07.csv``."""
+    return f"kurse-{day or timezone.localdate():%Y-%m-%d}.{kind}"
+
+
+def export_limit(kind: str = "csv") -> int:
+    """How many courses an export of this kind takes directly. A calendar holds every date of
+    each course and the icalendar package writes ~1 ms per event (10,000 courses: 37 s, more
+    than a web worker's timeout), so it takes fewer. Larger results: a background job
+    (``measures.export_jobs``), up to ``EXPORT_JOB_MAX_ROWS``."""
+    if kind == "ics":
+        return getattr(settings, "EXPORT_MAX_CALENDAR_COURSES", 2_000)
+    return getattr(settings, "EXPORT_MAX_ROWS", 10_000)
+
+
+def export_params(query: QueryDict) -> QueryDict:
+    """The search's parameters of an export's address: those of /kurse/, without its page."""
+    params = listing.bounded(query)
+    params.pop("page", None)
+    return params
+
+
+def _address(name: str, params: QueryDict) -> str:
+    query = params.urlencode()
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def search_url(params: QueryDict) -> str:
+    """The search page with these parameters."""
+    return _address("measures:course_list", params)
+
+
+def export_url(kind: str, params: QueryDict) -> str:
+    """The direct export of the search with these parameters in this format."""
+    return _address(f"measures:export_{kind}", params)
 
 
 def neutralised(value: str) -> str:
@@ -198,19 +251,64 @@ def _xlsx_cell(value):
     return value
 
 
-def xlsx_file(items: Iterable[ExportCourse]):
-    """The workbook in a temporary file (openpyxl's write-only mode keeps no rows in memory),
-    opened for reading from the start; the caller streams and closes it."""
+class _Sink(io.RawIOBase):
+    """A write-only file that cannot seek (so zipfile writes each member's sizes after its
+    data) and hands back what was written to it since it was last asked."""
+
+    def __init__(self):
+        super().__init__()
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+class _RestOfWorkbook(ExcelWriter):
+    """openpyxl's writer for everything but the worksheet, which is in the archive already."""
+
+    def write_worksheet(self, ws):
+        ws._drawing = SpreadsheetDrawing()
+        ws._rels = ws._writer._rels
+        self.manifest.append(ws)
+
+
+XLSX_FLUSH_ROWS = 200  # rows between two chunks of the zip stream
+ZIP64_ABOVE = 500_000  # rows above which the sheet may outgrow 2 GB (zip64 sizes needed)
+
+
+def xlsx_chunks(items: Iterable[ExportCourse], *, count: int = 0) -> Iterator[bytes]:
+    """The workbook as a stream: the sheet is written into the zip archive row by row with
+    openpyxl's write-only worksheet (each row serialised and compressed as it comes, none kept),
+    then the workbook's other parts (styles, with the date formats the rows used; content types).
+    ``count``: how many rows to expect (a sheet of millions needs zip64 sizes)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Kurse"))
-    sheet.append(columns())
-    labels = _Labels()
-    for item in items:
-        sheet.append([_xlsx_cell(value) for value in row(item, labels)])
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
-    workbook.save(output)
-    output.seek(0)
-    return output
+    sheet._id = 1  # its part's name, as ExcelWriter numbers the sheets
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        with archive.open(sheet.path[1:], "w", force_zip64=count > ZIP64_ABOVE) as member:
+            sheet._writer = WorksheetWriter(sheet, out=member)
+            sheet._writer.write_top()
+            sheet.append(columns())
+            yield sink.take()  # the member's header: the download starts at once
+            labels = _Labels()
+            for number, item in enumerate(items, 1):
+                sheet.append([_xlsx_cell(value) for value in row(item, labels)])
+                if number % XLSX_FLUSH_ROWS == 0:
+                    yield sink.take()
+            sheet.close()
+        workbook.properties.modified = timezone.now().replace(tzinfo=None)
+        _RestOfWorkbook(workbook, archive).write_data()
+    yield sink.take()
 
 
 # iCalendar: every current date of every course ------------------------------------------------
@@ -306,4 +404,35 @@ def json_chunks(items: Iterable[ExportCourse], *, count: int) -> Iterator[bytes]
     yield b"\n]}\n"
 
 
-__all__ = ["csv_chunks", "export_rows", "ical_chunks", "json_chunks", "xlsx_file"]
+# Any format ---------------------------------------------------------------------------------
+
+
+def chunks(kind: str, items: Iterable[ExportCourse], *, count: int, host: str) -> Iterator[bytes]:
+    """The export of these courses in a format of ``CONTENT_TYPES`` as chunks of bytes (for a
+    streaming response or a file). ``count``: how many the search found; ``host``: the site's
+    host, for the calendar's event ids."""
+    if kind == "csv":
+        return csv_chunks(items)
+    if kind == "xlsx":
+        return xlsx_chunks(items, count=count)
+    if kind == "ics":
+        return ical_chunks(items, host=host, name=_("Kurse – Bildungsatlas"))
+    if kind == "json":
+        return json_chunks(items, count=count)
+    raise ValueError(f"No export format {kind!r}")
+
+
+__all__ = [
+    "CONTENT_TYPES",
+    "chunks",
+    "csv_chunks",
+    "export_limit",
+    "export_params",
+    "export_url",
+    "export_rows",
+    "filename",
+    "ical_chunks",
+    "json_chunks",
+    "search_url",
+    "xlsx_chunks",
+]

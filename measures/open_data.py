@@ -4,94 +4,52 @@ JSON) and feeds of new courses (RSS and Atom) for any search and per provider.
 Every export and feed takes the parameters of ``/kurse/`` and finds the courses with the same
 query code (``course_search_ids``), in the page's order. Up to ``EXPORT_MAX_ROWS`` courses
 (default 10,000) are streamed directly, in batches at constant memory; a larger result gets a
-page asking to narrow the search.
+page offering to prepare the file as a background job (``measures.export_jobs``, up to
+``EXPORT_JOB_MAX_ROWS``) or, above that, asking to narrow the search.
 """
 
 from __future__ import annotations
 
 import itertools
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils import timezone
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from core import listing
 from core.sql import AnyOf
-from measures import exports, selectors
+from measures import export_job_views, exports, selectors
 from measures.course_search import course_search_ids
+from measures.exports import export_limit
 from network.models import Organisation
 
 FEED_ITEMS = 30
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ics": "text/calendar; charset=utf-8",
-    "json": "application/json",
-}
 
-
-def export_limit(kind: str = "csv") -> int:
-    """How many courses an export of this kind takes directly. A calendar holds every date of
-    each course and the icalendar package writes ~1 ms per event (10,000 courses: 37 s, more
-    than a web worker's timeout), so it takes fewer."""
-    if kind == "ics":
-        return getattr(settings, "EXPORT_MAX_CALENDAR_COURSES", 2_000)
-    return getattr(settings, "EXPORT_MAX_ROWS", 10_000)
-
-
-def _filename(kind: str) -> str:
-    return f"kurse-{timezone.localdate():%Y-%m-%d}.{kind}"
-
-
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def course_export(request, kind: str):
-    """The search's result (the parameters of /kurse/, without its page) as a file."""
-    if kind not in FORMATS:
+    """The search's result (the parameters of /kurse/, without its page) as a file, streamed;
+    a larger result gets a page offering to prepare the file in the background, which a POST
+    to the same address starts (``export_job_views``)."""
+    if kind not in exports.CONTENT_TYPES:
         raise Http404("No such format")
-    params = listing.bounded(request.GET)
-    params.pop("page", None)
-    limit = export_limit(kind)
+    params = exports.export_params(request.GET)
+    if request.method == "POST":
+        return export_job_views.start(request, kind, params)
+    limit = exports.export_limit(kind)
     ids, count = course_search_ids(params=params, limit=limit + 1)
     if count > limit:
-        return render(
-            request,
-            "measures/export_too_large.html",
-            {"count": count, "limit": limit, "search_url": _search_url(params)},
-            status=400,
-        )
-    base_url = f"{request.scheme}://{request.get_host()}"
-    items = exports.export_rows(ids, base_url=base_url)
-    if kind == "xlsx":
-        response = FileResponse(
-            exports.xlsx_file(items),
-            as_attachment=True,
-            filename=_filename(kind),
-            content_type=FORMATS[kind],
-        )
-        return response
-    if kind == "csv":
-        chunks = exports.csv_chunks(items)
-    elif kind == "ics":
-        chunks = exports.ical_chunks(
-            items, host=request.get_host(), name=_("Kurse – Bildungsatlas")
-        )
-    else:
-        chunks = exports.json_chunks(items, count=count)
-    response = StreamingHttpResponse(chunks, content_type=FORMATS[kind])
-    response["Content-Disposition"] = f'attachment; filename="{_filename(kind)}"'
+        return export_job_views.offer(request, kind, params, count=count)
+    items = exports.export_rows(ids, base_url=f"{request.scheme}://{request.get_host()}")
+    response = StreamingHttpResponse(
+        exports.chunks(kind, items, count=count, host=request.get_host()),
+        content_type=exports.CONTENT_TYPES[kind],
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(kind)}"'
     return response
-
-
-def _search_url(params) -> str:
-    query = params.urlencode()
-    return reverse("measures:course_list") + (f"?{query}" if query else "")
 
 
 # Feeds -------------------------------------------------------------------------------------
@@ -117,7 +75,7 @@ class CourseFeed(Feed):
         return _("Neue Kurse – Bildungsatlas")
 
     def link(self, params):
-        return _search_url(params)
+        return exports.search_url(params)
 
     def description(self, params):
         return _("Die zuletzt veröffentlichten Kurse dieser Suche.")
@@ -208,4 +166,11 @@ def _newest_of(ids: list[int]) -> list:
     return [courses[pk] for pk in chosen if pk in courses]
 
 
-__all__ = ["CourseAtomFeed", "CourseFeed", "ProviderAtomFeed", "ProviderFeed"]
+__all__ = [
+    "CourseAtomFeed",
+    "CourseFeed",
+    "ProviderAtomFeed",
+    "ProviderFeed",
+    "course_export",
+    "export_limit",
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from measures import open_data, views
+from measures import export_job_views, open_data, views
 
 app_name = "measures"
 
@@ -10,6 +10,13 @@ urlpatterns = [
     path("kurse/export.xlsx", open_data.course_export, {"kind": "xlsx"}, name="export_xlsx"),
     path("kurse/export.ics", open_data.course_export, {"kind": "ics"}, name="export_ics"),
     path("kurse/export.json", open_data.course_export, {"kind": "json"}, name="export_json"),
+    # Larger exports, prepared in the background: the job's status page and its file.
+    path("kurse/export/<slug:token>/", export_job_views.export_job, name="export_job"),
+    path(
+        "kurse/export/<slug:token>/herunterladen/",
+        export_job_views.export_job_file,
+        name="export_job_file",
+    ),
     path("kurse/neu.rss", open_data.CourseFeed(), name="feed_rss"),
     path("kurse/neu.atom", open_data.CourseAtomFeed(), name="feed_atom"),
     path("kurse/<slug:slug>/", views.course_detail, name="course_detail"),

@@ -1,5 +1,6 @@
 from measures.models.courses import Course, Module
 from measures.models.dates import CourseDate
+from measures.models.exports import ExportJob
 from measures.models.search import SearchDocument, SearchWord, SearchWordSource, Synonym
 from measures.models.vocabularies import CertificateKind, FundingType, Subject, TargetGroup
 
@@ -7,6 +8,7 @@ __all__ = [
     "CertificateKind",
     "Course",
     "CourseDate",
+    "ExportJob",
     "FundingType",
     "Module",
     "SearchDocument",

@@ -130,12 +130,14 @@ def test_a_hostile_title_is_text_in_csv_and_xlsx(client):
     assert title.value == "'=1+2" and title.data_type == "s"
 
 
-def test_too_many_courses_ask_to_narrow_the_search(client, settings):
+def test_too_many_courses_offer_a_job_or_narrowing_the_search(client, settings):
+    """(The background job itself: test_export_jobs.py.)"""
     settings.EXPORT_MAX_ROWS = 5
     response = client.get(reverse("measures:export_csv") + "?q=&sort=date")
     assert response.status_code == 400
     document = lxml.html.fromstring(response.content)
-    assert "Bitte grenzen Sie die Suche ein" in document.text_content()
+    assert "im Hintergrund vorbereiten" in document.text_content()
+    assert "Sie können die Suche auch eingrenzen" in document.text_content()
     back = document.xpath("//main//a/@href")
     assert any(href.startswith(reverse("measures:course_list")) for href in back)
     settings.EXPORT_MAX_ROWS = 10_000

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
+from measures.export_jobs import export_jobs_delete_expired
 from measures.search import refresh_search_words, refresh_stale_summaries
 from pages.services import feedback_delete_old
 from workspace.services.course_import import course_imports_delete_old
@@ -19,6 +20,7 @@ JOBS = [
     ("Vokabular für „Meinten Sie …?“ neu aufgebaut", refresh_search_words),
     ("alte Rückmeldungen zur Barrierefreiheit gelöscht", feedback_delete_old),
     ("hochgeladene Importdateien älter als 30 Tage gelöscht", course_imports_delete_old),
+    ("abgelaufene Exporte im Hintergrund gelöscht", export_jobs_delete_expired),
 ]
 RUN_AT = (0, 5)  # hour and minute, local time: just after the day's first dates have ended
 POLL_SECONDS = 60
