@@ -1,5 +1,6 @@
-# Bildungsatlas: `make run` serves the portal, `make test` runs the whole suite.
-# Both set everything up first: virtual environment, packages, embedded PostgreSQL, data.
+# Bildungsatlas: `make run` serves the portal, `make test` runs the whole suite, `make serve`
+# serves it in production. They set everything up first: virtual environment, packages,
+# embedded PostgreSQL (unless DATABASE_URL names a server), data.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,15 +8,33 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test setup venv node browser tools data lint check-migrations bench clean-db
+.PHONY: run serve test setup venv node browser tools data lint check-migrations bench clean-db
 
 # The daily jobs run at start and then every night beside the server, and a worker runs the
 # background jobs (imports) queued in the database (see README).
 run: setup
 	$(BIN)/python manage.py daily_jobs --loop & jobs=$$!; \
-	$(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	PGAPPNAME=bildungsatlas-worker $(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
 	trap 'kill $$jobs $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production on one machine (README "Running in production"): DEBUG off, the database migrated
+# and the reference data loaded (never the demo data), the static files collected; then gunicorn
+# with deploy/gunicorn.conf.py on 127.0.0.1:$(PORT) and beside it the job worker and the
+# scheduler, as deploy/systemd runs them. Ctrl-C stops all three. Without SECRET_KEY it uses the
+# key kept in the data directory (made on first use; atlas/serving.py); ALLOWED_HOSTS defaults
+# to this machine's own names. Readiness counts the workers by their PGAPPNAME (atlas/health.py).
+serve: export DEBUG := false
+serve: export ALLOWED_HOSTS ?= localhost,127.0.0.1,[::1]
+serve: venv
+	key=$$($(BIN)/python -m atlas.serving secret-key) || exit 1; export SECRET_KEY="$$key"; \
+	$(BIN)/python manage.py migrate --no-input && \
+	$(BIN)/python manage.py load_reference && \
+	$(BIN)/python manage.py collectstatic --no-input -v 0 || exit 1; \
+	PGAPPNAME=bildungsatlas-scheduler $(BIN)/python manage.py daily_jobs --loop & jobs=$$!; \
+	PGAPPNAME=bildungsatlas-worker $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$jobs $$worker 2>/dev/null' EXIT INT TERM; \
+	PGAPPNAME=bildungsatlas-web PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: browser tools setup node
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -61,14 +80,19 @@ endef
 
 CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
+NGINX := /usr/sbin/nginx
+OPENSSL := /usr/bin/openssl
 
 # The browser tests drive Debian's Chromium.
 browser:
 	$(call debian_tool,$(CHROMIUM),chromium,The browser tests)
 
-# The load benchmark (manage.py benchmark_load) and its tests run wrk.
+# The load benchmark (manage.py benchmark_load) and its tests run wrk; the tests of deploy/ run
+# the nginx site (nginx -t, then in front of gunicorn) with a certificate made by openssl.
 tools:
 	$(call debian_tool,$(WRK),wrk,The load benchmark and its tests)
+	$(call debian_tool,$(NGINX),nginx,The tests of the nginx site in deploy/)
+	$(call debian_tool,$(OPENSSL),openssl,The tests of the nginx site in deploy/)
 
 # Idempotent: migrating and loading twice changes nothing.
 data: venv

@@ -13,7 +13,8 @@ Environment variables:
                             server's)
     SECURE_SSL_REDIRECT     "false" when a proxy in front already redirects (on in production)
     SECURE_HSTS_SECONDS     HSTS max-age (default: one year); SECURE_HSTS_PRELOAD "false" to opt out
-    EMAIL_BACKEND, DEFAULT_FROM_EMAIL, LOG_LEVEL, CONN_MAX_AGE, STATIC_ROOT
+    EMAIL_BACKEND, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, STATIC_ROOT
+    LOG_FORMAT, LOG_LEVEL   "json" (default when DEBUG is off) or "text"; the root level (WARNING)
     STATEMENT_TIMEOUT_MS    a query's limit: 10 s for web requests, 1 h for commands (0: none)
     SEARCH_REBUILD_INTERVAL seconds between a worker's search index patches or builds while
                             courses keep changing (default 3)
@@ -94,6 +95,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first (no host check, HTTPS redirect, session or log line), then the request id
+    # that every later log record carries (atlas/health.py, atlas/request_log.py).
+    "atlas.health.HealthMiddleware",
+    "atlas.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "atlas.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -216,11 +221,30 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "bildungsatlas@localhost")
 
+# Logs go to standard error, one JSON object a line in production (LOG_FORMAT=json, the default
+# when DEBUG is off) or readable text (LOG_FORMAT=text, development); every record made during a
+# request carries its request id (atlas/request_log.py). LOG_LEVEL is the root's level (default
+# WARNING); the request lines (atlas.requests) and the scheduled jobs (atlas.schedule) log at
+# INFO (REQUEST_LOG_LEVEL=WARNING silences the request lines).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or (
+    "text" if DEBUG or TESTING else "json"
+)
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "atlas.request_log.JsonFormatter"},
+        "text": {"()": "atlas.request_log.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "atlas.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        "atlas.schedule": {"level": "INFO"},
+        "atlas.health": {"level": "INFO"},
+    },
 }
 
 TAGGIT_CASE_INSENSITIVE = True

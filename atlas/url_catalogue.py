@@ -3,7 +3,10 @@
 Collected from the URLconf itself, so a page added later is found without anyone remembering
 it. Two readers: the page checks (tests/pages/test_pages.py: status, links, HTML, axe, robustness)
 and the page benchmark (``manage.py benchmark_pages``). Patterns under admin/, static files and
-Django's own views are left out. A pattern without arguments is requested at its own path. A
+Django's own views are left out; so are the probes ``/health/live`` and ``/health/ready``,
+deliberately: they are no URL patterns but answered by ``atlas.health.HealthMiddleware`` before
+the URLconf (probes, not pages: tests/atlas/test_health.py checks them, and a benchmark of them
+would measure nothing). A pattern without arguments is requested at its own path. A
 pattern with arguments needs an entry in REGISTRY below that returns a few real paths from the
 data — without one the page checks fail, naming the pattern, and the benchmark lists it as
 having no paths.

@@ -406,9 +406,9 @@ def test_expired_jobs_and_their_files_are_deleted(client, settings):
 
 
 def test_the_daily_jobs_delete_expired_exports():
-    from atlas.management.commands.daily_jobs import JOBS
+    from atlas.schedule import SCHEDULE
 
-    assert export_jobs.export_jobs_delete_expired in [job for _label, job in JOBS]
+    assert export_jobs.export_jobs_delete_expired in [job.function for job in SCHEDULE]
 
 
 def test_a_job_deleted_while_writing_leaves_no_file(client, monkeypatch, settings):

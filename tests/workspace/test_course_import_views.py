@@ -208,10 +208,10 @@ def test_export_of_own_offers(client, world):
 
 
 def test_old_uploads_are_deleted_daily(world):
-    from atlas.management.commands.daily_jobs import JOBS
+    from atlas.schedule import SCHEDULE
     from workspace.services.course_import import course_imports_delete_old
 
-    assert course_imports_delete_old in [job for _label, job in JOBS]
+    assert course_imports_delete_old in [job.function for job in SCHEDULE]
     old = CourseImport.objects.create(organisation=world.a.provider, filename="alt.csv", data=b"x")
     CourseImport.objects.filter(pk=old.pk).update(created_at=old.created_at - dt.timedelta(days=31))
     new = CourseImport.objects.create(organisation=world.a.provider, filename="neu.csv", data=b"x")

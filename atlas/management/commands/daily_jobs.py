@@ -1,68 +1,88 @@
-"""The portal's daily jobs, in one place: run them once a day after midnight (cron or a timer,
-see the README), or with ``--loop`` keep running and do them at start and every night."""
+"""The portal's scheduled jobs (atlas/schedule.py lists them): ``daily_jobs`` runs each now,
+``--due`` those whose time has come and that have not run since, ``--loop`` is the scheduler
+(``make run``, ``make serve``, deploy/systemd) and ``--list`` prints the schedule."""
 
 import os
 import time
-from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from measures.export_jobs import export_jobs_delete_expired
-from measures.search import refresh_search_words, refresh_stale_summaries
-from pages.services import feedback_delete_old
-from workspace.services.course_import import course_imports_delete_old
+from atlas import schedule
 
-# (what it does, the function; each returns how many rows it changed or None)
-JOBS = [
-    ("Terminübersichten der Suche erneuert", refresh_stale_summaries),
-    ("Vokabular für „Meinten Sie …?“ neu aufgebaut", refresh_search_words),
-    ("alte Rückmeldungen zur Barrierefreiheit gelöscht", feedback_delete_old),
-    ("hochgeladene Importdateien älter als 30 Tage gelöscht", course_imports_delete_old),
-    ("abgelaufene Exporte im Hintergrund gelöscht", export_jobs_delete_expired),
-]
-RUN_AT = (0, 5)  # hour and minute, local time: just after the day's first dates have ended
 POLL_SECONDS = 60
-
-
-def run_jobs(stdout=None) -> None:
-    for label, job in JOBS:
-        count = job()
-        if stdout is not None:
-            stdout.write(f"{label}: {count if count is not None else 'erledigt'}")
-
-
-def _next_run(now: datetime) -> datetime:
-    hour, minute = RUN_AT
-    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return at if at > now else at + timedelta(days=1)
 
 
 class Command(BaseCommand):
     help = (
-        "Erledigt die täglichen Aufgaben: Terminübersichten der Suche erneuern, Vokabular für "
-        "„Meinten Sie …?“ neu aufbauen, alte Rückmeldungen löschen."
+        "Erledigt die geplanten Aufgaben (atlas/schedule.py, Liste mit --list): "
+        "Terminübersichten der Suche erneuern, Vokabular für „Meinten Sie …?“ neu aufbauen, "
+        "alte Rückmeldungen und Importdateien löschen. Jede Aufgabe läuft höchstens einmal "
+        "gleichzeitig, auch wenn mehrere Prozesse sie anstoßen."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
             "--loop",
             action="store_true",
-            help="Jetzt und danach jede Nacht um 0:05 Uhr ausführen (für make run); endet mit "
-            "dem Prozess, der es gestartet hat.",
+            help="Der Planer: jetzt ausführen, was fällig ist, und danach jede Aufgabe zu ihrer "
+            "Zeit (für make run, make serve und systemd); endet mit dem Prozess, der ihn "
+            "gestartet hat.",
+        )
+        mode.add_argument(
+            "--due",
+            action="store_true",
+            help="Nur ausführen, was fällig ist und seit seiner Zeit noch nicht lief (für einen "
+            "Timer, der alle paar Minuten startet).",
+        )
+        mode.add_argument(
+            "--list",
+            action="store_true",
+            dest="show",
+            help="Die Aufgaben mit Zeit und letztem Lauf zeigen.",
         )
 
-    def handle(self, *args, loop=False, **options):
-        out = self.stdout if options["verbosity"] else None
-        run_jobs(out)
+    def handle(self, *args, loop=False, due=False, show=False, **options):
+        if show:
+            self.print_schedule()
+            return
         if not loop:
+            self.report(schedule.run_all(only_if_due=due), options["verbosity"])
             return
         parent = os.getppid()
-        due = _next_run(timezone.localtime())
         while os.getppid() == parent:  # the starting process has ended: so do we
-            if timezone.localtime() >= due:
-                run_jobs(out)
-                due = _next_run(timezone.localtime())
+            try:
+                schedule.run_all(only_if_due=True)  # logged by atlas.schedule
+            except DatabaseError as error:  # the database is away: try again at the next poll
+                schedule.logger.warning("Planer: Datenbank nicht erreichbar (%s)", error)
             connection.close()  # no idle connection held between runs
             time.sleep(POLL_SECONDS)
+
+    def report(self, outcomes, verbosity) -> None:
+        if not verbosity:
+            return
+        for outcome in outcomes:
+            line = f"{outcome.job.description}: {outcome.result}"
+            self.stdout.write(line if outcome.ran else self.style.WARNING(line))
+
+    def print_schedule(self) -> None:
+        runs = schedule.last_runs()
+        now = timezone.now()
+        for job in schedule.SCHEDULE:
+            run = runs.get(job.name)
+            if run is None or run.started_at is None:
+                last = "noch nie gelaufen"
+            else:
+                started = timezone.localtime(run.started_at).strftime("%d.%m.%Y %H:%M")
+                state = run.result or ("läuft" if run.finished_at is None else "")
+                last = f"zuletzt {started}: {state}"
+            if schedule.is_due(job, run, now):
+                following = "fällig"
+            else:
+                following = timezone.localtime(job.next_run(now)).strftime("%d.%m.%Y %H:%M")
+            self.stdout.write(
+                f"{job.name}: täglich {job.at:%H:%M} Uhr — {job.description}\n"
+                f"    {last}; nächster Lauf: {following}"
+            )
