@@ -32,6 +32,8 @@ from django.utils.translation import gettext
 from django.views import defaults
 from psycopg import errors
 
+from core import replicas
+
 logger = logging.getLogger(__name__)
 
 # How long a client is asked to wait before it tries again.
@@ -149,9 +151,16 @@ class DatabaseOutageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_database_down(exception):
+        if not is_database_down(exception) or _a_replica_failed():
             return None
         return outage_response(request, exception)
+
+
+def _a_replica_failed() -> bool:
+    """Whether the connection that failed is a read replica's: the primary may be fine, and
+    the replica middleware (``atlas.db_router``) answers the request again from it."""
+    reads = replicas.current()
+    return reads is not None and not reads.failed and replicas.failed_replica(reads) is not None
 
 
 def server_error(request):
