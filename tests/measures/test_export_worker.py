@@ -62,7 +62,9 @@ def committed(django_db_setup, django_db_blocker, settings, tmp_path):
 def test_an_export_started_on_the_web_is_written_by_a_worker_process(committed, settings):
     client = Client()
     response = client.post(reverse("measures:export_csv") + "?" + QUERY)
-    assert response.status_code == 303
+    found = course_search_ids(params=QueryDict(QUERY), limit=0)[1]
+    assert response.status_code == 303, response.status_code
+    assert "/export/" in response["Location"], (response["Location"], found)
     job = ExportJob.objects.get(token=response["Location"].rstrip("/").rsplit("/", 1)[-1])
     committed["jobs"] = [job.pk]
     assert DBTaskResult.objects.get(task_path="measures.tasks.run_export_job").status == "READY"
