@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AtlasConfig(AppConfig):
     name = "atlas"
     verbose_name = _("Bildungsatlas")
+
+    def ready(self):
+        from atlas.models import delete_synthetic_accounts
+        from measures import synthetic
+
+        synthetic.deleted.connect(delete_synthetic_accounts, dispatch_uid="atlas-synthetic")

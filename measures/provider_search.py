@@ -16,7 +16,7 @@ import json
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchRank
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -143,10 +143,10 @@ class ProviderListing(listing.Listing):
         )
         digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
         key = f"atlas:provider-facets:{generations.search()}:{digest}"
-        counted = cache.get(key)
+        counted = caches["local"].get(key)
         if counted is None:
             counted = facets(self)
-            cache.set(key, counted, FACET_CACHE_SECONDS)
+            caches["local"].set(key, counted, FACET_CACHE_SECONDS)
         return counted
 
     def filter_groups(self, result: listing.Result) -> list[listing.FilterGroup]:
