@@ -241,7 +241,7 @@ if TRUSTED_PROXY_HOPS < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must not be negative.")
 
 # "default" is shared by every worker and host: PostgreSQL's table atlas_cache (migration
-# atlas.0006; no extra server), or Redis when REDIS_URL is set. The rate limits count in Redis
+# atlas.0005; no extra server), or Redis when REDIS_URL is set. The rate limits count in Redis
 # when it is there, else in PostgreSQL (core.ratelimit). "local" is each worker's own memory,
 # for what is cheaper to compute than to fetch and is keyed by the data's generation, so no
 # worker serves a stale copy: menus, the site's networks, map outlines, provider facets
