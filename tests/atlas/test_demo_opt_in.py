@@ -106,9 +106,13 @@ def test_make_runs_decision_skips_other_data_with_one_line():
 
 def test_with_database_url_nothing_is_written_unless_forced(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://atlas@db.example.org/atlas")
-    output, writes = run("--if-demo-only")
+    out = StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("load_demo", "--if-demo-only", stdout=out)
+    assert queries.captured_queries == []  # decided before any query: not even a read
+    output = out.getvalue()
     assert "DATABASE_URL ist gesetzt" in output and "load_demo --force" in output
-    assert len(output.strip().splitlines()) == 1 and writes == []
+    assert len(output.strip().splitlines()) == 1
     message, writes = refused()
     assert "DATABASE_URL" in message and writes == []
     # Asked for explicitly: an empty or demo-only database gets the demo.

@@ -32,14 +32,19 @@ class Refused(Exception):
     """The demo is not to be written into this database (the message says why)."""
 
 
-def refusal(*, force: bool) -> str | None:
-    """Why the demo may not be written here, or ``None``. Call it inside the transaction that
-    loads the demo."""
+def server_refusal(*, force: bool) -> str | None:
+    """Why the demo may not be written into a ``DATABASE_URL`` (decided without connecting)."""
     if os.environ.get("DATABASE_URL", "").strip() and not force:
         return (
             "DATABASE_URL ist gesetzt: keine Demodaten geschrieben. Demodaten in diese "
             "Datenbank nur ausdrücklich: manage.py load_demo --force."
         )
+    return None
+
+
+def data_refusal() -> str | None:
+    """Why the demo may not be written beside what the database holds, or ``None``. Call it
+    inside the transaction that loads the demo."""
     found = other_data()
     if found:
         summary = ", ".join(f"{count} {label}" for label, count in found.items())
@@ -81,8 +86,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         try:
+            reason = server_refusal(force=options["force"])
+            if reason:
+                raise Refused(reason)
             with transaction.atomic():
-                reason = refusal(force=options["force"])
+                reason = data_refusal()
                 if reason:
                     raise Refused(reason)
                 call_command("load_vocabularies", verbosity=0)
