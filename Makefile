@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run serve test setup venv node browser tools data lint check-migrations bench clean-db
+.PHONY: run serve test setup venv node browser tools redis data lint check-migrations bench clean-db
 
 # The daily jobs run at start and then every night beside the server, and a worker runs the
 # background jobs (imports) queued in the database (see README).
@@ -36,7 +36,7 @@ serve: venv
 	trap 'kill $$jobs $$worker 2>/dev/null' EXIT INT TERM; \
 	PGAPPNAME=bildungsatlas-web PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
-test: browser tools setup node
+test: browser tools redis setup node
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
@@ -94,11 +94,19 @@ tools:
 	$(call debian_tool,$(NGINX),nginx,The tests of the nginx site in deploy/)
 	$(call debian_tool,$(OPENSSL),openssl,The tests of the nginx site in deploy/)
 
-# Idempotent: migrating and loading twice changes nothing.
+# The shared-state tests start their own Redis server (tests/atlas/test_shared_state.py).
+REDIS := /usr/bin/redis-server
+redis:
+	$(call debian_tool,$(REDIS),redis-server,The shared-state tests)
+
+# Idempotent: migrating and loading twice changes nothing. The demo is loaded only into the
+# embedded database, and only while it is empty or holds nothing but demo and synthetic data;
+# otherwise (and always with DATABASE_URL set) one line says why and nothing is written
+# (README "Demo data and accounts"). migrate creates the cache table too.
 data: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_reference
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --if-demo-only
 
 lint: venv
 	$(BIN)/ruff check .

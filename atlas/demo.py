@@ -8,6 +8,11 @@ loading twice changes nothing and primary keys stay as they are.
 Dates are given relative to the day of loading (``"start": 14`` is two weeks from today), so the
 demo never goes stale; on a later day the same rows are moved, not duplicated.
 
+Every organisation, network and course the loader writes is flagged ``demo``, and the accounts
+it makes are recorded (``atlas.GeneratedAccount``): ``other_data`` finds everything else, and
+the command ``load_demo`` writes nothing where there is any (matching by slug would otherwise
+overwrite an installation's own organisation of the same name).
+
 The loader works in bulk (one query per table to read what exists, then ``bulk_create`` and
 ``bulk_update`` for what differs): it runs at the start of every test session, so it has to be
 fast. New and changed rows are validated field by field (``full_clean`` without the queries for
@@ -35,6 +40,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+from atlas.models import GeneratedAccount
 from core import generations
 from measures.models import (
     CertificateKind,
@@ -444,6 +450,7 @@ class DemoLoader:
                 "phone": spec.get("phone", ""),
                 "website": spec.get("website", ""),
                 "is_provider": spec.get("is_provider", False),
+                "demo": True,
                 **self.address(spec),
                 **accessibility(spec),
             }
@@ -524,6 +531,7 @@ class DemoLoader:
                 "phone": spec.get("phone", ""),
                 "website": spec.get("website", ""),
                 "reviews_offers": spec.get("reviews_offers", False),
+                "demo": True,
             }
             for spec in specs
         }
@@ -739,6 +747,7 @@ class DemoLoader:
                     self.today - timedelta(days=updated_days_ago + 90 + checksum % 60)
                 ),
                 "published_at": published_at,
+                "demo": True,
             }
         existing = Course.objects.filter(external_id__in=[spec["external_id"] for spec in specs])
         changed: set[tuple] = set()
@@ -852,6 +861,21 @@ class DemoLoader:
         if extra:
             CourseDate.objects.filter(pk__in=[d.pk for d in extra]).delete()
         return {course_id for course_id, _ in changed} | {d.course_id for d in extra}
+
+
+def other_data() -> dict[str, int]:
+    """What the database holds that neither the demo loader nor the synthetic benchmark data
+    made (by their flags and recorded accounts, never by a name): organisations, networks,
+    courses and user accounts, as label -> count. Empty for an empty database and for one with
+    only demo and synthetic data: the demo may be loaded there. Reference data (regions,
+    vocabularies) and information pages do not count."""
+    rows = {
+        "Organisationen": Organisation.objects.filter(demo=False, synthetic=False),
+        "Netzwerke": Network.objects.filter(demo=False, synthetic=False),
+        "Kurse": Course.objects.filter(demo=False, synthetic=False),
+        "Benutzerkonten": get_user_model().objects.filter(generated_account__isnull=True),
+    }
+    return {label: found.count() for label, found in rows.items() if found.exists()}
 
 
 def load_demo(*, today: date | None = None) -> dict[str, int]:
@@ -1044,7 +1068,15 @@ def create_superuser() -> list[Account]:
     user.is_active = user.is_staff = user.is_superuser = True
     user.set_password(password)
     user.save()
+    _record(user)
     return [Account("admin", password, "Superuser")]
+
+
+def _record(user) -> None:
+    """Note the account as the demo's (``other_data`` does not count it)."""
+    GeneratedAccount.objects.get_or_create(
+        user=user, defaults={"source": GeneratedAccount.Source.DEMO}
+    )
 
 
 def _demo_user(username: str, *, email_domain: str = "bildungsatlas.example"):
@@ -1058,6 +1090,7 @@ def _demo_user(username: str, *, email_domain: str = "bildungsatlas.example"):
     user.is_superuser = False
     user.set_password(password)
     user.save()
+    _record(user)
     RoleAssignment.objects.filter(user=user).delete()
     return user, password
 

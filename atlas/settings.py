@@ -22,6 +22,10 @@ Environment variables:
                             0: none kept)
     SEARCH_INDEX_DIR        where workers share built search indexes (default: in the data dir)
     FEEDBACK_PER_CLIENT, FEEDBACK_WINDOW_SECONDS   the barrier feedback form's limit
+    TRUSTED_PROXY_HOPS      reverse proxies in front that append to X-Forwarded-For (default 0:
+                            the client is REMOTE_ADDR and the header is never read)
+    REDIS_URL               redis://host:6379/0: the shared cache and the rate limits' counts
+                            in Redis (unset: in PostgreSQL, the table atlas_cache)
     IMPORT_MAX_UPLOAD_MB, IMPORT_INLINE_MAX_KB    the course import's largest file (50 MB) and
                             the largest checked during the request (256 KB; larger: a job)
     REQUIRE_2FA, LOGIN_*, PASSWORD_RESETS_*, PASSWORD_RESET_WINDOW_SECONDS: see the workspace
@@ -249,9 +253,47 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 
-# The barrier feedback form: at most 5 messages per client in an hour (counted in the cache).
+# The barrier feedback form: at most 5 messages per client in an hour (core.ratelimit: one
+# count for all workers and hosts).
 FEEDBACK_PER_CLIENT = int(os.environ.get("FEEDBACK_PER_CLIENT", "5"))
 FEEDBACK_WINDOW_SECONDS = int(os.environ.get("FEEDBACK_WINDOW_SECONDS", "3600"))
+
+# --- Shared state and client addresses (issue 15) ---------------------------------------------
+# The client's address (core.client): REMOTE_ADDR with no proxy in front (0, the default: the
+# X-Forwarded-For header is then never read); with N reverse proxies, each appending to
+# X-Forwarded-For, the N-th address from its right.
+try:
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or "0")
+except ValueError:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be a number (0, 1, 2 …).") from None
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must not be negative.")
+
+# "default" is shared by every worker and host: PostgreSQL's table atlas_cache (migration
+# atlas.0005; no extra server), or Redis when REDIS_URL is set. The rate limits count in Redis
+# when it is there, else in PostgreSQL (core.ratelimit). "local" is each worker's own memory,
+# for what is cheaper to compute than to fetch and is keyed by the data's generation, so no
+# worker serves a stale copy: menus, the site's networks, map outlines, provider facets
+# (README "Shared state and client addresses" says why, cache by cache).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHE_TABLE = "atlas_cache"
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bildungsatlas",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    ),
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+# --- end of shared state block ---------------------------------------------------------------
 
 # --- Workspace (issue 6): roles, admin site, accounts and security ---------------------------
 # The admin runs on the workspace's admin site (scoping, dashboard, 2FA); TOTP through

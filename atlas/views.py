@@ -137,9 +137,10 @@ FEEDBACK_LIMITED = gettext_lazy(
 def accessibility(request):
     """The accessibility statement with its feedback form (stores the message, confirms it).
 
-    A client may send ``FEEDBACK_PER_CLIENT`` messages per ``FEEDBACK_WINDOW_SECONDS``; past
-    that the form keeps what was typed and says when to try again (429). Bots that fill the
-    hidden field are thanked, and nothing is stored or counted."""
+    A client may send ``FEEDBACK_PER_CLIENT`` messages per ``FEEDBACK_WINDOW_SECONDS`` (one
+    count for all workers, taken before the message is stored); past that the form keeps what
+    was typed and says when to try again (429). Bots that fill the hidden field are thanked,
+    and nothing is stored or counted."""
     status = 200
     form = AccessibilityFeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -148,7 +149,12 @@ def accessibility(request):
         elif form.is_spam():
             messages.success(request, FEEDBACK_THANKS)
             return redirect("atlas:accessibility")
-        elif ratelimit.is_limited(FEEDBACK_RATE_SCOPE, request, limit=settings.FEEDBACK_PER_CLIENT):
+        elif not ratelimit.attempt_client(
+            FEEDBACK_RATE_SCOPE,
+            request,
+            limit=settings.FEEDBACK_PER_CLIENT,
+            window=settings.FEEDBACK_WINDOW_SECONDS,
+        ):
             minutes = max(1, round(settings.FEEDBACK_WINDOW_SECONDS / 60))
             form.add_error(
                 None, FEEDBACK_LIMITED % {"count": settings.FEEDBACK_PER_CLIENT, "minutes": minutes}
@@ -159,7 +165,6 @@ def accessibility(request):
             feedback_submit(
                 message=data["message"], page=data["page"], name=data["name"], email=data["email"]
             )
-            ratelimit.record(FEEDBACK_RATE_SCOPE, request, window=settings.FEEDBACK_WINDOW_SECONDS)
             messages.success(request, FEEDBACK_THANKS)
             return redirect("atlas:accessibility")
     page = selectors.page_for_purpose(InfoPage.Purpose.ACCESSIBILITY)

@@ -16,7 +16,7 @@ import json
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchRank
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Exists,
@@ -143,11 +143,11 @@ class ProviderListing(listing.Listing):
         )
         digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
         key = f"atlas:provider-facets:{generations.search()}:{digest}"
-        counted = cache.get(key)
+        counted = caches["local"].get(key)
         if counted is None:
             with replicas.primary():  # kept as the generation's: not from a lagging replica
                 counted = facets(self)
-            cache.set(key, counted, FACET_CACHE_SECONDS)
+            caches["local"].set(key, counted, FACET_CACHE_SECONDS)
         return counted
 
     def filter_groups(self, result: listing.Result) -> list[listing.FilterGroup]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -77,10 +77,10 @@ def _kept(name: str, region: Region | None, compute):
     provider's own address shows within the minute (as in the provider search's facets)."""
     where = "-" if region is None else f"{region.country}:{region.key}"
     key = f"atlas:region-{name}:{generations.search()}:{where}"
-    value = cache.get(key)
+    value = caches["local"].get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, FACET_CACHE_SECONDS)
+        caches["local"].set(key, value, FACET_CACHE_SECONDS)
     return value
 
 

@@ -1,9 +1,12 @@
 """A realistic synthetic data set of any size, for benchmarks: providers in every district,
 courses with German titles and texts built from vocabularies, four dates each.
 
-Everything it creates is marked: organisation slugs and course external ids start with
-``syn-``, names end with "(synthetisch)" for providers, and every description starts with
-:data:`MARK`. ``delete_synthetic()`` removes exactly that.
+Everything it creates is flagged ``synthetic`` (organisations and courses, written so by
+``bulk_create`` and ``COPY``; the workspace benchmark's network too), and ``delete_synthetic()``
+deletes by that flag only. The flag is not editable: a provider's own course with an external
+id such as ``syn-7`` stays. For people the data is marked too: organisation slugs and course
+external ids start with ``syn-``, provider names end with "(synthetisch)", and every description
+starts with :data:`MARK`.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from decimal import Decimal
 from functools import partial
 from time import monotonic as time_now
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
@@ -130,17 +133,34 @@ DESCRIPTION = (
 )
 
 
-def delete_synthetic() -> None:
+# Sent by ``delete_synthetic`` in its transaction, after the flagged rows are gone, for what
+# the layers above made for the synthetic data (atlas: the workspace benchmark's account).
+deleted = Signal()
+
+
+def delete_synthetic() -> dict[str, int]:
+    """Delete the rows flagged ``synthetic`` with what belongs to them; returns the counts.
+
+    A synthetic organisation that has a course someone added by hand (not flagged) stays,
+    with that course."""
     with transaction.atomic():
-        CourseDate.objects.filter(course__external_id__startswith=PREFIX).delete()
-        Course.objects.filter(external_id__startswith=PREFIX).delete()
-        Organisation.objects.filter(slug__startswith=PREFIX).delete()
-        # The workspace benchmark's network of synthetic providers and its coordinator.
-        Network.objects.filter(slug=BENCHMARK_NETWORK).delete()
-        get_user_model().objects.filter(username=BENCHMARK_COORDINATOR).delete()
+        counts = {"Kurse": Course.objects.filter(synthetic=True).count()}
+        CourseDate.objects.filter(course__synthetic=True).delete()
+        Course.objects.filter(synthetic=True).delete()
+        organisations = Organisation.objects.filter(synthetic=True).exclude(
+            pk__in=Course.objects.values("provider_id")
+        )
+        counts["Anbieter"] = organisations.count()
+        organisations.delete()
+        # The workspace benchmark's network of synthetic providers.
+        counts["Netzwerke"] = (
+            Network.objects.filter(synthetic=True).delete()[1].get(Network._meta.label, 0)
+        )
+        deleted.send(sender=Course)
         # The keywords it created, once no course uses them (a name that existed was reused).
         Tag.objects.filter(slug__startswith=PREFIX, taggit_taggeditem_items__isnull=True).delete()
         refresh_search_words()  # their words leave "Meinten Sie …?"
+    return counts
 
 
 class _Phases:
@@ -185,7 +205,7 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
         raise ValueError("Load the reference data first (manage.py load_reference).")
 
     provider_count = max(1, courses // 50)
-    existing = Organisation.objects.filter(slug__startswith=PREFIX).count()
+    existing = Organisation.objects.filter(synthetic=True).count()
     organisations = []
     for index in range(existing, existing + provider_count):
         # A prime stride spreads even a few providers over many states.
@@ -201,6 +221,7 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
                 slug=f"{PREFIX}anbieter-{index + 1}",
                 kind=kind,
                 is_provider=True,
+                synthetic=True,
                 description=f"{MARK} Ein Bildungsanbieter im Kreis {district_name}.",
                 street=f"Schulstraße {rng.randint(1, 120)}",
                 postal_code=code,
@@ -241,7 +262,7 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
 
     batches = _Batches(rng, target_groups, funding, venues_by_org, dates_per_course)
     copier = _Copier()
-    first_number = Course.objects.filter(external_id__startswith=PREFIX).count()
+    first_number = Course.objects.filter(synthetic=True).count()
     created, course_ids = 0, []
     while created < courses:
         batch_size = min(BATCH, courses - created)
@@ -281,6 +302,7 @@ def generate(*, courses: int, dates_per_course: int = 4, seed: int = 1, stdout=N
             course["external_id"] = f"{PREFIX}{number}"
             course["childcare"] = rng.random() < 0.1
             course["easy_language"] = suffix == "in Leichter Sprache"
+            course["synthetic"] = True
             batch.append((course, subject_id, stem, organisation.pk))
         ids, tables = batches.make(batch)
         copier.put(tables)

@@ -75,6 +75,9 @@ COURSE_FIELDS = {
     "facet_target_groups": SYSTEM,
     "summary_next_start": SYSTEM,
     "summary_valid_until": SYSTEM,
+    # Made by the demo loader or the synthetic benchmark data (not editable).
+    "demo": SYSTEM,
+    "synthetic": SYSTEM,
     # The course's parts, as wholes (their own fields below).
     "dates": MINOR,
     "modules": MAJOR,

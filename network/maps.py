@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -95,7 +95,7 @@ class RegionMap:
 def outlines(regions_queryset, cache_key: str) -> Outlines:
     """The projected, simplified outlines of the regions (cached under ``cache_key``)."""
     key = f"atlas:map:{CACHE_VERSION}:{cache_key}"
-    found = cache.get(key)
+    found = caches["local"].get(key)
     if found is None:
         rows = list(
             regions_queryset.exclude(boundary=None)
@@ -108,7 +108,7 @@ def outlines(regions_queryset, cache_key: str) -> Outlines:
                 for row_key, name, official, kind, boundary in rows
             ]
         )
-        cache.set(key, found, CACHE_SECONDS)
+        caches["local"].set(key, found, CACHE_SECONDS)
     return found
 
 

@@ -8,7 +8,7 @@ or a project, and how many members they have, is shown only through public membe
 providers too.
 """
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import (
     Case,
     Count,
@@ -54,11 +54,11 @@ SITE_NETWORKS_CACHE_SECONDS = 300
 def site_networks() -> list[Network]:
     """The networks, for the site's header and footer; cached per reference generation."""
     key = f"atlas:site-networks:{generations.reference()}"
-    networks = cache.get(key)
+    networks = caches["local"].get(key)
     if networks is None:
         with replicas.primary():  # kept as the generation's: not from a lagging replica
             networks = list(Network.objects.order_by("name").only("name", "short_name", "slug"))
-        cache.set(key, networks, SITE_NETWORKS_CACHE_SECONDS)
+        caches["local"].set(key, networks, SITE_NETWORKS_CACHE_SECONDS)
     return networks
 
 

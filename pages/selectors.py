@@ -2,7 +2,7 @@
 
 from functools import cache as memoize
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 from core import generations, replicas
 from pages.info_defaults import DEFAULT_PAGES
@@ -36,7 +36,7 @@ def menu_pages() -> dict[str, list[tuple[str, str]]]:
     """(title, URL) of the published pages in each menu; cached per reference generation (a
     saved page starts a new one)."""
     key = f"{MENU_CACHE_KEY}:{generations.reference()}"
-    menus = cache.get(key)
+    menus = caches["local"].get(key)
     if menus is None:
         menus = {InfoPage.Menu.MAIN: [], InfoPage.Menu.FOOTER: []}
         pages = (
@@ -49,5 +49,5 @@ def menu_pages() -> dict[str, list[tuple[str, str]]]:
             for page in pages.order_by("position", "title"):
                 menus[page.menu].append((page.title, page.get_absolute_url()))
         menus = {str(key): value for key, value in menus.items()}
-        cache.set(key, menus, MENU_CACHE_SECONDS)
+        caches["local"].set(key, menus, MENU_CACHE_SECONDS)
     return menus

@@ -17,12 +17,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (cached search counts must not leak between tests)."""
-    from django.core.cache import cache
+    """Each test starts with an empty cache (cached search counts must not leak between tests).
+    The shared default cache in PostgreSQL needs no clearing: what a test writes there is rolled
+    back with the rest of its data (and a Redis from the environment is never flushed)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["local"].clear()
     yield
-    cache.clear()
+    caches["local"].clear()
 
 
 @pytest.fixture(autouse=True)
@@ -51,4 +53,4 @@ def _forget_search_memos():
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_reference", verbosity=0)
-        call_command("load_demo", verbosity=0)
+        call_command("load_demo", "--force", verbosity=0)  # --force: also on a DATABASE_URL

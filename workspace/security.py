@@ -1,11 +1,14 @@
 """Log-in protection: a lock after repeated failures, a limit on password-reset emails, and
 who needs two-factor log-in.
 
-Failures are counted per user name (case-insensitive) and per client; the client is kept only
-as a keyed hash of its address, never the address itself. A locked user name or client gets the
-same clear message whether or not the password was right, so guessing goes nowhere during the
-lock. Password-reset requests are counted the same way per email address and per client,
-whether or not an account has that address, so the limit tells nobody whether one exists.
+Failures are counted per user name (case-insensitive) and per client (rows of
+``LoginFailure``); the client is kept only as a keyed hash of its address
+(``core.client.client_address``: through the trusted proxies), never the address itself. A
+locked user name or client gets the same clear message whether or not the password was right,
+so guessing goes nowhere during the lock. Password-reset requests are counted per client and
+per email address in the shared rate-limit counts (``core.ratelimit``: one atomic count for all
+workers), whether or not an account has that address, so the limit tells nobody whether one
+exists.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_otp.util import random_hex
 
+from core import ratelimit
+from core.client import client_address
 from workspace.access import access_for
 from workspace.models import LoginFailure
 
@@ -31,15 +36,11 @@ def username_key(username: str) -> str:
 
 
 def client_key(request) -> str:
-    return _hash("client:" + (request.META.get("REMOTE_ADDR") or "unknown"))
+    return _hash("client:" + client_address(request))
 
 
 def _window():
     return timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
-
-
-def _reset_window():
-    return timedelta(seconds=settings.PASSWORD_RESET_WINDOW_SECONDS)
 
 
 def _recent(scope: str, key: str, window=None):
@@ -48,9 +49,9 @@ def _recent(scope: str, key: str, window=None):
 
 
 def _forget_old() -> None:
-    """Delete rows that no window looks at any more."""
-    longest = max(_window(), _reset_window())
-    LoginFailure.objects.filter(at__lt=timezone.now() - longest).delete()
+    """Delete rows that no window looks at any more (and the password-reset rows of earlier
+    versions, which counted those here)."""
+    LoginFailure.objects.filter(at__lt=timezone.now() - _window()).delete()
 
 
 def is_locked(request, username: str) -> bool:
@@ -90,24 +91,22 @@ def email_key(email: str) -> str:
     return _hash("email:" + (email or "").strip().casefold())
 
 
-def reset_limited(request, email: str) -> bool:
-    """Too many reset emails were asked for this address, or from this client, lately."""
-    window = _reset_window()
-    return (
-        _recent(LoginFailure.Scope.RESET_EMAIL, email_key(email), window).count()
-        >= settings.PASSWORD_RESETS_PER_EMAIL
-        or _recent(LoginFailure.Scope.RESET_CLIENT, client_key(request), window).count()
-        >= settings.PASSWORD_RESETS_PER_CLIENT
-    )
+RESET_CLIENT_SCOPE = "reset-client"
+RESET_EMAIL_SCOPE = "reset-email"
 
 
-def record_reset(request, email: str) -> None:
-    _forget_old()
-    LoginFailure.objects.bulk_create(
-        [
-            LoginFailure(scope=LoginFailure.Scope.RESET_EMAIL, key=email_key(email)),
-            LoginFailure(scope=LoginFailure.Scope.RESET_CLIENT, key=client_key(request)),
-        ]
+def reset_allowed(request, email: str) -> bool:
+    """Count a request for a reset email from this client and then for this address; whether
+    both are within their limits (``PASSWORD_RESETS_PER_CLIENT``, ``PASSWORD_RESETS_PER_EMAIL``
+    per ``PASSWORD_RESET_WINDOW_SECONDS``). Counting and comparing are one step for all workers;
+    a request over the client's limit is not counted against the address."""
+    window = settings.PASSWORD_RESET_WINDOW_SECONDS
+    return ratelimit.attempt_client(
+        RESET_CLIENT_SCOPE, request, limit=settings.PASSWORD_RESETS_PER_CLIENT, window=window
+    ) and ratelimit.attempt(
+        ratelimit.key_for(RESET_EMAIL_SCOPE, email_key(email)),
+        limit=settings.PASSWORD_RESETS_PER_EMAIL,
+        window=window,
     )
 
 

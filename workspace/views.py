@@ -123,8 +123,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]
-        if security.reset_limited(self.request, email):
+        if not security.reset_allowed(self.request, email):
             form.add_error(None, RESET_LIMITED % {"minutes": security.reset_wait_minutes()})
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        security.record_reset(self.request, email)
         return super().form_valid(form)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from network.models.common import OriginFields
+
 
 class CourseQuerySet(models.QuerySet):
     def published(self):
@@ -30,7 +32,7 @@ class CourseQuerySet(models.QuerySet):
         return self.published().current(day)
 
 
-class Course(models.Model):
+class Course(OriginFields):
     """A course offer (Bildungsangebot, Maßnahme) of one provider."""
 
     class Kind(models.TextChoices):

@@ -52,3 +52,18 @@ class AccessibilityFields(models.Model):
         abstract = True
 
     ACCESSIBILITY_FLAGS = ("step_free_access", "accessible_toilet", "hearing_loop")
+
+
+class OriginFields(models.Model):
+    """Where a row came from, when not from a person or an import: the demo loader
+    (``atlas/demo.py``) or the synthetic benchmark data (``measures/synthetic.py``). Set only by
+    those two, never in a form: ``load_demo`` tells the demo's own rows from everything else by
+    them, and ``generate_synthetic --delete`` deletes exactly the synthetic rows."""
+
+    demo = models.BooleanField(_("Demodaten"), default=False, db_default=False, editable=False)
+    synthetic = models.BooleanField(
+        _("synthetische Testdaten"), default=False, db_default=False, editable=False
+    )
+
+    class Meta:
+        abstract = True

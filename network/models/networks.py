@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core import choices
+from network.models.common import OriginFields
 
 END_AFTER_START = _("Das Ende darf nicht vor dem Beginn liegen.")
 
@@ -19,7 +20,7 @@ def ends_after_start(start: str, end: str, name: str) -> models.CheckConstraint:
     )
 
 
-class Network(models.Model):
+class Network(OriginFields):
     """A learning network (Lernende Region), managed by its lead partner."""
 
     name = models.CharField(_("Name"), max_length=250)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import choices
-from network.models.common import AccessibilityFields, AddressFields
+from network.models.common import AccessibilityFields, AddressFields, OriginFields
 from network.models.networks import Membership
 from network.models.regions import PostalCode
 
@@ -31,7 +31,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(Exists(membership))
 
 
-class Organisation(AddressFields, AccessibilityFields):
+class Organisation(AddressFields, AccessibilityFields, OriginFields):
     """Any institution in or around a network; one that offers courses is a provider."""
 
     class Kind(models.TextChoices):

@@ -32,6 +32,14 @@ from network.models import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _embedded(monkeypatch):
+    """load_demo as on the embedded database (without --force it writes nothing into a
+    DATABASE_URL, and the suite may run on one)."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
 NETWORKS = {
     "step-on-mainz",
     "lernende-metropolregion-hamburg",

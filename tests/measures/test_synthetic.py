@@ -15,7 +15,7 @@ from measures.course_search import course_search
 from measures.models import Course, CourseDate, SearchDocument
 from measures.synthetic import MARK, PREFIX
 from network.models import Organisation, Region, Venue
-from tests.factories import make_provider, today
+from tests.factories import make_course, make_provider, today
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +162,67 @@ def test_copied_courses_are_complete_and_as_the_database_keeps_them(monkeypatch)
     for table in ("subjects", "target_groups", "funding"):
         through = getattr(Course, table).through
         assert not through.objects.filter(course_id__in=ids).exists()
+
+
+def test_generated_rows_are_flagged_synthetic():
+    call_command("generate_synthetic", courses=30, stdout=StringIO())
+    courses = Course.objects.filter(external_id__startswith=PREFIX)
+    assert courses.count() == 30 and not courses.filter(synthetic=False).exists()
+    providers = Organisation.objects.filter(slug__startswith=PREFIX)
+    assert providers.exists() and not providers.filter(synthetic=False).exists()
+    assert not Course.objects.filter(synthetic=True).exclude(pk__in=courses).exists()
+
+
+def test_delete_spares_a_providers_own_course_with_the_old_prefix():
+    # A provider may call its courses "syn-…" (its own system's ids): only the flag counts.
+    provider = make_provider()
+    own = make_course(provider, "Synchronsprechen für Einsteiger")
+    own.external_id = "syn-1"
+    own.save()
+    named = make_provider()
+    named.slug = "syn-anbieter-99"
+    named.save()
+    call_command("generate_synthetic", courses=30, stdout=StringIO())
+    out = StringIO()
+    call_command("generate_synthetic", delete=True, stdout=out)
+    assert Course.objects.filter(pk=own.pk, external_id="syn-1").exists()
+    assert Organisation.objects.filter(pk=named.pk).exists()
+    assert not Course.objects.filter(synthetic=True).exists()
+    assert not Organisation.objects.filter(synthetic=True).exists()
+    assert re.fullmatch(
+        r"Synthetische Daten gelöscht: 30 Kurse, \d+ Anbieter, 0 Netzwerke\.\n", out.getvalue()
+    )
+
+
+def test_a_synthetic_provider_with_a_course_added_by_hand_stays_with_it():
+    call_command("generate_synthetic", courses=10, stdout=StringIO())
+    provider = Organisation.objects.filter(synthetic=True).first()
+    added = make_course(provider, "Von Hand dazu")
+    call_command("generate_synthetic", delete=True, stdout=StringIO())
+    assert Course.objects.filter(pk=added.pk).exists()
+    assert list(Organisation.objects.filter(synthetic=True)) == [provider]
+
+
+def test_the_migration_flags_existing_synthetic_rows_but_no_providers_own():
+    import importlib
+
+    from django.apps import apps
+
+    call_command("generate_synthetic", courses=20, stdout=StringIO())
+    provider = make_provider()
+    own = make_course(provider, "Eigener Kurs")
+    own.external_id = "syn-2"
+    own.description = f"{MARK} kopiert"  # even with the generator's text
+    own.save()
+    Course.objects.update(synthetic=False)
+    Organisation.objects.update(synthetic=False)
+
+    class Editor:
+        connection = connection
+
+    importlib.import_module("network.migrations.0005_origin_flags").flag_synthetic(apps, Editor)
+    importlib.import_module("measures.migrations.0022_origin_flags").flag_synthetic(apps, Editor)
+    assert Course.objects.filter(synthetic=True).count() == 20
+    assert not Course.objects.filter(pk=own.pk, synthetic=True).exists()
+    assert not Organisation.objects.filter(pk=provider.pk, synthetic=True).exists()
+    assert Organisation.objects.filter(synthetic=True).exists()

@@ -2,7 +2,7 @@
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.cache import cache
+from django.core.cache import caches
 
 from measures.models import Subject
 from measures.search_index import current_index
@@ -38,7 +38,7 @@ def table_counts(page) -> dict[str, int]:
 
 
 def test_a_states_page_counts_its_districts_courses(client):
-    cache.clear()
+    caches["local"].clear()
     state_before = lead_number(soup(client.get("/regionen/07/")).find(class_="lead").get_text())
     district_before = lead_number(
         soup(client.get("/regionen/07315/")).find(class_="lead").get_text()
@@ -103,7 +103,7 @@ def test_unknown_or_malformed_keys_are_404_and_germany_is_the_overview(client):
 
 
 def test_state_map_has_one_linked_named_shape_per_district(client):
-    cache.clear()
+    caches["local"].clear()
     page = soup(client.get("/regionen/07/"))
     svg = page.find("svg", class_="region-map__svg")
     districts = Region.objects.districts().filter(key__startswith="07")
@@ -150,7 +150,7 @@ def test_district_page_shows_its_state_with_the_district_marked(client):
 
 
 def test_map_is_small():
-    cache.clear()
+    caches["local"].clear()
     drawn = maps.outlines(Region.objects.states(), "test-states")
     size = sum(len(shape.d) for shape in drawn.shapes)
     assert size < 60_000, size
@@ -169,7 +169,7 @@ def test_shade_classes_grow_on_a_log_scale(maximum, bounds):
 
 
 def test_region_page_query_count_is_constant(client, django_assert_max_num_queries):
-    cache.clear()
+    caches["local"].clear()
     vocabulary()  # once per process and reference generation (the regions counted by)
     current_index()  # once per process and search generation (the providers' course counts)
     with django_assert_max_num_queries(16) as first:
@@ -177,7 +177,7 @@ def test_region_page_query_count_is_constant(client, django_assert_max_num_queri
     provider = make_provider("Viele Kurse")
     for number in range(10):
         make_course(provider, f"Kurs {number}", dates=[{"venue": make_venue(provider, "55116")}])
-    cache.clear()
+    caches["local"].clear()
     current_index()
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get("/regionen/07/")

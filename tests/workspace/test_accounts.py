@@ -13,6 +13,15 @@ from workspace.access import access_for
 from workspace.models import RoleAssignment
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _embedded(monkeypatch):
+    """load_demo as on the embedded database (without --force it writes nothing into a
+    DATABASE_URL, and the suite may run on one)."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
 LINE = re.compile(r"^(\S+) / (\S+)  \((.+)\)$", re.MULTILINE)
 
 

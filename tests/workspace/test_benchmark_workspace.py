@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from measures import synthetic
-from network.models import Membership, Network
+from network.models import Membership, Network, Organisation
 from tests.factories import make_course, make_provider
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +38,11 @@ def test_a_synthetic_network_measures_a_coordinator_at_size_and_goes_with_the_re
     providers = [make_provider(f"{synthetic.PREFIX}p{i}") for i in range(4)]
     for provider in providers:
         provider.slug = f"{synthetic.PREFIX}{provider.slug}"
+        provider.synthetic = True  # as generate_synthetic writes them
         provider.save()
         course = make_course(provider, "Kurs")
         course.external_id = f"{synthetic.PREFIX}{course.pk}"
+        course.synthetic = True
         course.save()
     out = StringIO()
     call_command("benchmark_workspace", repeat=1, network_share=0.5, stdout=out)
@@ -51,3 +53,4 @@ def test_a_synthetic_network_measures_a_coordinator_at_size_and_goes_with_the_re
     assert not Network.objects.filter(slug=synthetic.BENCHMARK_NETWORK).exists()
     users = get_user_model().objects.filter(username=synthetic.BENCHMARK_COORDINATOR)
     assert not users.exists()
+    assert not Organisation.objects.filter(pk__in=[p.pk for p in providers]).exists()

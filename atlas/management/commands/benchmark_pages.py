@@ -91,7 +91,7 @@ class Command(BaseCommand):
             raise SystemExit(130)
 
     def ensure_catalogue(self, courses: int | None) -> None:
-        existing = Course.objects.filter(external_id__startswith=synthetic.PREFIX).count()
+        existing = Course.objects.filter(synthetic=True).count()
         if courses is None and not existing:
             raise CommandError(
                 "Kein synthetischer Katalog in dieser Datenbank. Erzeugen mit\n"

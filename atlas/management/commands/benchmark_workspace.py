@@ -29,6 +29,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from atlas.database import WEB_STATEMENT_TIMEOUT_MS
+from atlas.models import GeneratedAccount
 from atlas.page_benchmark import percentile
 from measures import synthetic
 from measures.models import Course
@@ -168,12 +169,10 @@ def _synthetic_network(share: float) -> str:
     marked synthetic (``generate_synthetic --delete`` removes them); returns the user name."""
     network, _ = Network.objects.get_or_create(
         slug=synthetic.BENCHMARK_NETWORK,
-        defaults={"name": "Benchmark-Netzwerk (synthetisch)"},
+        defaults={"name": "Benchmark-Netzwerk (synthetisch)", "synthetic": True},
     )
     providers = list(
-        Organisation.objects.filter(slug__startswith=synthetic.PREFIX)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        Organisation.objects.filter(synthetic=True).order_by("pk").values_list("pk", flat=True)
     )
     step = max(1, round(1 / share))
     Membership.objects.bulk_create(
@@ -184,6 +183,9 @@ def _synthetic_network(share: float) -> str:
         ignore_conflicts=True,
     )
     user, _ = get_user_model().objects.get_or_create(username=synthetic.BENCHMARK_COORDINATOR)
+    GeneratedAccount.objects.get_or_create(
+        user=user, defaults={"source": GeneratedAccount.Source.SYNTHETIC}
+    )
     services.assign_role(user=user, kind=RoleAssignment.Kind.COORDINATOR, network=network)
     return user.get_username()
 

@@ -17,7 +17,7 @@ import statistics
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import RequestFactory
@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 course_list(factory.get("/kurse/", make_params(index), HTTP_HOST="localhost"))
             cold, warm, queries, all_ok = [], [], set(), True
             for index in range(repeat):
-                cache.clear()
+                caches["local"].clear()
                 text_matches.forget()
                 for timings in (cold, warm):
                     request = factory.get("/kurse/", make_params(index), HTTP_HOST="localhost")
