@@ -61,7 +61,20 @@ def _refused(request, params: QueryDict, message: str, *, status: int):
 def start(request, kind: str, params: QueryDict):
     """Start a job for this search and format (the same one while one waits or runs for it)
     and show its status page; a search that fits a direct download goes to it."""
-    if ratelimit.is_limited(RATE_SCOPE, request, limit=settings.EXPORT_JOBS_PER_CLIENT):
+    _ids, count = course_search_ids(params=params, limit=0)
+    if count <= exports.export_limit(kind):
+        return HttpResponseRedirect(exports.export_url(kind, params), status=303)
+    if count > settings.EXPORT_JOB_MAX_ROWS:
+        return offer(request, kind, params, count=count)
+    # Counted where a job may start (one count for all workers: core.ratelimit); a search that
+    # fits the direct download or must be narrowed costs nothing.
+    allowed = ratelimit.attempt_client(
+        RATE_SCOPE,
+        request,
+        limit=settings.EXPORT_JOBS_PER_CLIENT,
+        window=settings.EXPORT_JOBS_WINDOW_SECONDS,
+    )
+    if not allowed:
         return _refused(
             request,
             params,
@@ -72,18 +85,12 @@ def start(request, kind: str, params: QueryDict):
             % {"count": settings.EXPORT_JOBS_PER_CLIENT},
             status=429,
         )
-    _ids, count = course_search_ids(params=params, limit=0)
-    if count <= exports.export_limit(kind):
-        return HttpResponseRedirect(exports.export_url(kind, params), status=303)
-    if count > settings.EXPORT_JOB_MAX_ROWS:
-        return offer(request, kind, params, count=count)
     base_url = f"{request.scheme}://{request.get_host()}"
     try:
         job, created = export_jobs.start(params=params, kind=kind, base_url=base_url, count=count)
     except export_jobs.Refused as refused:
         return _refused(request, params, str(refused), status=503)
     if created:
-        ratelimit.record(RATE_SCOPE, request, window=settings.EXPORT_JOBS_WINDOW_SECONDS)
         run_export_job.enqueue(job.pk)
     return HttpResponseRedirect(
         reverse("measures:export_job", kwargs={"token": job.token}), status=303

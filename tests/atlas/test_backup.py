@@ -36,7 +36,7 @@ def environment(server, tmp_path_factory):
     environment = app_environment(server.url(DATABASE), tmp_path_factory.mktemp("data"))
     manage("migrate", "--no-input", env=environment)
     manage("load_reference", env=environment)
-    manage("load_demo", env=environment)
+    manage("load_demo", "--force", env=environment)
     return environment
 
 

@@ -100,7 +100,11 @@ def servers():
             primary = start_primary(root)
             primary.execute(f'CREATE DATABASE "{DATABASE}"')
             setup = Servers(root, primary, None).environment()
-            for command in (["migrate", "--no-input"], ["load_reference"], ["load_demo"]):
+            for command in (
+                ["migrate", "--no-input"],
+                ["load_reference"],
+                ["load_demo", "--force"],
+            ):
                 _run(setup, *command, "--verbosity", "0")
             replica = start_replica(primary, root)
             wait_for_replay(primary, replica)
