@@ -330,6 +330,17 @@ def parse_wrk(output: str) -> WrkResult:
     return result
 
 
+def add_server_arguments(parser, *, requests_help: str) -> None:
+    """The options of the commands that load the production server with the mix
+    (``benchmark_load``, ``benchmark_soak``): workers, the mix's size and seed, the timeout."""
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn-Worker")
+    parser.add_argument("--requests", type=int, default=400, help=requests_help)
+    parser.add_argument("--seed", type=int, default=13, help="Zufallsstartwert der Mischung")
+    parser.add_argument(
+        "--timeout", type=float, default=30, help="s je Anfrage (auch statement_timeout)"
+    )
+
+
 def run_wrk(
     port: int,
     *,

@@ -26,6 +26,7 @@ from atlas.load_benchmark import (
     SEARCH,
     Writer,
     WrkMissing,
+    add_server_arguments,
     build_mix,
     lua_script,
     run_wrk,
@@ -47,20 +48,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--duration", type=int, default=20, help="s je wrk-Lauf")
         parser.add_argument("--connections", type=int, default=8, help="gleichzeitige Verbindungen")
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn-Worker")
         parser.add_argument(
             "--writes-per-second",
             type=float,
             default=0,
             help="gespeicherte Kurse je Sekunde im zweiten Lauf (0: kein zweiter Lauf)",
         )
-        parser.add_argument(
-            "--requests", type=int, default=400, help="verschiedene Adressen in der Mischung"
-        )
-        parser.add_argument("--seed", type=int, default=13, help="Zufallsstartwert der Mischung")
-        parser.add_argument(
-            "--timeout", type=float, default=30, help="s je Anfrage (auch statement_timeout)"
-        )
+        add_server_arguments(parser, requests_help="verschiedene Adressen in der Mischung")
 
     def handle(self, *args, duration, connections, workers, writes_per_second, **options):
         if duration < 1 or connections < 1 or workers < 1 or writes_per_second < 0:

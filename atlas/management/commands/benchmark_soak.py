@@ -25,6 +25,7 @@ from atlas.load_benchmark import (
     SEARCH,
     Writer,
     WrkMissing,
+    add_server_arguments,
     build_mix,
     lua_script,
     run_wrk,
@@ -63,12 +64,7 @@ class Command(BaseCommand):
             "--import-every", type=float, default=20, help="s zwischen zwei Importen"
         )
         parser.add_argument("--import-courses", type=int, default=20, help="Kurse je Import")
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn-Worker")
-        parser.add_argument("--requests", type=int, default=400, help="Suchen in der Mischung")
-        parser.add_argument("--seed", type=int, default=13, help="Zufallsstartwert der Mischung")
-        parser.add_argument(
-            "--timeout", type=float, default=30, help="s je Anfrage (auch statement_timeout)"
-        )
+        add_server_arguments(parser, requests_help="Suchen in der Mischung")
 
     def handle(self, *args, **options):
         numbers = ("connections", "duration", "soak_connections", "workers", "import_courses")
