@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from atlas.page_benchmark import HOST
+from atlas.page_benchmark import HOST, fetch
 from measures.models import Course, CourseDate, SearchWord
 from measures.relevance import load_judgements
 from measures.vocabulary import vocabulary
@@ -338,6 +338,25 @@ def add_server_arguments(parser, *, requests_help: str) -> None:
     parser.add_argument("--seed", type=int, default=13, help="Zufallsstartwert der Mischung")
     parser.add_argument(
         "--timeout", type=float, default=30, help="s je Anfrage (auch statement_timeout)"
+    )
+
+
+def warm(server, paths: list[str], *, timeout: float, wait: float = 60) -> str:
+    """Each worker's first search builds its search index: /kurse/ until every worker has
+    answered one (for ``wait`` seconds at most), then every path once, in order. What it did,
+    as the commands report it."""
+    answered, deadline = set(), time.monotonic() + wait
+    while len(answered) < server.workers and time.monotonic() < deadline:
+        fetch(server.port, SEARCH, timeout=timeout)
+        answered.add(server.served_by())
+    statuses: Counter[str] = Counter()
+    started = time.monotonic()
+    for path in paths:
+        statuses[str(fetch(server.port, path, timeout=timeout).status)] += 1
+    counts = " ".join(f"{status}×{n}" for status, n in sorted(statuses.items()))
+    return (
+        f"Aufgewärmt: {len(answered - {None})} Worker, die Mischung einmal der Reihe nach "
+        f"in {time.monotonic() - started:.1f} s ({counts})."
     )
 
 

@@ -268,6 +268,15 @@ _NOT_INHERITED = {
 }
 
 
+def database_url_of_the_tests() -> str:
+    """The URL of the database this test process uses (its xdist worker's test database), for
+    a process a test starts against the test data."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgresql://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}"
+
+
 def app_environment(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a production process of the app (``DEBUG`` off) using
     ``database_url``, with its own data directory ``data_dir`` (nothing in the shared one)."""

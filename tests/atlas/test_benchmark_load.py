@@ -18,7 +18,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
-from django.db import connection
 
 from atlas import load_benchmark
 from atlas.load_benchmark import (
@@ -41,6 +40,7 @@ from atlas.load_benchmark import (
 )
 from measures.models import Course
 from tests.local_server import serving
+from tests.servers import database_url_of_the_tests
 from workspace.models import CourseChange
 from workspace.services.courses import content_change_needs_review
 
@@ -354,11 +354,7 @@ def test_command_runs_wrk_against_a_real_server_and_reports_numbers(monkeypatch,
     """gunicorn with production settings and wrk, against the test database's demo data. The
     writer's saves are only counted: a save in its thread would be committed to the shared
     test data (the saves themselves are tested above)."""
-    db = connection.settings_dict
-    monkeypatch.setenv(
-        "DATABASE_URL",
-        f"postgresql://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}",
-    )
+    monkeypatch.setenv("DATABASE_URL", database_url_of_the_tests())
     monkeypatch.setenv("STATIC_ROOT", str(tmp_path / "static"))
     saved = []
     monkeypatch.setattr(Writer, "save", staticmethod(lambda **kwargs: saved.append(kwargs)))

@@ -14,7 +14,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError, OutputWrapper
-from django.db import connection
 
 from atlas.page_benchmark import (
     PatternResult,
@@ -26,6 +25,7 @@ from atlas.page_benchmark import (
 )
 from atlas.url_catalogue import page_patterns
 from tests.local_server import serving
+from tests.servers import database_url_of_the_tests
 
 
 def ms(value: float) -> float:
@@ -275,11 +275,7 @@ def test_without_a_synthetic_catalogue_it_says_how_to_make_one():
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 def test_command_measures_every_page_on_a_real_server_and_stops_it(monkeypatch, tmp_path):
     """gunicorn with production settings, against the test database's committed demo data."""
-    db = connection.settings_dict
-    monkeypatch.setenv(
-        "DATABASE_URL",
-        f"postgresql://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}",
-    )
+    monkeypatch.setenv("DATABASE_URL", database_url_of_the_tests())
     monkeypatch.setenv("STATIC_ROOT", str(tmp_path / "static"))
     out = StringIO()
 

@@ -15,7 +15,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from atlas import soak_benchmark
 from atlas.load_benchmark import Writer, benchmark_user, save_course
@@ -31,6 +30,7 @@ from atlas.soak_benchmark import (
 )
 from measures.models import Course
 from network.models import Organisation
+from tests.servers import database_url_of_the_tests
 from workspace.services.courses import content_change_needs_review
 
 
@@ -116,11 +116,7 @@ def test_command_runs_load_and_soak_against_a_real_server(monkeypatch, tmp_path)
     """gunicorn with production settings and wrk against the test database's demo data. The
     saves and imports of the soak are only counted: written in their threads they would be
     committed to the shared test data (both are tested above, in the test's transaction)."""
-    db = connection.settings_dict
-    monkeypatch.setenv(
-        "DATABASE_URL",
-        f"postgresql://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}",
-    )
+    monkeypatch.setenv("DATABASE_URL", database_url_of_the_tests())
     monkeypatch.setenv("STATIC_ROOT", str(tmp_path / "static"))
     saved, imported = [], []
     monkeypatch.setattr(Writer, "save", staticmethod(lambda **kwargs: saved.append(kwargs)))

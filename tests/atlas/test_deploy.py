@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import get_commands, load_command_class
-from django.db import connection
 
 from atlas import health, serving
 from atlas.database import WEB_STATEMENT_TIMEOUT_MS
@@ -33,6 +32,7 @@ from atlas.models import ScheduledRun
 from atlas.page_benchmark import free_port
 from atlas.schedule import SCHEDULE
 from tests.atlas.test_settings import _manage
+from tests.servers import database_url_of_the_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -68,11 +68,6 @@ def clean_environment(**values: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
     env.update(values)
     return env
-
-
-def database_url_of_the_tests() -> str:
-    db = connection.settings_dict
-    return f"postgresql://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}"
 
 
 # HTTP -------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from atlas.page_benchmark import HOST, ProductionServer, free_port
 from core import ratelimit
 from pages.models import AccessibilityFeedback
 from tests.atlas.test_settings import _manage
+from tests.servers import database_url_of_the_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -270,7 +271,7 @@ def test_database_url(monkeypatch, tmp_path_factory):
     """The production server's environment: this worker's test database, one trusted proxy,
     small limits, mail kept in memory; the rows it commits are deleted afterwards."""
     db = connection.settings_dict
-    url = f"postgresql://{db['USER']}:{db['PASSWORD']}@/{db['NAME']}?host={db['HOST']}"
+    url = database_url_of_the_tests()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("STATIC_ROOT", str(tmp_path_factory.getbasetemp() / "shared-static"))
     monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")

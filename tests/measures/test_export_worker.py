@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -26,17 +25,10 @@ from django_tasks_db.models import DBTaskResult
 
 from measures.course_search import course_search_ids
 from measures.models import ExportJob
+from tests.servers import database_url_of_the_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = "q=Deutsch"
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    return (
-        f"postgresql://{quote(settings['USER'] or '')}@/{quote(settings['NAME'])}"
-        f"?host={quote(settings['HOST'])}"
-    )
 
 
 @pytest.mark.django_db
@@ -72,7 +64,7 @@ def test_an_export_started_on_the_web_is_written_by_a_worker_process(committed, 
 
     environment = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url_of_the_tests(),
         "DEBUG": "true",
         "STATEMENT_TIMEOUT_MS": "0",
         "EXPORT_JOB_DIR": settings.EXPORT_JOB_DIR,

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,18 +22,11 @@ from django_tasks_db.models import DBTaskResult
 
 from measures.course_files.writers import csv_bytes
 from network.models import Organisation
+from tests.servers import database_url_of_the_tests
 from workspace.models import CourseImport, RoleAssignment
 from workspace.tasks import run_course_import
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    return (
-        f"postgresql://{quote(settings['USER'] or '')}@/{quote(settings['NAME'])}"
-        f"?host={quote(settings['HOST'])}"
-    )
 
 
 @pytest.mark.django_db
@@ -86,7 +78,7 @@ def test_an_enqueued_import_is_run_by_a_worker_process_after_a_restart(committed
 
     environment = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url_of_the_tests(),
         "DEBUG": "true",
         "STATEMENT_TIMEOUT_MS": "0",
     }

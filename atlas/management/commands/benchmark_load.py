@@ -14,7 +14,6 @@ afterwards. It exits 0 once the server has started: it measures, it does not jud
 """
 
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from atlas.load_benchmark import (
     ROBOTS,
-    SEARCH,
     Writer,
     WrkMissing,
     add_server_arguments,
@@ -31,9 +29,10 @@ from atlas.load_benchmark import (
     lua_script,
     run_wrk,
     summarise,
+    warm,
     wrk_path,
 )
-from atlas.page_benchmark import ProductionServer, ServerFailed, fetch
+from atlas.page_benchmark import ProductionServer, ServerFailed
 from measures.models import Course
 
 
@@ -83,7 +82,7 @@ class Command(BaseCommand):
                 except ServerFailed as error:
                     raise CommandError(f"Der Server ist nicht gestartet: {error}") from error
                 self.stdout.write(f"… auf Port {server.port}.")
-                self.warm(server, mix, timeout=timeout)
+                self.stdout.write(warm(server, [r.path for r in mix], timeout=timeout))
                 load = {"duration": duration, "connections": connections, "timeout": timeout}
                 self.stdout.write(f"wrk {ROBOTS} ({duration} s, {connections} Verbindungen) …")
                 runs["robots"] = run_wrk(server.port, path=ROBOTS, **load)
@@ -114,24 +113,6 @@ class Command(BaseCommand):
             f"Katalog: {Course.objects.public().count()} öffentliche Kurse. Mischung: "
             f"{summary['requests']} Anfragen, {summary['distinct']} verschiedene Adressen, "
             f"{summary['terms']} verschiedene Suchbegriffe ({kinds})."
-        )
-
-    def warm(self, server, mix, *, timeout) -> None:
-        """Each worker's first search builds its search index: /kurse/ until every worker
-        has answered one, then the whole mix once, in order (and its statuses)."""
-        answered, deadline = set(), time.monotonic() + 60
-        while len(answered) < server.workers and time.monotonic() < deadline:
-            fetch(server.port, SEARCH, timeout=timeout)
-            answered.add(server.served_by())
-        statuses: dict[str, int] = {}
-        started = time.monotonic()
-        for request in mix:
-            status = str(fetch(server.port, request.path, timeout=timeout).status)
-            statuses[status] = statuses.get(status, 0) + 1
-        counts = " ".join(f"{status}×{n}" for status, n in sorted(statuses.items()))
-        self.stdout.write(
-            f"Aufgewärmt: {len(answered - {None})} Worker, die Mischung einmal der Reihe nach "
-            f"in {time.monotonic() - started:.1f} s ({counts})."
         )
 
     def report(self, runs, *, writer, workers, connections) -> None:

@@ -14,7 +14,6 @@ fails). The saved courses are put back and the benchmark provider removed at the
 """
 
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,16 +21,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from atlas.load_benchmark import (
-    SEARCH,
     Writer,
     WrkMissing,
     add_server_arguments,
     build_mix,
     lua_script,
     run_wrk,
+    warm,
     wrk_path,
 )
-from atlas.page_benchmark import ProductionServer, ServerFailed, fetch
+from atlas.page_benchmark import ProductionServer, ServerFailed
 from atlas.soak_benchmark import (
     Importer,
     MemorySampler,
@@ -102,7 +101,7 @@ class Command(BaseCommand):
                 except ServerFailed as error:
                     raise CommandError(f"Der Server ist nicht gestartet: {error}") from error
                 self.stdout.write(f"gunicorn ({server.workers} Worker) auf Port {server.port}.")
-                self.warm(server, mix, timeout=timeout)
+                self.stdout.write(warm(server, mix, timeout=timeout, wait=120))
                 self.load(server, script, options)
                 if options["soak_minutes"]:
                     lost = self.soak(server, script, options)
@@ -110,20 +109,6 @@ class Command(BaseCommand):
                 server.stop()
         if lost:
             raise CommandError(f"{len(lost)} bestätigte Änderungen fehlen: " + "; ".join(lost[:10]))
-
-    def warm(self, server, mix, *, timeout) -> None:
-        """Until every worker answered a search (the first builds its index), then the mix
-        once, in order."""
-        answered, deadline = set(), time.monotonic() + 120
-        while len(answered) < server.workers and time.monotonic() < deadline:
-            fetch(server.port, SEARCH, timeout=timeout)
-            answered.add(server.served_by())
-        statuses: dict[str, int] = {}
-        for path in mix:
-            status = str(fetch(server.port, path, timeout=timeout).status)
-            statuses[status] = statuses.get(status, 0) + 1
-        counts = " ".join(f"{status}×{n}" for status, n in sorted(statuses.items()))
-        self.stdout.write(f"Aufgewärmt: die Mischung einmal der Reihe nach ({counts}).")
 
     def load(self, server, script, options) -> None:
         connections, duration = options["connections"], options["duration"]
