@@ -93,6 +93,14 @@ def test_downloads_are_judged_by_the_first_byte():
     page_result = PatternResult("atlas:home")
     page_result.add(page(50), worker=1)
     assert not page_result.is_download
+    # An export that answers a page when the search finds too many: each answer by its kind.
+    export = PatternResult("measures:export_csv", paths=["/kurse/export.csv?q=a"])
+    export.add(page(10), worker=1)
+    for index in range(10):
+        export.add(download(30, 5000, 4 * 1024 * 1024) if index % 2 else page(60), worker=1)
+    assert export.is_download
+    assert export.judged == pytest.approx(60)  # the pages' 60 ms, the files' first byte 30 ms
+    assert export.percentile(95) == pytest.approx(5000)
 
 
 def test_report_lists_slowest_first_and_marks_what_is_over_budget():
