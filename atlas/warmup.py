@@ -1,5 +1,6 @@
 """What a web worker prepares before it takes its first request: every view imported (the URL
-configuration resolved) and every project template compiled into the cached loader. Without
+configuration resolved), every project template compiled into the cached loader, and what an
+app prepares itself (an app config's ``warm_up()``: the API's OpenAPI description). Without
 it each page pattern's first request in each worker pays for both (the URL configuration
 340 ms, a template 10–30 ms), which a visitor meets as a slow page long after the start."""
 
@@ -9,6 +10,7 @@ import logging
 import time
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.template.loader import get_template
 from django.urls import get_resolver
@@ -27,14 +29,18 @@ def project_templates() -> list[str]:
 
 
 def warm_up() -> None:
-    """Resolve the URL configuration and compile the templates. A failure is logged, never
-    raised: the worker serves anyway (and the page that needs the broken part says so)."""
+    """Resolve the URL configuration, compile the templates, let the apps prepare. A failure
+    is logged, never raised: the worker serves anyway (and the page that needs the broken part
+    says so)."""
     started = time.perf_counter()
     try:
         resolver = get_resolver()
         resolver.reverse_dict  # noqa: B018 - populating it imports every view module
         for name in project_templates():
             get_template(name)
+        for config in apps.get_app_configs():
+            if callable(prepare := getattr(config, "warm_up", None)):
+                prepare()
     except Exception:
         logger.exception("Warming up the worker failed; it serves without.")
         return

@@ -16,7 +16,6 @@ import json
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchRank
-from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Exists,
@@ -32,7 +31,7 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from core import generations, listing, replicas
+from core import generations, listing, memo, replicas
 from core.sql import AnyOf
 from core.text import folded
 from measures import search, search_index
@@ -134,8 +133,9 @@ class ProviderListing(listing.Listing):
         return objects
 
     def facets(self, found) -> listing.Facets:
-        """The facets of this search, kept for a minute (dropped when indexed course data
-        changes): counting over all current courses is the costly part of the search."""
+        """The facets of this search, kept for a minute for every worker (dropped when indexed
+        course data changes): counting over all current courses is the costly part of the
+        search."""
         relevant = sorted(
             (key, sorted(values))
             for key, values in self.params.lists()
@@ -143,12 +143,12 @@ class ProviderListing(listing.Listing):
         )
         digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
         key = f"atlas:provider-facets:{generations.search()}:{digest}"
-        counted = caches["local"].get(key)
-        if counted is None:
+
+        def count() -> listing.Facets:
             with replicas.primary():  # kept as the generation's: not from a lagging replica
-                counted = facets(self)
-            caches["local"].set(key, counted, FACET_CACHE_SECONDS)
-        return counted
+                return facets(self)
+
+        return memo.shared(key, count, FACET_CACHE_SECONDS)
 
     def filter_groups(self, result: listing.Result) -> list[listing.FilterGroup]:
         """The filter form's option groups, each option with its count."""

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from django.core.cache import caches
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core import generations
+from core import generations, memo
 from measures import search_index
 from measures.models import Subject
 from measures.provider_filters import in_region
@@ -71,17 +70,14 @@ def subjects_in(region: Region) -> list[Subject]:
 
 
 def _kept(name: str, region: Region | None, compute):
-    """``compute()``, kept for a minute per search generation and region: the providers of a
+    """``compute()``, kept for a minute per search generation and region, for every worker
+    (``core.memo.shared``): the providers of a
     region are found by their addresses and venues, which at 1,000,000 courses and 20,000
     providers takes 0.2 s a count. A change of courses or venues starts a new generation; a
     provider's own address shows within the minute (as in the provider search's facets)."""
     where = "-" if region is None else f"{region.country}:{region.key}"
     key = f"atlas:region-{name}:{generations.search()}:{where}"
-    value = caches["local"].get(key)
-    if value is None:
-        value = compute()
-        caches["local"].set(key, value, FACET_CACHE_SECONDS)
-    return value
+    return memo.shared(key, compute, FACET_CACHE_SECONDS)
 
 
 def providers_in(region: Region):

@@ -3,6 +3,8 @@ providers, vocabularies, the 400s and 404s, CORS, and the OpenAPI description.""
 
 from __future__ import annotations
 
+import json
+
 import lxml.html
 import pytest
 from django.test import Client
@@ -213,3 +215,20 @@ def test_api_paths_are_measured_by_the_page_benchmark():
     paths = concrete_paths(patterns["api:course_list"])
     assert {"/api/courses/", "/api/courses/?q=Deutsch", "/api/courses/?page=2"} <= set(paths)
     assert concrete_paths(patterns["api:course_detail"])
+
+
+def test_the_served_description_is_generated_once_per_worker_and_equals_a_fresh_one(client):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from api import views
+
+    views._described.clear()
+    views.warm_up()  # what a web worker does before its first request (atlas.warmup)
+    assert list(views._described) == [("de", None)]
+    fresh = SchemaGenerator().get_schema(request=None, public=True)
+    assert client.get(reverse("api:schema")).json() == client.get(reverse("api:schema")).json()
+    assert client.get(reverse("api:schema")).json() == json.loads(json.dumps(fresh))
+    # Other versions and unknown languages are answered but never kept (no growth by query).
+    assert client.get(reverse("api:schema"), {"version": "x" * 50}).status_code == 200
+    assert client.get(reverse("api:schema"), {"lang": "zz-unknown"}).status_code == 200
+    assert list(views._described) == [("de", None)]

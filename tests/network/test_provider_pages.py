@@ -299,13 +299,14 @@ def test_query_count_does_not_grow_with_results(client, django_assert_max_num_qu
     params = {"q": WORD, "place": "55116", "certification": "azav", "access": "step_free"}
     vocabulary()  # once per process and reference generation (the regions of the facet)
     search_index.current_index()  # once per process and search generation (the course counts)
-    with django_assert_max_num_queries(14) as few:
+    # Six of the queries are the shared cache's: the facets looked up and, counted, kept.
+    with django_assert_max_num_queries(20) as few:
         client.get("/anbieter/", {"q": WORD})
     for number in range(25):
         certify(provider_at(f"Groß {number}", "55116"), "azav", start_days=None, end_days=None)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/anbieter/", {"q": WORD})
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(20):
         client.get("/anbieter/", params)
 
 
