@@ -46,18 +46,17 @@ class LoginForm(AdminAuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if self.request is not None and security.is_locked(self.request, username):
-            raise ValidationError(
-                LOCKED, code="locked", params={"minutes": security.lock_minutes()}
-            )
-        try:
-            cleaned = super().clean()
-            self._check_second_factor()
-        except ValidationError:
-            if self.request is not None:
-                security.record_failure(self.request, username)
-            raise
-        security.clear_failures(username)
+        counted: list[int] = []
+        if self.request is not None:
+            # Counted before the password is checked; a failure keeps the count.
+            counted = security.attempt(self.request, username)
+            if counted is None:
+                raise ValidationError(
+                    LOCKED, code="locked", params={"minutes": security.lock_minutes()}
+                )
+        cleaned = super().clean()
+        self._check_second_factor()
+        security.succeeded(username, counted)
         return cleaned
 
     def _check_second_factor(self):

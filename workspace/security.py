@@ -18,6 +18,7 @@ import hmac
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django_otp.util import random_hex
 
@@ -54,29 +55,36 @@ def _forget_old() -> None:
     LoginFailure.objects.filter(at__lt=timezone.now() - _window()).delete()
 
 
-def is_locked(request, username: str) -> bool:
-    """Too many recent failures for this user name or from this client."""
-    return (
-        _recent(LoginFailure.Scope.USERNAME, username_key(username)).count()
-        >= settings.LOGIN_FAILURES_PER_USERNAME
-        or _recent(LoginFailure.Scope.CLIENT, client_key(request)).count()
-        >= settings.LOGIN_FAILURES_PER_CLIENT
-    )
-
-
-def record_failure(request, username: str) -> None:
+def attempt(request, username: str) -> list[int] | None:
+    """Count a log-in attempt before its password is checked: its rows (one for the user name,
+    one for the client) are written first and then the recent ones counted, so of attempts
+    sent at once to several workers no more than the allowed number are checked — each
+    attempt sees at least the rows written before its count. ``None``: locked (this attempt's
+    rows are removed again); else the rows, which stay as failures unless ``succeeded``."""
     _forget_old()
-    LoginFailure.objects.bulk_create(
+    rows = LoginFailure.objects.bulk_create(
         [
             LoginFailure(scope=LoginFailure.Scope.USERNAME, key=username_key(username)),
             LoginFailure(scope=LoginFailure.Scope.CLIENT, key=client_key(request)),
         ]
     )
+    ids = [row.pk for row in rows]
+    if (
+        _recent(LoginFailure.Scope.USERNAME, username_key(username)).count()
+        > settings.LOGIN_FAILURES_PER_USERNAME
+        or _recent(LoginFailure.Scope.CLIENT, client_key(request)).count()
+        > settings.LOGIN_FAILURES_PER_CLIENT
+    ):
+        LoginFailure.objects.filter(pk__in=ids).delete()
+        return None
+    return ids
 
 
-def clear_failures(username: str) -> None:
+def succeeded(username: str, attempt_ids: list[int]) -> None:
+    """A log-in succeeded: its own rows and the user name's earlier failures are forgotten
+    (the client's earlier failures stay)."""
     LoginFailure.objects.filter(
-        scope=LoginFailure.Scope.USERNAME, key=username_key(username)
+        Q(pk__in=attempt_ids) | Q(scope=LoginFailure.Scope.USERNAME, key=username_key(username))
     ).delete()
 
 

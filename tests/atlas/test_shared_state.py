@@ -38,6 +38,7 @@ from core import ratelimit
 from pages.models import AccessibilityFeedback
 from tests.atlas.test_settings import _manage
 from tests.servers import database_url_of_the_tests
+from workspace.models import LoginFailure
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -238,12 +239,18 @@ class Browser:
         self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
 
     def post(self, path: str, data: dict) -> int:
+        return self.submit(path, data)[0]
+
+    def submit(self, path: str, data: dict) -> tuple[int, str]:
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.token, **data})
-        return self.request("POST", path, body)[0]
+        return self.request("POST", path, body)
 
 
-def post_at_once(browser: Browser, path: str, forms: list[dict], connections: int = 4) -> list:
-    """Post the forms from ``connections`` threads at once; the answers' statuses."""
+def post_at_once(
+    browser: Browser, path: str, forms: list[dict], connections: int = 4, *, texts=False
+) -> list:
+    """Post the forms from ``connections`` threads at once; the answers' statuses (or, with
+    ``texts``, their statuses and texts)."""
     statuses: list = []
     lock = threading.Lock()
     start = threading.Barrier(connections)
@@ -251,9 +258,9 @@ def post_at_once(browser: Browser, path: str, forms: list[dict], connections: in
     def send(share):
         start.wait()
         for data in share:
-            status = browser.post(path, data)
+            answer = browser.submit(path, data)
             with lock:
-                statuses.append(status)
+                statuses.append(answer if texts else answer[0])
 
     threads = [
         threading.Thread(target=send, args=(forms[index::connections],))
@@ -278,6 +285,7 @@ def test_database_url(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("FEEDBACK_PER_CLIENT", "5")
     monkeypatch.setenv("PASSWORD_RESETS_PER_CLIENT", "7")
     monkeypatch.setenv("PASSWORD_RESETS_PER_EMAIL", "100")
+    monkeypatch.setenv("LOGIN_FAILURES_PER_USERNAME", "4")
     monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     monkeypatch.delenv("REDIS_URL", raising=False)
     marker = f"Geteilte Grenze {secrets.token_hex(6)}"
@@ -290,6 +298,7 @@ def test_database_url(monkeypatch, tmp_path_factory):
             [f"%{marker}%"],
         )
         cleanup.execute(f"DELETE FROM {RateCount._meta.db_table}")  # noqa: S608
+        cleanup.execute(f"DELETE FROM {LoginFailure._meta.db_table}")  # noqa: S608
 
 
 def assert_limits_hold_across_two_workers(marker: str) -> None:
@@ -312,6 +321,18 @@ def assert_limits_hold_across_two_workers(marker: str) -> None:
         forms = [{"email": f"niemand-{n}@example.org"} for n in range(20)]
         statuses = post_at_once(reset, path, forms)
         assert sorted(statuses) == [302] * 7 + [429] * 13, statuses
+
+        # Log-in attempts with a wrong password sent at once to both workers: exactly the
+        # allowed number is checked, every other one is told the name is locked.
+        login = Browser(server.port, "203.0.113.80")
+        path = reverse("admin:login")
+        login.open_form(path)
+        name = f"grenze-{secrets.token_hex(4)}"
+        forms = [{"username": name, "password": f"falsch-{n}"} for n in range(12)]
+        answers = post_at_once(login, path, forms, texts=True)
+        assert sorted(status for status, _text in answers) == [200] * 12
+        locked = [text for _status, text in answers if "Zu viele fehlgeschlagene" in text]
+        assert len(locked) == 12 - 4, [text[-500:] for _status, text in answers]
 
         # Another client behind the same proxy is not held up.
         other = Browser(server.port, "203.0.113.79")
