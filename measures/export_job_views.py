@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from core import ratelimit
 from measures import export_jobs, exports
-from measures.course_search import course_search_ids
+from measures.course_search import course_search_found
 from measures.models import ExportJob
 from measures.tasks import run_export_job
 
@@ -61,7 +61,7 @@ def _refused(request, params: QueryDict, message: str, *, status: int):
 def start(request, kind: str, params: QueryDict):
     """Start a job for this search and format (the same one while one waits or runs for it)
     and show its status page; a search that fits a direct download goes to it."""
-    _ids, count = course_search_ids(params=params, limit=0)
+    count = len(course_search_found(params=params))
     if count <= exports.export_limit(kind):
         return HttpResponseRedirect(exports.export_url(kind, params), status=303)
     if count > settings.EXPORT_JOB_MAX_ROWS:

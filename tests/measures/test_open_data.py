@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from measures import exports, open_data
 from measures.calendar import calendar_dates
-from measures.course_search import course_search, course_search_ids
+from measures.course_search import course_search, course_search_found, course_search_ids
 from measures.models import Course, CourseDate
 from measures.selectors import current_dates
 from network.models import Organisation
@@ -230,3 +230,25 @@ def test_a_broad_search_feeds_the_same_newest_courses(client, monkeypatch):
         open_data.FEED_ITEMS,
         len(course_search_ids(params=QueryDict("mode=in_person"), limit=None)[0]),
     )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=Deutsch",
+        "q=Deutsh",  # a typo: searched as the spelling it means
+        "q=Englisch+Abend+Xylophon",  # partial matches
+        "place=55116&radius=50&sort=distance",
+        "subject=sprachen&mode=online",
+        "q=gibtesnicht",
+    ],
+)
+def test_the_found_ids_are_the_searchs_courses_in_no_order(query):
+    """Feeds and the export's count read what the search finds without ordering it: the same
+    courses as the ordered ids."""
+    params = QueryDict(query)
+    ordered, count = course_search_ids(params=params, limit=None)
+    found = course_search_found(params=params)
+    assert sorted(found.tolist()) == sorted(ordered)
+    assert len(found) == count
