@@ -24,6 +24,7 @@ for built and for patched indexes.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import math
@@ -1311,7 +1312,29 @@ def _next(key: tuple[int, date], built) -> SearchIndex:
             return built[1].patched()
         except Rebuild:
             pass
-    return _obtain(key)
+    index = _obtain(key)
+    release_free_memory()
+    return index
+
+
+@functools.cache
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def release_free_memory() -> bool:
+    """Give the memory a build has freed back to the system (glibc's ``malloc_trim``; False
+    where there is none). The allocator keeps freed blocks for reuse: after a build at
+    1,000,000 courses a worker held 806 MB, 225 MB of them free (581 MB after the call, as much
+    as a worker that read another's build)."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "malloc_trim"):
+        return False
+    libc.malloc_trim(0)
+    return True
 
 
 def _build_in_background() -> None:

@@ -130,3 +130,15 @@ def test_a_waiting_worker_patches_the_file_another_worker_wrote_for_its_generati
     worker.join()
     assert read.size == index.size
     assert reads.count(path.name) == 1  # read once, not every tenth of a second
+
+
+def test_a_worker_gives_back_what_a_build_freed(monkeypatch):
+    """After a build (or a read of another worker's), the freed memory goes back to the
+    system: at 1,000,000 courses a built worker held 806 MB, 581 MB after (as a reading one)."""
+    released = []
+    monkeypatch.setattr(search_index, "release_free_memory", lambda: released.append(1))
+    search_index.forget()
+    search_index.current_index()
+    assert released == [1]
+    monkeypatch.undo()
+    assert search_index.release_free_memory() is True  # glibc here
