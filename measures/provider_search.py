@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import generations, listing, memo, replicas
@@ -54,7 +55,10 @@ from network.places import resolve_place
 
 PAGE_SIZE = 20
 MAX_TEXT_MATCHES = 50_000
-FACET_CACHE_SECONDS = 60
+# Facets and a region's providers are kept under the search generation and the day (a change
+# of courses, venues, providers, memberships or certificates starts a new generation; what is
+# current or valid changes with the day); the time only bounds what is kept.
+FACET_CACHE_SECONDS = 3600
 
 
 def providers():
@@ -133,16 +137,15 @@ class ProviderListing(listing.Listing):
         return objects
 
     def facets(self, found) -> listing.Facets:
-        """The facets of this search, kept for a minute for every worker (dropped when indexed
-        course data changes): counting over all current courses is the costly part of the
-        search."""
+        """The facets of this search, kept for every worker per search generation and day:
+        counting over all current courses is the costly part of the search."""
         relevant = sorted(
             (key, sorted(values))
             for key, values in self.params.lists()
             if key not in ("page", "sort")
         )
         digest = hashlib.sha256(repr(relevant).encode()).hexdigest()
-        key = f"atlas:provider-facets:{generations.search()}:{digest}"
+        key = f"atlas:provider-facets:{generations.search()}:{timezone.localdate()}:{digest}"
 
         def count() -> listing.Facets:
             with replicas.primary():  # kept as the generation's: not from a lagging replica

@@ -15,6 +15,7 @@ import re
 import numpy as np
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import generations, memo
@@ -70,13 +71,12 @@ def subjects_in(region: Region) -> list[Subject]:
 
 
 def _kept(name: str, region: Region | None, compute):
-    """``compute()``, kept for a minute per search generation and region, for every worker
-    (``core.memo.shared``): the providers of a
-    region are found by their addresses and venues, which at 1,000,000 courses and 20,000
-    providers takes 0.2 s a count. A change of courses or venues starts a new generation; a
-    provider's own address shows within the minute (as in the provider search's facets)."""
+    """``compute()``, kept per search generation, day and region, for every worker
+    (``core.memo.shared``): the providers of a region are found by their addresses and venues,
+    which at 1,000,000 courses and 20,000 providers takes 0.2 s a count. A change of courses,
+    venues or providers (their addresses) starts a new generation."""
     where = "-" if region is None else f"{region.country}:{region.key}"
-    key = f"atlas:region-{name}:{generations.search()}:{where}"
+    key = f"atlas:region-{name}:{generations.search()}:{timezone.localdate()}:{where}"
     return memo.shared(key, compute, FACET_CACHE_SECONDS)
 
 
@@ -95,7 +95,7 @@ def providers_in(region: Region):
     shown = []
     for pk in top:
         if pk not in by_pk:
-            continue  # no longer a provider: gone from the list within the minute
+            continue  # no longer a provider (deleted since the list was kept)
         provider = by_pk[pk]
         provider.course_count = counts.get(pk, 0)
         shown.append(provider)

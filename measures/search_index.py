@@ -30,6 +30,7 @@ import hashlib
 import math
 import os
 import pickle
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -345,6 +346,8 @@ class SearchIndex:
         with connection.cursor() as cursor:  # before reading: changes after it are applied
             cursor.execute(_SNAPSHOT_SQL)  # by the next patch
             self.snapshot = cursor.fetchone()
+        # Names this build for what the workers that read it share about it (text matches).
+        self.build = secrets.token_hex(8)
         columns = read_columns(_COURSES_SQL, params, _COURSE_TYPES)
         in_date_order = np.argsort(_bits(columns[1], 0, 32))
         columns = [column[in_date_order] for column in columns]

@@ -110,3 +110,20 @@ def test_nothing_is_kept_with_no_room(catalogue, settings):
     settings.TEXT_MATCHES_MB = 0
     assert found("kurs") == expected("kurs")
     assert not text_matches._kept and found("kurs") == expected("kurs")
+
+
+def test_a_worker_reads_what_another_worker_matched_for_the_same_build(catalogue):
+    """Workers that read the same index file share their answers: a term costs PostgreSQL
+    once for all of them (the other worker: nothing of its own kept, the same build)."""
+    ranked_ids, ranks = found("kurs", ranked=True)
+    assert ranked_ids == expected("kurs")
+    text_matches.forget()
+    with CaptureQueriesContext(connection) as captured:
+        assert found("kurs", ranked=True) == (ranked_ids, ranks)
+        assert found("kurs") == ranked_ids  # the ranked answer serves an unranked ask too
+    assert len(full_matches(captured)) == 0
+    text_matches.forget()
+    current_index().base.build = "another-build"  # as a worker that built its own index
+    with CaptureQueriesContext(connection) as captured:
+        assert found("kurs") == ranked_ids
+    assert len(full_matches(captured)) == 1

@@ -451,3 +451,26 @@ def test_each_chip_drops_exactly_its_own_filter(client):
             assert ("radius", "50") in dropped
         else:
             assert remaining.get("radius") == "50"
+
+
+def test_kept_facets_follow_a_new_certificate_membership_and_provider_at_once(network):
+    """The facets are kept per search generation; a change of a provider, a membership or a
+    certificate starts a new one, so the counts never lag it."""
+    from django.http import QueryDict
+
+    from measures.provider_search import provider_search
+
+    def counts(name):
+        return provider_search(params=QueryDict("")).facets.counts(name)
+
+    provider = provider_at("Frisch", "55116")
+    before = counts("certification").get("azav", 0)
+    certify(provider, "azav", start_days=None, end_days=None)
+    assert counts("certification").get("azav", 0) == before + 1
+    members = counts("network").get(network.slug, 0)
+    Membership.objects.create(network=network, organisation=provider, is_public=True)
+    assert counts("network").get(network.slug, 0) == members + 1
+    kinds = counts("kind")
+    provider.kind = "chamber"
+    provider.save()
+    assert counts("kind").get("chamber", 0) == kinds.get("chamber", 0) + 1

@@ -203,3 +203,15 @@ def test_the_providers_with_most_public_courses_come_first(client):
     assert names.index("Zzz Vielkurs") < names.index("Aaa Einzelkurs")
     counts = {provider.name: provider.course_count for provider in providers}
     assert counts["Zzz Vielkurs"] == 3 and counts["Aaa Einzelkurs"] == 1
+
+
+def test_a_provider_that_moves_into_a_region_is_among_its_providers_at_once():
+    from measures.regions import providers_in
+
+    mainz = Region.objects.get(key="07315")
+    _shown, before = providers_in(mainz)
+    provider = make_provider("Umzugsschule", postal_code="20095")
+    assert providers_in(mainz)[1] == before
+    provider.postal_code, provider.region = "55116", mainz
+    provider.save()
+    assert providers_in(mainz)[1] == before + 1
