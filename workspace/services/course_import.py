@@ -37,12 +37,11 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from taggit.models import Tag, TaggedItem
+from taggit.models import TaggedItem
 
 from measures import versions
 from measures.course_files.readers import read_courses
@@ -59,9 +58,10 @@ from measures.synthetic import copy_rows, reserve_ids
 from network.models import Organisation, PostalCode, Venue
 from workspace.models import CourseChange, CourseImport
 from workspace.scopes import organisations_for_user
+from workspace.services.course_bulk import CourseWrite, CourseWriteError, courses_edit_bulk
+from workspace.services.course_bulk import tag_ids as course_tag_ids
 from workspace.services.courses import (
     course_archive,
-    course_edit,
     needs_review,
     one_search_refresh,
 )
@@ -491,13 +491,9 @@ def _write(plan: _Plan, *, organisation, user, report, say, name) -> None:
     with one_search_refresh(created_ids) as collected:
         if plan.creates:
             created_ids += _create(plan, organisation=organisation, user=user, say=say, name=name)
-        total = max(1, len(plan.updates))
-        for index, (course, values) in enumerate(plan.updates):
-            edit = _update(course, values, plan=plan, user=user)
-            if edit.kept_for_review:
-                report.kept_for_review.append(values.record.external_id)
-            if index % 100 == 0:
-                say("write", 0.8 + 0.1 * index / total)
+        say("write", 0.8)
+        if plan.updates:
+            _update(plan, user=user, report=report)
         for course in plan.archives:
             course_archive(course=course, user=user)
         say("search", 0.9)
@@ -505,67 +501,33 @@ def _write(plan: _Plan, *, organisation, user, report, say, name) -> None:
     say("search", 1.0)
 
 
-def _update(course, values: CourseValues, *, plan, user):
-    """Write one changed course through ``course_edit`` (validation, review rule, log)."""
+def _update(plan: _Plan, *, user, report) -> None:
+    """The changed courses, set-based through ``courses_edit_bulk`` (validation, review rule
+    and log as ``course_edit``'s)."""
+    writes = [
+        CourseWrite(
+            course=course,
+            fields=values.fields,
+            links=values.links,
+            keywords=values.keywords,
+            modules=[{name: module[name] for name in MODULE_NAMES} for module in values.modules],
+            dates=[
+                {
+                    **{name: date[name] for name in DATE_NAMES},
+                    "venue_id": _venue_id(date, plan.venues),
+                }
+                for date in values.dates
+            ],
+            key=values,
+        )
+        for course, values in plan.updates
+    ]
     try:
-        return _edit(course, values, plan=plan, user=user)
-    except ValidationError as error:
+        edit = courses_edit_bulk(user=user, writes=writes)
+    except CourseWriteError as error:
+        values = error.write.key
         raise _RowFailed(RowError(values.record.source, "", " ".join(error.messages))) from error
-
-
-def _edit(course, values: CourseValues, *, plan, user):
-    with course_edit(course=course, user=user) as edit:
-        course = edit.course
-        for name, value in values.fields.items():
-            setattr(course, name, value)
-        course.save()
-        for name, ids in values.links.items():
-            getattr(course, name).set(ids)
-        if sorted(course.keywords.names()) != sorted(values.keywords):
-            course.keywords.set(values.keywords, clear=True)
-        wanted = [{name: module[name] for name in MODULE_NAMES} for module in values.modules]
-        stored = [
-            {name: getattr(module, name) for name in MODULE_COMPARED}
-            for module in course.modules.order_by("position", "pk")
-        ]
-        if [{name: module[name] for name in MODULE_COMPARED} for module in wanted] != stored:
-            course.modules.all().delete()
-            Module.objects.bulk_create(Module(course=course, **module) for module in wanted)
-        _update_dates(course, values.dates, plan.venues)
-    return edit
-
-
-def _update_dates(course, dates, venues) -> None:
-    """Dates matched by their external id, or else by equal values; the others replaced."""
-    existing = list(course.dates.all())
-    by_id = {date.external_id: date for date in existing if date.external_id}
-    keep: set[int] = set()
-    new = []
-    for wanted in dates:
-        row = {name: wanted[name] for name in DATE_NAMES}
-        row["venue_id"] = _venue_id(wanted, venues)
-        match = by_id.get(wanted["external_id"]) if wanted["external_id"] else None
-        if match is None:
-            match = next(
-                (
-                    date
-                    for date in existing
-                    if date.pk not in keep
-                    and all(getattr(date, name) == value for name, value in row.items())
-                ),
-                None,
-            )
-        if match is None or match.pk in keep:
-            new.append(CourseDate(course=course, **row))
-            continue
-        keep.add(match.pk)
-        changed = [name for name, value in row.items() if getattr(match, name) != value]
-        if changed:
-            for name in changed:
-                setattr(match, name, row[name])
-            match.save(update_fields=changed)
-    course.dates.exclude(pk__in=keep).delete()
-    CourseDate.objects.bulk_create(new)
+    report.kept_for_review += [write.key.record.external_id for write in edit.kept_for_review]
 
 
 def _create(plan: _Plan, *, organisation, user, say, name) -> list[int]:
@@ -577,7 +539,7 @@ def _create(plan: _Plan, *, organisation, user, say, name) -> list[int]:
     status = Course.Status.SUBMITTED if reviews else Course.Status.PUBLISHED
     slugs = _unique_slugs([values.fields["title"] for values in plan.creates])
     course_type = ContentType.objects.get_for_model(Course).pk
-    tag_ids = _tags({word for values in plan.creates for word in values.keywords})
+    tag_ids = course_tag_ids({word for values in plan.creates for word in values.keywords})
     message = _("Importiert aus „%(name)s“.") % {"name": name} if name else _("Importiert.")
     username = user.get_username() if user else ""
     ids: list[int] = []
@@ -714,43 +676,6 @@ def _summarise(courses, link_rows, dates, *, day) -> None:
             course["summary_valid_until"] is None or valid < course["summary_valid_until"]
         ):
             course["summary_valid_until"] = valid
-
-
-def _tags(words: set[str]) -> dict[str, int]:
-    """The tag of each keyword (case-insensitive, as taggit is configured), made where new."""
-    folded = {word.casefold(): word for word in words}
-    found: dict[str, int] = {}
-    if not folded:
-        return found
-    rows = (
-        Tag.objects.annotate(folded=Lower("name"))
-        .filter(folded__in=list(folded))
-        .values_list("pk", "name")
-    )
-    for pk, name in rows:
-        found.setdefault(name.casefold(), pk)
-    rest = [word for key, word in folded.items() if key not in found]
-    if rest:
-        used = set(
-            Tag.objects.filter(slug__in=[_slug(word) for word in rest]).values_list(
-                "slug", flat=True
-            )
-        )
-        new = []
-        for word in rest:
-            slug, number = _slug(word), 1
-            while slug in used:
-                number += 1
-                slug = f"{_slug(word)[:90]}_{number}"
-            used.add(slug)
-            new.append(Tag(name=word, slug=slug))
-        for tag in Tag.objects.bulk_create(new):
-            found[tag.name.casefold()] = tag.pk
-    return found
-
-
-def _slug(text: str) -> str:
-    return slugify(text.translate(UMLAUTS))[:100] or "x"
 
 
 def course_slug(title: str, max_length: int = 140) -> str:
