@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from taggit.models import TaggedItem
@@ -191,12 +192,19 @@ def course_states(course_ids) -> dict[int, dict]:
     compares every course of a file with what it holds); the same dicts, as
     ``tests/measures/test_versions.py`` checks."""
     ids = list(course_ids)
+    # One array parameter, not a placeholder per id (psycopg's conversion of a query with
+    # 15,000 placeholders costs more than the query).
+    in_ids = RawSQL("SELECT unnest(%s::bigint[])", (ids,))
     names = sorted(name for name in MAJOR_COURSE_FIELDS | MINOR_COURSE_FIELDS if name not in MANY)
     names.remove("keywords")
     attnames = [Course._meta.get_field(name).attname for name in names]
     states: dict[int, dict] = {}
-    for row in Course.objects.filter(pk__in=ids).values_list("pk", *attnames):
-        state = {name: _plain(value) for name, value in zip(names, row[1:], strict=True)}
+    plain_at = _needs_plain(Course, attnames)
+    for row in Course.objects.filter(pk__in=in_ids).values_list("pk", *attnames):
+        values = list(row[1:])
+        for index in plain_at:
+            values[index] = _plain(values[index])
+        state = dict(zip(names, values, strict=True))
         for name in MANY:
             state[name] = []
         state["keywords"] = []
@@ -206,12 +214,12 @@ def course_states(course_ids) -> dict[int, dict]:
     for name in MANY:
         through = Course._meta.get_field(name).remote_field.through
         target = Course._meta.get_field(name).m2m_reverse_field_name()
-        rows = through.objects.filter(course_id__in=ids).values_list("course_id", f"{target}_id")
+        rows = through.objects.filter(course_id__in=in_ids).values_list("course_id", f"{target}_id")
         for course_id, pk in rows:
             states[course_id][name].append(pk)
     course_type = ContentType.objects.get_for_model(Course)
     for course_id, tag in TaggedItem.objects.filter(
-        content_type=course_type, object_id__in=ids
+        content_type=course_type, object_id__in=in_ids
     ).values_list("object_id", "tag__name"):
         states[course_id]["keywords"].append(tag)
     for model, classification, order, part in (
@@ -220,15 +228,40 @@ def course_states(course_ids) -> dict[int, dict]:
     ):
         kept = [name for name, kind in classification.items() if kind != SYSTEM or name == "id"]
         columns = [model._meta.get_field(name).attname for name in kept]
-        rows = model.objects.filter(course_id__in=ids).order_by(*order)
+        rows = model.objects.filter(course_id__in=in_ids).order_by(*order)
+        plain_at = _needs_plain(model, columns)
         for course_id, *values in rows.values_list("course_id", *columns):
-            row = {name: _plain(value) for name, value in zip(kept, values, strict=True)}
-            states[course_id][part].append(row)
+            for index in plain_at:
+                values[index] = _plain(values[index])
+            states[course_id][part].append(dict(zip(kept, values, strict=True)))
     for state in states.values():
         for name in MANY:
             state[name].sort()
         state["keywords"].sort()
     return states
+
+
+def _needs_plain(model, attnames) -> list[int]:
+    """The positions of the columns whose values ``_plain`` changes (numbers, days, times,
+    arrays); the others (text, integers, booleans, ids) it gives back as they are."""
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    plain_types = (models.DecimalField, models.DateField, models.TimeField)
+    return [
+        index
+        for index, attname in enumerate(attnames)
+        if isinstance(by_attname[attname], plain_types)
+        or by_attname[attname].get_internal_type() == "ArrayField"
+        or not isinstance(
+            by_attname[attname],
+            models.CharField
+            | models.TextField
+            | models.IntegerField
+            | models.BooleanField
+            | models.ForeignKey
+            | models.AutoField
+            | models.BigAutoField,
+        )
+    ]
 
 
 def major_part(state: dict) -> dict:

@@ -44,6 +44,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -132,18 +133,19 @@ def courses_edit_bulk(*, user, writes: list[CourseWrite]) -> BulkEdit:
     ids = [write.course.pk for write in writes]
     if len(set(ids)) != len(ids):
         raise ValueError("each course once")
-    reachable = set(courses_for_user(user).filter(pk__in=ids).values_list("pk", flat=True))
+    in_ids = RawSQL("SELECT unnest(%s::bigint[])", (ids,))  # one parameter, not one per id
+    reachable = set(courses_for_user(user).filter(pk__in=in_ids).values_list("pk", flat=True))
     if reachable != set(ids):
         raise Course.DoesNotExist
     rows = {
         pk: (status, provider_id)
         for pk, status, provider_id in Course.objects.select_for_update()
-        .filter(pk__in=ids)
+        .filter(pk__in=in_ids)
         .order_by("pk")
         .values_list("pk", "status", "provider_id")
     }
     waiting = set(
-        Course.objects.filter(revision_of__in=ids).values_list("revision_of_id", flat=True)
+        Course.objects.filter(revision_of__in=in_ids).values_list("revision_of_id", flat=True)
     )
     reviews = {
         provider: needs_review(Course(provider_id=provider))
@@ -154,23 +156,21 @@ def courses_edit_bulk(*, user, writes: list[CourseWrite]) -> BulkEdit:
     one_by_one, planned = [], []
     for write in writes:
         status, provider = rows[write.course.pk]
-        before = states[write.course.pk]
-        after = _after(before, write, tags)
-        major, minor = versions.changed(before, after)
-        if not (major or minor):
+        change = _plan(write, states[write.course.pk], tags, status=status, provider=provider)
+        if not (change.major or change.minor):
             continue
         result.changed.append(write)
         live = Course(pk=write.course.pk, status=status, provider_id=provider)
         if write.course.pk in waiting or (
-            major and content_change_needs_review(live, reviews=reviews[provider])
+            change.major and content_change_needs_review(live, reviews=reviews[provider])
         ):
             one_by_one.append(write)
             continue
-        planned.append((write, before, after, major, minor, status))
-    _validate([item[0] for item in planned], rows)
-    _write([item[0] for item in planned], [item[1] for item in planned], tags)
+        planned.append(change)
+    _validate(planned)
+    _write(planned, tags)
     _log_all(planned, user=user)
-    _refresh([write.course.pk for write, *_rest in planned])
+    _refresh([change.write.course.pk for change in planned])
     for write in one_by_one:
         try:
             with course_edit(course=write.course, user=user) as edit:
@@ -272,22 +272,43 @@ def _plain_date(row: dict) -> dict:
     return {name: versions.plain(row[name]) for name in DATE_COLUMNS}
 
 
-def _after(before: dict, write: CourseWrite, tags: dict[str, tuple[int, str]]) -> dict:
-    """The state ``versions.course_state`` will read once ``write`` is written."""
+@dataclass
+class _Change:
+    """One course's write planned: its states before and after, what differs, and how its
+    dates are matched (kept ids, kept dates with their wanted values, new rows)."""
+
+    write: CourseWrite
+    status: str
+    provider: int
+    before: dict
+    after: dict
+    major: set[str]
+    minor: set[str]
+    keep: set[int]
+    matched: list[tuple[int, dict, bool]]
+    new_dates: list[dict]
+    modules: bool
+    keywords: bool
+
+
+def _plan(write: CourseWrite, before: dict, tags, *, status, provider) -> _Change:
+    """The state ``versions.course_state`` will read once ``write`` is written, compared."""
     after = dict(before)
     for name, value in write.fields.items():
         if name in STATE_NAMES:
             after[STATE_NAMES[name]] = versions.plain(value)
     for name, ids in write.links.items():
         after[name] = sorted(set(ids))
-    if sorted(before["keywords"]) != sorted(write.keywords):
+    keywords = sorted(before["keywords"]) != sorted(write.keywords)
+    if keywords:
         after["keywords"] = sorted({tags[word.casefold()][1] for word in write.keywords})
-    if _modules_differ(before, write):
+    modules = _modules_differ(before, write)
+    if modules:
         after["modules"] = [
             {"id": None, **{name: versions.plain(module[name]) for name in MODULE_NAMES}}
             for module in write.modules
         ]
-    keep, matched, new = _dates_plan(before, write)
+    keep, matched, new = _match_dates(_state_dates(before), write.dates, key=_plain_date)
     changed = {pk: _plain_date(row) for pk, row, differs in matched if differs}
     kept = []
     for date in before["dates"]:  # in the order of their ids
@@ -306,7 +327,21 @@ def _after(before: dict, write: CourseWrite, tags: dict[str, tuple[int, str]]) -
         for row in new
     ]
     after["dates"] = kept + added
-    return after
+    major, minor = versions.changed(before, after)
+    return _Change(
+        write=write,
+        status=status,
+        provider=provider,
+        before=before,
+        after=after,
+        major=major,
+        minor=minor,
+        keep=keep,
+        matched=matched,
+        new_dates=new,
+        modules=modules,
+        keywords=keywords,
+    )
 
 
 def _modules_differ(before: dict, write: CourseWrite) -> bool:
@@ -317,82 +352,100 @@ def _modules_differ(before: dict, write: CourseWrite) -> bool:
     return stored != wanted
 
 
-def _dates_plan(before: dict, write: CourseWrite):
-    """``_match_dates`` on a state's plain values."""
-    return _match_dates(_state_dates(before), write.dates, key=_plain_date)
-
-
 # Validation -----------------------------------------------------------------------------------
 
 
-def _validate(writes: list[CourseWrite], rows) -> None:
-    """The model's field checks per object (no query), the foreign keys that ``full_clean``
-    and the models' ``clean`` check per object here in one query each."""
-    date_fk = {"course", "venue"}
-    course_fk = {
-        f.name for f in Course._meta.concrete_fields if f.is_relation and f.many_to_one
-    } | {"revision_of"}
-    loaded = Course.objects.in_bulk([write.course.pk for write in writes])
-    venues = {}
-    venue_ids = {date["venue_id"] for write in writes for date in write.dates} - {None}
-    if venue_ids:
-        venues = dict(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "organisation_id"))
-    contact_ids = {write.fields.get("contact_id") for write in writes} - {None}
+def _validate(changes: list[_Change]) -> None:
+    """What ``full_clean`` checks of a course, its modules and dates, for the values that
+    change (what is stored passed before): each field's checks (``Field.clean``, as
+    ``clean_fields`` runs them, no query), the venue's and the contact's organisation (the
+    models' ``clean``) in one query each. Foreign keys and check constraints are the
+    database's."""
+    venue_ids = {
+        row["venue_id"]
+        for change in changes
+        for row in _changed_dates(change)
+        if row["venue_id"] is not None
+    }
+    venues = dict(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "organisation_id"))
+    contact_ids = {change.write.fields.get("contact_id") for change in changes} - {None}
     contacts = dict(Contact.objects.filter(pk__in=contact_ids).values_list("pk", "organisation_id"))
-    for write in writes:
-        course = loaded[write.course.pk]
-        provider = rows[course.pk][1]
+    for change in changes:
+        write = change.write
         try:
             for name, value in write.fields.items():
                 if name in NOT_SET:
                     raise ValueError(f"{name} is not set by an edit")
-                setattr(course, name, value)
-            course.clean_fields(exclude=course_fk)
-            contact = course.contact_id
-            if contact is not None and contacts.get(contact) != provider:
+                state_name = STATE_NAMES.get(name)
+                if state_name is None or change.before[state_name] != change.after[state_name]:
+                    _clean(Course, name, value)
+            contact = write.fields.get("contact_id")
+            if contact is not None and contacts.get(contact) != change.provider:
                 raise ValidationError({"contact": CONTACT_NOT_OF_PROVIDER})
-            for module in write.modules:
-                Module(course=course, **module).clean_fields(exclude={"course"})
-            for date in write.dates:
-                CourseDate(course_id=course.pk, **date).clean_fields(exclude=date_fk)
-                if date["venue_id"] is not None and venues.get(date["venue_id"]) != provider:
+            if change.modules:
+                for module in write.modules:
+                    for name in MODULE_NAMES:
+                        _clean(Module, name, module[name])
+            for row in _changed_dates(change):
+                for name in DATE_COLUMNS:
+                    _clean(CourseDate, name, row[name])
+                if row["venue_id"] is not None and venues.get(row["venue_id"]) != change.provider:
                     raise ValidationError({"venue": VENUE_NOT_OF_PROVIDER})
         except ValidationError as error:
             raise CourseWriteError(write, error) from error
 
 
+def _changed_dates(change: _Change) -> list[dict]:
+    return [row for _pk, row, differs in change.matched if differs] + change.new_dates
+
+
+def _clean(model, attname: str, value) -> None:
+    """One field's checks as ``Model.clean_fields`` runs them (foreign keys: the database's)."""
+    field = _FIELDS[model].get(attname)
+    if field is None or field.is_relation:
+        return
+    if field.blank and value in field.empty_values:
+        return
+    try:
+        field.clean(value, None)
+    except ValidationError as error:
+        raise ValidationError({field.name: error.error_list}) from error
+
+
+_FIELDS = {
+    model: {field.attname: field for field in model._meta.concrete_fields}
+    for model in (Course, CourseDate, Module)
+}
+
+
 # Writing --------------------------------------------------------------------------------------
 
 
-def _write(writes: list[CourseWrite], befores: list[dict], tags) -> None:
-    if not writes:
+def _write(changes: list[_Change], tags) -> None:
+    if not changes:
         return
     now = timezone.now()
     with connection.wrap_database_errors, connection.cursor() as cursor:
-        _update_courses(cursor, writes, now)
+        _update_courses(cursor, [change.write for change in changes], now)
         for name, column in LINKS.items():
             through = Course._meta.get_field(name).remote_field.through
             changed = [
-                (write, before)
-                for write, before in zip(writes, befores, strict=True)
-                if name in write.links and sorted(set(write.links[name])) != before[name]
+                change.write
+                for change in changes
+                if name in change.write.links and change.after[name] != change.before[name]
             ]
             _replace(
                 cursor,
                 through,
-                [write.course.pk for write, _b in changed],
+                [write.course.pk for write in changed],
                 [
                     {"course_id": write.course.pk, column: target}
-                    for write, _b in changed
+                    for write in changed
                     for target in sorted(set(write.links[name]))
                 ],
             )
         course_type = ContentType.objects.get_for_model(Course).pk
-        changed = [
-            write
-            for write, before in zip(writes, befores, strict=True)
-            if sorted(before["keywords"]) != sorted(write.keywords)
-        ]
+        changed = [change.write for change in changes if change.keywords]
         if changed:
             cursor.execute(
                 "DELETE FROM taggit_taggeditem WHERE content_type_id = %s AND object_id = ANY(%s)",
@@ -411,11 +464,7 @@ def _write(writes: list[CourseWrite], befores: list[dict], tags) -> None:
                     for tag, pk in sorted(tagged, key=lambda pair: (pair[1], pair[0]))
                 ],
             )
-        changed = [
-            write
-            for write, before in zip(writes, befores, strict=True)
-            if _modules_differ(before, write)
-        ]
+        changed = [change.write for change in changes if change.modules]
         _replace(
             cursor,
             Module,
@@ -426,7 +475,7 @@ def _write(writes: list[CourseWrite], befores: list[dict], tags) -> None:
                 for module in write.modules
             ],
         )
-        _write_dates(cursor, writes, befores)
+        _write_dates(cursor, changes)
 
 
 def _update_courses(cursor, writes: list[CourseWrite], now) -> None:
@@ -518,17 +567,18 @@ def _insert(cursor, model, rows: list[dict]) -> None:
     copy_rows(cursor, model, rows)
 
 
-def _write_dates(cursor, writes: list[CourseWrite], befores: list[dict]) -> None:
+def _write_dates(cursor, changes: list[_Change]) -> None:
     """Dates as ``write_course`` writes them: matched ones updated, the others deleted, new
     ones inserted in the order given (their ids rise in it, as ``bulk_create``'s do)."""
     updates, deleted, new = [], [], []
-    for write, before in zip(writes, befores, strict=True):
-        keep, matched, added = _dates_plan(before, write)
+    for change in changes:
         updates += [
-            [pk, *(row[name] for name in DATE_COLUMNS)] for pk, row, changed in matched if changed
+            [pk, *(row[name] for name in DATE_COLUMNS)]
+            for pk, row, differs in change.matched
+            if differs
         ]
-        deleted += [date["id"] for date in before["dates"] if date["id"] not in keep]
-        new += [{"course_id": write.course.pk, **row} for row in added]
+        deleted += [date["id"] for date in change.before["dates"] if date["id"] not in change.keep]
+        new += [{"course_id": change.write.course.pk, **row} for row in change.new_dates]
     if deleted:
         cursor.execute("DELETE FROM measures_coursedate WHERE id = ANY(%s)", [deleted])
     _update_from(cursor, CourseDate, ["id", *DATE_COLUMNS], updates)
@@ -538,20 +588,23 @@ def _write_dates(cursor, writes: list[CourseWrite], befores: list[dict]) -> None
 # The change log ---------------------------------------------------------------------------
 
 
-def _log_all(planned, *, user) -> None:
+def _log_all(changes: list[_Change], *, user) -> None:
     """One entry per course, as ``course_edit`` writes it for a change that goes live."""
     now = timezone.now()
     username = user.get_username() if user else ""
     rows = []
-    for write, before, after, major, minor, status in planned:
+    for change in changes:
+        before, after, major, status = change.before, change.after, change.major, change.status
         rows.append(
             {
-                "course_id": write.course.pk,
+                "course_id": change.write.course.pk,
                 "course_title": after["title"],
                 "user_id": user.pk if user else None,
                 "username": username,
                 "action": CourseChange.Action.EDITED if major else CourseChange.Action.MINOR_EDIT,
-                "changes": json.dumps(versions.change_lines(before, after, major | minor, display)),
+                "changes": json.dumps(
+                    versions.change_lines(before, after, major | change.minor, display)
+                ),
                 "status_before": status,
                 "status_after": status,
                 "message": "",

@@ -37,6 +37,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -303,7 +304,9 @@ def _plan(records, *, organisation, report, say) -> _Plan:
     existing_qs = Course.objects.filter(
         provider=organisation,
         revision_of__isnull=True,
-        external_id__in=[values.record.external_id for values in converted],
+        external_id__in=RawSQL(  # one parameter, not one per key
+            "SELECT unnest(%s::text[])", ([values.record.external_id for values in converted],)
+        ),
     )
     # Read without locks: a course that changes is locked by course_edit when it is written.
     existing = {
