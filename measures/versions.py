@@ -20,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -321,15 +323,67 @@ def _label(model, name) -> str:
     return str(capfirst(model._meta.get_field(name).verbose_name))
 
 
+# While ``cached_names`` runs (many courses' change lines at once), the names of related rows
+# are asked for once each.
+_cache: ContextVar[dict | None] = ContextVar("versions_names", default=None)
+
+
+@contextmanager
+def cached_names(states=()):
+    """Within the block, ``change_lines`` looks the names of related rows (vocabularies,
+    venues, contacts) up once each, those the given states name at the start with one query
+    per model: the lines of many courses take a fixed number of queries, not one per line."""
+    cache: dict = {}
+    wanted: dict = {}
+    for state in states:
+        for model, classification, rows in (
+            (Course, COURSE_FIELDS, [state]),
+            (CourseDate, DATE_FIELDS, state.get("dates", [])),
+        ):
+            for name, kind in classification.items():
+                if kind == SYSTEM or name in ("dates", "modules", "keywords"):
+                    continue
+                field = model._meta.get_field(name)
+                if not (field.many_to_many or isinstance(field, models.ForeignKey)):
+                    continue
+                ids = wanted.setdefault(field.related_model, set())
+                for row in rows:
+                    value = row.get(name)
+                    ids.update(value if isinstance(value, list) else [value])
+    for model, ids in wanted.items():
+        ids.discard(None)
+        known = cache.setdefault(model, {pk: None for pk in ids})
+        if ids:
+            known.update({item.pk: str(item) for item in model.objects.filter(pk__in=list(ids))})
+    token = _cache.set(cache)
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+def _related_names(model, pks) -> dict:
+    """The names (``str``) of the model's rows with these ids."""
+    cache = _cache.get()
+    if cache is None:
+        return {item.pk: str(item) for item in model.objects.filter(pk__in=list(pks))}
+    known = cache.setdefault(model, {})
+    missing = [pk for pk in pks if pk not in known]
+    if missing:
+        known.update({item.pk: str(item) for item in model.objects.filter(pk__in=missing)})
+        known.update({pk: None for pk in missing if pk not in known})
+    return {pk: known[pk] for pk in pks if known.get(pk) is not None}
+
+
 def _shown(model, name, value, display) -> str:
     field = model._meta.get_field(name)
     if value in (None, "", []):
         return display(None)
     if isinstance(field, models.ForeignKey):
-        return str(field.related_model.objects.filter(pk=value).first() or value)
+        return _related_names(field.related_model, [value]).get(value) or str(value)
     if name in MANY:
-        related = field.related_model.objects.filter(pk__in=value)
-        return display(sorted(str(item) for item in related))
+        found = _related_names(field.related_model, value)
+        return display(sorted(found[pk] for pk in value if pk in found))
     if name == "keywords":
         return display(value)
     if isinstance(field, models.DecimalField):

@@ -312,7 +312,12 @@ def _queries_of_an_update(world, count: int) -> int:
     provider = world.b.provider
     prefix = f"Q{count}"
     run(world.staff_b, provider, csv_bytes(sample_rows(count, 2, prefix=prefix)))
-    changed = csv_bytes(sample_rows(count, 2, prefix=prefix, raise_by=7))
+    # A new price (a number in the log), and a new subject (a name looked up for the log).
+    subject = Subject.objects.filter(parent__isnull=False).order_by("-pk").first()
+    changed = csv_bytes(
+        dict(row, fachgebiete=subject.name) if "fachgebiete" in row else row
+        for row in sample_rows(count, 2, prefix=prefix, raise_by=7)
+    )
     with CaptureQueriesContext(connection) as queries:
         report = run(world.staff_b, provider, changed)
     assert len(report.updated) == count, report.as_dict()

@@ -593,8 +593,14 @@ def _log_all(changes: list[_Change], *, user) -> None:
     now = timezone.now()
     username = user.get_username() if user else ""
     rows = []
-    for change in changes:
-        before, after, major, status = change.before, change.after, change.major, change.status
+    states = [state for change in changes for state in (change.before, change.after)]
+    with versions.cached_names(states):
+        lines = [
+            versions.change_lines(change.before, change.after, change.major | change.minor, display)
+            for change in changes
+        ]
+    for change, changed in zip(changes, lines, strict=True):
+        after, major, status = change.after, change.major, change.status
         rows.append(
             {
                 "course_id": change.write.course.pk,
@@ -602,9 +608,7 @@ def _log_all(changes: list[_Change], *, user) -> None:
                 "user_id": user.pk if user else None,
                 "username": username,
                 "action": CourseChange.Action.EDITED if major else CourseChange.Action.MINOR_EDIT,
-                "changes": json.dumps(
-                    versions.change_lines(before, after, major | change.minor, display)
-                ),
+                "changes": json.dumps(changed),
                 "status_before": status,
                 "status_after": status,
                 "message": "",

@@ -10,9 +10,14 @@ nothing, an error in any row leaves no trace), it writes:
   once), then ``bulk_create`` for the courses, their links, keywords, modules and dates; each
   logged with one ``CourseChange`` ("angelegt"); submitted where a network of the provider
   reviews offers, published where none does (as ``course_submit`` would);
-- changed courses through ``course_edit`` — the same validation, review rule (minor changes
-  live, major ones of a published course kept as a new version for review) and log as in the
-  admin;
+- changed courses set-based through ``workspace.services.course_bulk.courses_edit_bulk``,
+  under the rules of ``course_edit`` (the admin's): scoping and row locks, the review rule
+  decided by the same function (minor changes live; a major change of a published course in a
+  network that reviews kept as a new version for review), the changed values checked in
+  batches, the rows written a statement per table, one ``CourseChange`` per course with the
+  lines ``course_edit`` writes. The courses whose change is kept for review, or that already
+  have a version waiting, go through ``course_edit`` itself, one by one (a second row is made
+  for each); ``tests/workspace/test_course_bulk.py`` compares both paths with the admin's;
 - archived courses (a delete marker) through ``course_archive``;
 
 and refreshes the search once for every course it touched (``one_search_refresh``). A course
@@ -30,6 +35,7 @@ import datetime as dt
 import io
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -462,8 +468,15 @@ def _course_part(values: CourseValues) -> dict:
     return part
 
 
-def _sorted_rows(rows) -> list[str]:
-    return sorted(repr(tuple(row[name] for name in COMPARED_DATE)) for row in rows)
+def _date_rows(rows) -> Counter:
+    """Dates as a multiset of their values (their order in a file is no change)."""
+    return Counter(
+        tuple(
+            tuple(value) if isinstance(value, list) else value
+            for value in map(row.get, COMPARED_DATE)
+        )
+        for row in rows
+    )
 
 
 def _same(state: dict, values: CourseValues, venues) -> bool:
@@ -478,8 +491,9 @@ def _same(state: dict, values: CourseValues, venues) -> bool:
     wanted = [{name: _plain(module[name]) for name in MODULE_COMPARED} for module in values.modules]
     if modules != wanted:
         return False
-    stored = [{k: v for k, v in row.items() if k != "id"} for row in state["dates"]]
-    return _sorted_rows(stored) == _sorted_rows(_date_row(d, venues) for d in values.dates)
+    if len(state["dates"]) != len(values.dates):
+        return False
+    return _date_rows(state["dates"]) == _date_rows(_date_row(d, venues) for d in values.dates)
 
 
 # Writing -------------------------------------------------------------------------------------
