@@ -94,9 +94,10 @@ NOT_SET = frozenset({"id", "provider_id", "status", "revision_of_id", *Course.KE
 @dataclass
 class CourseWrite:
     """What one course should hold after the write. ``fields`` by attribute name (the fields
-    not given stay as they are); ``links`` the ids of the linked vocabularies by link name;
-    ``modules`` rows of ``MODULE_NAMES``; ``dates`` rows of ``DATE_COLUMNS``; ``key`` whatever
-    the caller wants back with an error (an import's row)."""
+    not given stay as they are); ``links`` the ids of the linked vocabularies by link name (a
+    link not given stays as it is); ``keywords``, ``modules`` (rows of ``MODULE_NAMES``) and
+    ``dates`` (rows of ``DATE_COLUMNS``) are the whole of them: what is not listed goes;
+    ``key`` whatever the caller wants back with an error (an import's row)."""
 
     course: Course
     fields: dict[str, Any] = field(default_factory=dict)
