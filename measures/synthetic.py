@@ -628,3 +628,4 @@ def _copy_text(value) -> str:
 # sequences, rows copied; with the triggers on (its rows go in after their courses).
 reserve_ids = _reserve
 copy_rows = _copy
+copy_text = _copy_text

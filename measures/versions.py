@@ -20,10 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from taggit.models import TaggedItem
@@ -191,12 +194,19 @@ def course_states(course_ids) -> dict[int, dict]:
     compares every course of a file with what it holds); the same dicts, as
     ``tests/measures/test_versions.py`` checks."""
     ids = list(course_ids)
+    # One array parameter, not a placeholder per id (psycopg's conversion of a query with
+    # 15,000 placeholders costs more than the query).
+    in_ids = RawSQL("SELECT unnest(%s::bigint[])", (ids,))
     names = sorted(name for name in MAJOR_COURSE_FIELDS | MINOR_COURSE_FIELDS if name not in MANY)
     names.remove("keywords")
     attnames = [Course._meta.get_field(name).attname for name in names]
     states: dict[int, dict] = {}
-    for row in Course.objects.filter(pk__in=ids).values_list("pk", *attnames):
-        state = {name: _plain(value) for name, value in zip(names, row[1:], strict=True)}
+    plain_at = _needs_plain(Course, attnames)
+    for row in Course.objects.filter(pk__in=in_ids).values_list("pk", *attnames):
+        values = list(row[1:])
+        for index in plain_at:
+            values[index] = _plain(values[index])
+        state = dict(zip(names, values, strict=True))
         for name in MANY:
             state[name] = []
         state["keywords"] = []
@@ -206,12 +216,12 @@ def course_states(course_ids) -> dict[int, dict]:
     for name in MANY:
         through = Course._meta.get_field(name).remote_field.through
         target = Course._meta.get_field(name).m2m_reverse_field_name()
-        rows = through.objects.filter(course_id__in=ids).values_list("course_id", f"{target}_id")
+        rows = through.objects.filter(course_id__in=in_ids).values_list("course_id", f"{target}_id")
         for course_id, pk in rows:
             states[course_id][name].append(pk)
     course_type = ContentType.objects.get_for_model(Course)
     for course_id, tag in TaggedItem.objects.filter(
-        content_type=course_type, object_id__in=ids
+        content_type=course_type, object_id__in=in_ids
     ).values_list("object_id", "tag__name"):
         states[course_id]["keywords"].append(tag)
     for model, classification, order, part in (
@@ -220,15 +230,40 @@ def course_states(course_ids) -> dict[int, dict]:
     ):
         kept = [name for name, kind in classification.items() if kind != SYSTEM or name == "id"]
         columns = [model._meta.get_field(name).attname for name in kept]
-        rows = model.objects.filter(course_id__in=ids).order_by(*order)
+        rows = model.objects.filter(course_id__in=in_ids).order_by(*order)
+        plain_at = _needs_plain(model, columns)
         for course_id, *values in rows.values_list("course_id", *columns):
-            row = {name: _plain(value) for name, value in zip(kept, values, strict=True)}
-            states[course_id][part].append(row)
+            for index in plain_at:
+                values[index] = _plain(values[index])
+            states[course_id][part].append(dict(zip(kept, values, strict=True)))
     for state in states.values():
         for name in MANY:
             state[name].sort()
         state["keywords"].sort()
     return states
+
+
+def _needs_plain(model, attnames) -> list[int]:
+    """The positions of the columns whose values ``_plain`` changes (numbers, days, times,
+    arrays); the others (text, integers, booleans, ids) it gives back as they are."""
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    plain_types = (models.DecimalField, models.DateField, models.TimeField)
+    return [
+        index
+        for index, attname in enumerate(attnames)
+        if isinstance(by_attname[attname], plain_types)
+        or by_attname[attname].get_internal_type() == "ArrayField"
+        or not isinstance(
+            by_attname[attname],
+            models.CharField
+            | models.TextField
+            | models.IntegerField
+            | models.BooleanField
+            | models.ForeignKey
+            | models.AutoField
+            | models.BigAutoField,
+        )
+    ]
 
 
 def major_part(state: dict) -> dict:
@@ -288,15 +323,67 @@ def _label(model, name) -> str:
     return str(capfirst(model._meta.get_field(name).verbose_name))
 
 
+# While ``cached_names`` runs (many courses' change lines at once), the names of related rows
+# are asked for once each.
+_cache: ContextVar[dict | None] = ContextVar("versions_names", default=None)
+
+
+@contextmanager
+def cached_names(states=()):
+    """Within the block, ``change_lines`` looks the names of related rows (vocabularies,
+    venues, contacts) up once each, those the given states name at the start with one query
+    per model: the lines of many courses take a fixed number of queries, not one per line."""
+    cache: dict = {}
+    wanted: dict = {}
+    for state in states:
+        for model, classification, rows in (
+            (Course, COURSE_FIELDS, [state]),
+            (CourseDate, DATE_FIELDS, state.get("dates", [])),
+        ):
+            for name, kind in classification.items():
+                if kind == SYSTEM or name in ("dates", "modules", "keywords"):
+                    continue
+                field = model._meta.get_field(name)
+                if not (field.many_to_many or isinstance(field, models.ForeignKey)):
+                    continue
+                ids = wanted.setdefault(field.related_model, set())
+                for row in rows:
+                    value = row.get(name)
+                    ids.update(value if isinstance(value, list) else [value])
+    for model, ids in wanted.items():
+        ids.discard(None)
+        known = cache.setdefault(model, {pk: None for pk in ids})
+        if ids:
+            known.update({item.pk: str(item) for item in model.objects.filter(pk__in=list(ids))})
+    token = _cache.set(cache)
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+def _related_names(model, pks) -> dict:
+    """The names (``str``) of the model's rows with these ids."""
+    cache = _cache.get()
+    if cache is None:
+        return {item.pk: str(item) for item in model.objects.filter(pk__in=list(pks))}
+    known = cache.setdefault(model, {})
+    missing = [pk for pk in pks if pk not in known]
+    if missing:
+        known.update({item.pk: str(item) for item in model.objects.filter(pk__in=missing)})
+        known.update({pk: None for pk in missing if pk not in known})
+    return {pk: known[pk] for pk in pks if known.get(pk) is not None}
+
+
 def _shown(model, name, value, display) -> str:
     field = model._meta.get_field(name)
     if value in (None, "", []):
         return display(None)
     if isinstance(field, models.ForeignKey):
-        return str(field.related_model.objects.filter(pk=value).first() or value)
+        return _related_names(field.related_model, [value]).get(value) or str(value)
     if name in MANY:
-        related = field.related_model.objects.filter(pk__in=value)
-        return display(sorted(str(item) for item in related))
+        found = _related_names(field.related_model, value)
+        return display(sorted(found[pk] for pk in value if pk in found))
     if name == "keywords":
         return display(value)
     if isinstance(field, models.DecimalField):

@@ -4,8 +4,8 @@ deletions, the change log) and organisations (with their venues and memberships,
 reminders to providers).
 
 The admin's forms, inlines and bulk actions write through these, and so does the course import
-(``workspace.services.course_import``: many courses at once under the same rules); so will
-the API.
+(``workspace.services.course_import``: many courses at once under the same rules, the changed
+ones set-based through ``courses_edit_bulk``); so will the API.
 Each function takes keyword arguments, checks who may do it and works in one transaction.
 """
 
@@ -17,6 +17,7 @@ from workspace.services.accounts import (
     two_factor_set_up,
     user_roles_changed,
 )
+from workspace.services.course_bulk import CourseWrite, CourseWriteError, courses_edit_bulk
 from workspace.services.courses import (
     CHANGED_SINCE_SEEN,
     CourseEdit,
@@ -58,6 +59,8 @@ from workspace.services.organisations import (
 __all__ = [
     "CHANGED_SINCE_SEEN",
     "CourseEdit",
+    "CourseWrite",
+    "CourseWriteError",
     "RemindersSent",
     "WorkflowError",
     "assign_role",
@@ -77,6 +80,7 @@ __all__ = [
     "course_submit",
     "courses_archive",
     "courses_confirm",
+    "courses_edit_bulk",
     "courses_submit",
     "membership_lead_step_down",
     "needs_review",

@@ -10,9 +10,14 @@ nothing, an error in any row leaves no trace), it writes:
   once), then ``bulk_create`` for the courses, their links, keywords, modules and dates; each
   logged with one ``CourseChange`` ("angelegt"); submitted where a network of the provider
   reviews offers, published where none does (as ``course_submit`` would);
-- changed courses through ``course_edit`` — the same validation, review rule (minor changes
-  live, major ones of a published course kept as a new version for review) and log as in the
-  admin;
+- changed courses set-based through ``workspace.services.course_bulk.courses_edit_bulk``,
+  under the rules of ``course_edit`` (the admin's): scoping and row locks, the review rule
+  decided by the same function (minor changes live; a major change of a published course in a
+  network that reviews kept as a new version for review), the changed values checked in
+  batches, the rows written a statement per table, one ``CourseChange`` per course with the
+  lines ``course_edit`` writes. The courses whose change is kept for review, or that already
+  have a version waiting, go through ``course_edit`` itself, one by one (a second row is made
+  for each); ``tests/workspace/test_course_bulk.py`` compares both paths with the admin's;
 - archived courses (a delete marker) through ``course_archive``;
 
 and refreshes the search once for every course it touched (``one_search_refresh``). A course
@@ -30,6 +35,7 @@ import datetime as dt
 import io
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,12 +43,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models.functions import Lower
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from taggit.models import Tag, TaggedItem
+from taggit.models import TaggedItem
 
 from measures import versions
 from measures.course_files.readers import read_courses
@@ -59,9 +65,10 @@ from measures.synthetic import copy_rows, reserve_ids
 from network.models import Organisation, PostalCode, Venue
 from workspace.models import CourseChange, CourseImport
 from workspace.scopes import organisations_for_user
+from workspace.services.course_bulk import CourseWrite, CourseWriteError, courses_edit_bulk
+from workspace.services.course_bulk import tag_ids as course_tag_ids
 from workspace.services.courses import (
     course_archive,
-    course_edit,
     needs_review,
     one_search_refresh,
 )
@@ -303,7 +310,9 @@ def _plan(records, *, organisation, report, say) -> _Plan:
     existing_qs = Course.objects.filter(
         provider=organisation,
         revision_of__isnull=True,
-        external_id__in=[values.record.external_id for values in converted],
+        external_id__in=RawSQL(  # one parameter, not one per key
+            "SELECT unnest(%s::text[])", ([values.record.external_id for values in converted],)
+        ),
     )
     # Read without locks: a course that changes is locked by course_edit when it is written.
     existing = {
@@ -459,8 +468,15 @@ def _course_part(values: CourseValues) -> dict:
     return part
 
 
-def _sorted_rows(rows) -> list[str]:
-    return sorted(repr(tuple(row[name] for name in COMPARED_DATE)) for row in rows)
+def _date_rows(rows) -> Counter:
+    """Dates as a multiset of their values (their order in a file is no change)."""
+    return Counter(
+        tuple(
+            tuple(value) if isinstance(value, list) else value
+            for value in map(row.get, COMPARED_DATE)
+        )
+        for row in rows
+    )
 
 
 def _same(state: dict, values: CourseValues, venues) -> bool:
@@ -475,8 +491,9 @@ def _same(state: dict, values: CourseValues, venues) -> bool:
     wanted = [{name: _plain(module[name]) for name in MODULE_COMPARED} for module in values.modules]
     if modules != wanted:
         return False
-    stored = [{k: v for k, v in row.items() if k != "id"} for row in state["dates"]]
-    return _sorted_rows(stored) == _sorted_rows(_date_row(d, venues) for d in values.dates)
+    if len(state["dates"]) != len(values.dates):
+        return False
+    return _date_rows(state["dates"]) == _date_rows(_date_row(d, venues) for d in values.dates)
 
 
 # Writing -------------------------------------------------------------------------------------
@@ -491,13 +508,9 @@ def _write(plan: _Plan, *, organisation, user, report, say, name) -> None:
     with one_search_refresh(created_ids) as collected:
         if plan.creates:
             created_ids += _create(plan, organisation=organisation, user=user, say=say, name=name)
-        total = max(1, len(plan.updates))
-        for index, (course, values) in enumerate(plan.updates):
-            edit = _update(course, values, plan=plan, user=user)
-            if edit.kept_for_review:
-                report.kept_for_review.append(values.record.external_id)
-            if index % 100 == 0:
-                say("write", 0.8 + 0.1 * index / total)
+        say("write", 0.8)
+        if plan.updates:
+            _update(plan, user=user, report=report)
         for course in plan.archives:
             course_archive(course=course, user=user)
         say("search", 0.9)
@@ -505,67 +518,33 @@ def _write(plan: _Plan, *, organisation, user, report, say, name) -> None:
     say("search", 1.0)
 
 
-def _update(course, values: CourseValues, *, plan, user):
-    """Write one changed course through ``course_edit`` (validation, review rule, log)."""
+def _update(plan: _Plan, *, user, report) -> None:
+    """The changed courses, set-based through ``courses_edit_bulk`` (validation, review rule
+    and log as ``course_edit``'s)."""
+    writes = [
+        CourseWrite(
+            course=course,
+            fields=values.fields,
+            links=values.links,
+            keywords=values.keywords,
+            modules=[{name: module[name] for name in MODULE_NAMES} for module in values.modules],
+            dates=[
+                {
+                    **{name: date[name] for name in DATE_NAMES},
+                    "venue_id": _venue_id(date, plan.venues),
+                }
+                for date in values.dates
+            ],
+            key=values,
+        )
+        for course, values in plan.updates
+    ]
     try:
-        return _edit(course, values, plan=plan, user=user)
-    except ValidationError as error:
+        edit = courses_edit_bulk(user=user, writes=writes)
+    except CourseWriteError as error:
+        values = error.write.key
         raise _RowFailed(RowError(values.record.source, "", " ".join(error.messages))) from error
-
-
-def _edit(course, values: CourseValues, *, plan, user):
-    with course_edit(course=course, user=user) as edit:
-        course = edit.course
-        for name, value in values.fields.items():
-            setattr(course, name, value)
-        course.save()
-        for name, ids in values.links.items():
-            getattr(course, name).set(ids)
-        if sorted(course.keywords.names()) != sorted(values.keywords):
-            course.keywords.set(values.keywords, clear=True)
-        wanted = [{name: module[name] for name in MODULE_NAMES} for module in values.modules]
-        stored = [
-            {name: getattr(module, name) for name in MODULE_COMPARED}
-            for module in course.modules.order_by("position", "pk")
-        ]
-        if [{name: module[name] for name in MODULE_COMPARED} for module in wanted] != stored:
-            course.modules.all().delete()
-            Module.objects.bulk_create(Module(course=course, **module) for module in wanted)
-        _update_dates(course, values.dates, plan.venues)
-    return edit
-
-
-def _update_dates(course, dates, venues) -> None:
-    """Dates matched by their external id, or else by equal values; the others replaced."""
-    existing = list(course.dates.all())
-    by_id = {date.external_id: date for date in existing if date.external_id}
-    keep: set[int] = set()
-    new = []
-    for wanted in dates:
-        row = {name: wanted[name] for name in DATE_NAMES}
-        row["venue_id"] = _venue_id(wanted, venues)
-        match = by_id.get(wanted["external_id"]) if wanted["external_id"] else None
-        if match is None:
-            match = next(
-                (
-                    date
-                    for date in existing
-                    if date.pk not in keep
-                    and all(getattr(date, name) == value for name, value in row.items())
-                ),
-                None,
-            )
-        if match is None or match.pk in keep:
-            new.append(CourseDate(course=course, **row))
-            continue
-        keep.add(match.pk)
-        changed = [name for name, value in row.items() if getattr(match, name) != value]
-        if changed:
-            for name in changed:
-                setattr(match, name, row[name])
-            match.save(update_fields=changed)
-    course.dates.exclude(pk__in=keep).delete()
-    CourseDate.objects.bulk_create(new)
+    report.kept_for_review += [write.key.record.external_id for write in edit.kept_for_review]
 
 
 def _create(plan: _Plan, *, organisation, user, say, name) -> list[int]:
@@ -577,7 +556,7 @@ def _create(plan: _Plan, *, organisation, user, say, name) -> list[int]:
     status = Course.Status.SUBMITTED if reviews else Course.Status.PUBLISHED
     slugs = _unique_slugs([values.fields["title"] for values in plan.creates])
     course_type = ContentType.objects.get_for_model(Course).pk
-    tag_ids = _tags({word for values in plan.creates for word in values.keywords})
+    tag_ids = course_tag_ids({word for values in plan.creates for word in values.keywords})
     message = _("Importiert aus „%(name)s“.") % {"name": name} if name else _("Importiert.")
     username = user.get_username() if user else ""
     ids: list[int] = []
@@ -714,43 +693,6 @@ def _summarise(courses, link_rows, dates, *, day) -> None:
             course["summary_valid_until"] is None or valid < course["summary_valid_until"]
         ):
             course["summary_valid_until"] = valid
-
-
-def _tags(words: set[str]) -> dict[str, int]:
-    """The tag of each keyword (case-insensitive, as taggit is configured), made where new."""
-    folded = {word.casefold(): word for word in words}
-    found: dict[str, int] = {}
-    if not folded:
-        return found
-    rows = (
-        Tag.objects.annotate(folded=Lower("name"))
-        .filter(folded__in=list(folded))
-        .values_list("pk", "name")
-    )
-    for pk, name in rows:
-        found.setdefault(name.casefold(), pk)
-    rest = [word for key, word in folded.items() if key not in found]
-    if rest:
-        used = set(
-            Tag.objects.filter(slug__in=[_slug(word) for word in rest]).values_list(
-                "slug", flat=True
-            )
-        )
-        new = []
-        for word in rest:
-            slug, number = _slug(word), 1
-            while slug in used:
-                number += 1
-                slug = f"{_slug(word)[:90]}_{number}"
-            used.add(slug)
-            new.append(Tag(name=word, slug=slug))
-        for tag in Tag.objects.bulk_create(new):
-            found[tag.name.casefold()] = tag.pk
-    return found
-
-
-def _slug(text: str) -> str:
-    return slugify(text.translate(UMLAUTS))[:100] or "x"
 
 
 def course_slug(title: str, max_length: int = 140) -> str:

@@ -93,10 +93,14 @@ def needs_review(course) -> bool:
     return reviewing_networks(course).exists()
 
 
-def content_change_needs_review(course) -> bool:
+def content_change_needs_review(course, *, reviews: bool | None = None) -> bool:
     """Whether a major change of the course is now kept as a new version for review (while
-    the published version stays live)."""
-    return course.status == Course.Status.PUBLISHED and needs_review(course)
+    the published version stays live). ``reviews``: whether a network of the course's
+    provider reviews offers, when the caller already knows (``courses_edit_bulk`` asks once
+    per provider)."""
+    if course.status != Course.Status.PUBLISHED:
+        return False
+    return needs_review(course) if reviews is None else reviews
 
 
 def review_networks_for(user, course) -> QuerySet:

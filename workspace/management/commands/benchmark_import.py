@@ -1,7 +1,9 @@
-"""Time the course import at scale: a CSV of 15,000 courses with 60,000 dates (four rows each)
-for a benchmark provider, imported, then imported again (nothing changes), with the peak
-memory of the process. The provider, its venue, courses and account are removed afterwards
-(``--keep`` keeps them)."""
+"""Time the course import at scale: a file of 15,000 courses with 60,000 dates (four rows each)
+for a benchmark provider — CSV, or openQ-cat (``--format openqcat``, written by the export's
+writer) — imported, imported again (nothing changes), then an update (the same courses with a
+new price and summary; ``--changed-share`` of them) imported and imported again, with each
+phase's seconds and the peak memory of the process. The provider, its venue, courses and
+account are removed afterwards (``--keep`` keeps them)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from measures.course_files.openqcat import openqcat_bytes
 from measures.course_files.samples import sample_rows
 from measures.course_files.writers import csv_lines
 from measures.models import Course
@@ -23,14 +26,26 @@ SLUG = "benchmark-import"
 
 
 class Command(BaseCommand):
-    help = "Misst den Import: 15.000 Angebote mit 60.000 Terminen als CSV, Import und Re-Import."
+    help = (
+        "Misst den Import: 15.000 Angebote mit 60.000 Terminen als CSV oder openQ-cat, Import, "
+        "Re-Import, Aktualisierung (neuer Preis und Kurzbeschreibung) und deren Re-Import."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--courses", type=int, default=15_000)
         parser.add_argument("--dates", type=int, default=4, help="Termine je Angebot")
         parser.add_argument("--keep", action="store_true", help="die Daten danach behalten")
+        parser.add_argument(
+            "--format", dest="file_format", choices=["csv", "openqcat"], default="csv"
+        )
+        parser.add_argument(
+            "--changed-share",
+            type=float,
+            default=1.0,
+            help="Anteil der Angebote, die die Aktualisierung ändert (0 bis 1)",
+        )
 
-    def handle(self, *args, courses, dates, keep, **options):
+    def handle(self, *args, courses, dates, keep, file_format, changed_share, **options):
         from django.contrib.auth import get_user_model
 
         _remove()
@@ -45,39 +60,58 @@ class Command(BaseCommand):
         RoleAssignment.objects.create(
             user=user, kind=RoleAssignment.Kind.PROVIDER_STAFF, organisation=organisation
         )
-        with tempfile.NamedTemporaryFile(suffix=".csv") as file:
-            started = time.monotonic()
-            for line in csv_lines(sample_rows(courses, dates)):
-                file.write(line.encode("utf-8"))
-            file.flush()
-            size = file.tell()
-            self.stdout.write(
-                f"CSV: {courses} Angebote, {courses * dates} Termine, {size / 1_048_576:.1f} MB "
-                f"({time.monotonic() - started:.1f} s)"
+        per_mille = round(1000 * max(0.0, min(1.0, changed_share)))
+        files = {
+            "Import": sample_rows(courses, dates),
+            "Aktualisierung": sample_rows(
+                courses,
+                dates,
+                raise_by=5,
+                summary="Ein geändertes Angebot für die Messung des Imports.",
+                changed=lambda number: number * 7919 % 1000 < per_mille,
+            ),
+        }
+        try:
+            for name, rows in files.items():
+                with tempfile.NamedTemporaryFile(suffix=f".{file_format}") as file:
+                    self._write(file, rows, file_format=file_format, courses=courses, dates=dates)
+                    for label in (name, f"Re-Import ({name})"):
+                        self._import(label, file, user=user, organisation=organisation)
+        finally:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            self.stdout.write(f"Spitzenspeicher des Prozesses (RSS): {peak:.0f} MB")
+            if not keep:
+                _remove()
+
+    def _write(self, file, rows, *, file_format, courses, dates) -> None:
+        started = time.monotonic()
+        if file_format == "openqcat":
+            file.write(
+                openqcat_bytes(rows, supplier=SLUG, supplier_name="Benchmark-Akademie (Import)")
             )
-            try:
-                for label in ("Import", "Re-Import"):
-                    file.seek(0)
-                    started = time.monotonic()
-                    phases = _Phases(started)
-                    report = course_import(
-                        user=user,
-                        organisation=organisation,
-                        binary=file,
-                        dry_run=False,
-                        progress=phases,
-                    )
-                    seconds = time.monotonic() - started
-                    self.stdout.write(
-                        f"{label}: {seconds:.1f} s ({phases})  — {len(report.created)} neu, "
-                        f"{len(report.updated)} geändert, {len(report.unchanged)} unverändert, "
-                        f"{report.error_count} Fehler {report.file_error}"
-                    )
-            finally:
-                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                self.stdout.write(f"Spitzenspeicher des Prozesses (RSS): {peak:.0f} MB")
-                if not keep:
-                    _remove()
+        else:
+            for line in csv_lines(rows):
+                file.write(line.encode("utf-8"))
+        file.flush()
+        size = file.tell()
+        self.stdout.write(
+            f"{file_format}: {courses} Angebote, {courses * dates} Termine, "
+            f"{size / 1_048_576:.1f} MB ({time.monotonic() - started:.1f} s)"
+        )
+
+    def _import(self, label, file, *, user, organisation) -> None:
+        file.seek(0)
+        started = time.monotonic()
+        phases = _Phases(started)
+        report = course_import(
+            user=user, organisation=organisation, binary=file, dry_run=False, progress=phases
+        )
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"{label}: {seconds:.1f} s ({phases})  — {len(report.created)} neu, "
+            f"{len(report.updated)} geändert, {len(report.unchanged)} unverändert, "
+            f"{report.error_count} Fehler {report.file_error}"
+        )
 
 
 class _Phases:

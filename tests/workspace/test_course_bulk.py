@@ -1,0 +1,392 @@
+"""The set-based update path of the import (``courses_edit_bulk``): the same change made once
+through ``course_edit`` (as the admin makes it) and once through an import gives equal courses,
+dates, links, keywords, modules, status, new versions and change-log entries; all or nothing;
+a fixed number of queries for any number of changed courses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from measures.course_files.samples import sample_rows
+from measures.course_files.writers import csv_bytes
+from measures.models import Course, CourseDate, Module, Subject
+from workspace.models import CourseChange
+from workspace.services.course_bulk import (
+    DATE_COLUMNS,
+    CourseWrite,
+    CourseWriteError,
+    courses_edit_bulk,
+)
+from workspace.services.course_import import course_import
+from workspace.services.courses import course_edit
+
+pytestmark = pytest.mark.django_db
+
+START = dt.date.today() + dt.timedelta(days=40)
+END = dt.date.today() + dt.timedelta(days=60)
+LATER = dt.date.today() + dt.timedelta(days=90)
+
+
+def rows(key, **changes):
+    """One course with two dates (with their own keys) and two modules."""
+    subjects = list(Subject.objects.filter(parent__isnull=False).order_by("pk")[:2])
+    first = {
+        "kennung": key,
+        "titel": "Excel für Einsteiger",
+        "kurzbeschreibung": "Tabellen anlegen und rechnen.",
+        "fachgebiete": subjects[0].name,
+        "schlagwoerter": "Excel|Tabellen",
+        "unterrichtseinheiten": "16",
+        "preis": "129,50",
+        "termin_kennung": "T-1",
+        "beginn": START.strftime("%d.%m.%Y"),
+        "ende": END.strftime("%d.%m.%Y"),
+        "wochentage": "Mo|Mi",
+        "uhrzeit_von": "18:00",
+        "uhrzeit_bis": "20:15",
+        "form": "online",
+        "plaetze": "12",
+        "modul_titel": "Grundlagen",
+        "modul_ue": "8",
+    }
+    second = {
+        "kennung": key,
+        "termin_kennung": "T-2",
+        "beginn": END.strftime("%d.%m.%Y"),
+        "form": "online",
+        "modul_titel": "Formeln",
+        "modul_ue": "8",
+    }
+    for name, value in changes.items():
+        target = second if name.startswith("second_") else first
+        target[name.removeprefix("second_")] = value
+    return [first, second]
+
+
+def run(user, organisation, data, *, dry_run=False):
+    return course_import(
+        user=user, organisation=organisation, binary=io.BytesIO(data), dry_run=dry_run
+    )
+
+
+def twins(user, provider, *, published=True):
+    """Two equal courses (keys E-1 and I-1): one to edit in the admin's way, one to import."""
+    report = run(user, provider, csv_bytes(rows("E-1") + rows("I-1")))
+    assert report.written, report.as_dict()
+    courses = Course.objects.filter(provider=provider, external_id__in=["E-1", "I-1"])
+    if published:
+        courses.update(status=Course.Status.PUBLISHED)
+    return (
+        Course.objects.get(provider=provider, external_id="E-1"),
+        Course.objects.get(provider=provider, external_id="I-1"),
+    )
+
+
+COURSE_IGNORED = {
+    "id",
+    "slug",
+    "external_id",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "search_vector",
+    "search_document",
+    "revision_of",
+}
+
+
+def picture(course) -> dict:
+    """Everything of a course that an edit may change, without what names the row."""
+    course = Course.objects.get(pk=course.pk)
+    fields = {
+        f.attname: getattr(course, f.attname)
+        for f in Course._meta.concrete_fields
+        if f.name not in COURSE_IGNORED and not f.name.startswith("search")
+    }
+    fields["subjects"] = sorted(course.subjects.values_list("pk", flat=True))
+    fields["target_groups"] = sorted(course.target_groups.values_list("pk", flat=True))
+    fields["funding"] = sorted(course.funding.values_list("pk", flat=True))
+    fields["keywords"] = sorted(course.keywords.names())
+    fields["modules"] = list(
+        course.modules.order_by("position", "pk").values_list(
+            "position", "title", "contents", "teaching_units"
+        )
+    )
+    date_names = [
+        f.attname for f in CourseDate._meta.concrete_fields if f.name not in ("id", "course")
+    ]
+    fields["dates"] = [
+        tuple(row) for row in course.dates.order_by("external_id", "pk").values_list(*date_names)
+    ]
+    return fields
+
+
+def log_of(course) -> list[tuple]:
+    return list(
+        CourseChange.objects.filter(course=course)
+        .exclude(action=CourseChange.Action.CREATED)
+        .order_by("pk")
+        .values_list(
+            "action", "changes", "status_before", "status_after", "message", "course_title"
+        )
+    )
+
+
+def revision_of(course):
+    revision = Course.objects.filter(revision_of=course).first()
+    if revision is None:
+        return None
+    return picture(revision), revision.status, log_of(revision)
+
+
+def assert_same(edited, imported):
+    assert picture(edited) == picture(imported)
+    assert log_of(edited) == log_of(imported)
+    assert revision_of(edited) == revision_of(imported)
+
+
+def test_a_minor_change_is_live_the_same_way(world):
+    provider = world.a.provider  # its network reviews offers
+    edited, imported = twins(world.staff, provider)
+    with course_edit(course=edited, user=world.staff) as edit:
+        edit.course.price = Decimal("99.00")
+        edit.course.save()
+        date = edit.course.dates.get(external_id="T-2")
+        date.seats = 3
+        date.booking_status = CourseDate.BookingStatus.FEW
+        date.save()
+    assert not edit.kept_for_review
+    report = run(
+        world.staff,
+        provider,
+        csv_bytes(
+            rows("I-1", preis="99", second_plaetze="3", second_buchungsstand="wenige Plätze frei")
+        ),
+    )
+    assert report.updated == ["I-1"] and report.kept_for_review == []
+    assert_same(edited, imported)
+    entry = CourseChange.objects.filter(course=imported).latest("pk")
+    assert entry.action == CourseChange.Action.MINOR_EDIT
+    fields = [line["field"] for line in entry.changes]
+    assert any(f.startswith("Preis") for f in fields) and any("Plätze" in f for f in fields)
+
+
+def test_a_major_change_waits_for_review_the_same_way(world):
+    provider = world.a.provider
+    edited, imported = twins(world.staff, provider)
+    with course_edit(course=edited, user=world.staff) as edit:
+        edit.course.title = "Excel für Fortgeschrittene"
+        edit.course.price = Decimal("99.00")
+        edit.course.save()
+    assert edit.kept_for_review
+    report = run(
+        world.staff,
+        provider,
+        csv_bytes(rows("I-1", titel="Excel für Fortgeschrittene", preis="99")),
+    )
+    assert report.kept_for_review == ["I-1"]
+    assert_same(edited, imported)
+    assert imported.title == Course.objects.get(pk=imported.pk).title == "Excel für Einsteiger"
+    assert Course.objects.get(revision_of=imported).title == "Excel für Fortgeschrittene"
+
+
+def test_a_major_change_is_live_where_no_network_reviews_the_same_way(world):
+    provider = world.b.provider
+    edited, imported = twins(world.staff_b, provider)
+    subject = Subject.objects.filter(parent__isnull=False).order_by("pk")[1]
+    with course_edit(course=edited, user=world.staff_b) as edit:
+        course = edit.course
+        course.summary = "Neu zusammengefasst."
+        course.save()
+        course.subjects.set([subject])
+        course.keywords.set(["Excel", "Kalkulation"], clear=True)
+        course.modules.all().delete()
+        Module.objects.create(course=course, position=1, title="Grundlagen", teaching_units=8)
+        Module.objects.create(course=course, position=2, title="Diagramme", teaching_units=4)
+        course.dates.filter(external_id="T-1").update(seats=10)
+        course.dates.filter(external_id="T-2").delete()
+        CourseDate.objects.create(
+            course=course,
+            external_id="T-3",
+            start_date=LATER,
+            mode=CourseDate.Mode.ONLINE,
+        )
+    assert not edit.kept_for_review
+    changed = rows(
+        "I-1",
+        kurzbeschreibung="Neu zusammengefasst.",
+        fachgebiete=subject.name,
+        plaetze="10",
+        schlagwoerter="Kalkulation|Excel",
+        second_modul_titel="Diagramme",
+        second_modul_ue="4",
+        second_termin_kennung="T-3",
+        second_beginn=LATER.strftime("%d.%m.%Y"),
+    )
+    report = run(world.staff_b, provider, csv_bytes(changed))
+    assert report.updated == ["I-1"] and report.kept_for_review == []
+    assert_same(edited, imported)
+    entry = CourseChange.objects.filter(course=imported).latest("pk")
+    assert entry.action == CourseChange.Action.EDITED
+    assert run(world.staff_b, provider, csv_bytes(changed)).unchanged == ["I-1"]
+
+
+def test_a_change_of_an_unpublished_course_is_written_directly(world):
+    provider = world.a.provider
+    edited, imported = twins(world.staff, provider, published=False)
+    with course_edit(course=edited, user=world.staff) as edit:
+        edit.course.title = "Anders"
+        edit.course.save()
+    run(world.staff, provider, csv_bytes(rows("I-1", titel="Anders")))
+    assert_same(edited, imported)
+    assert Course.objects.get(pk=imported.pk).title == "Anders"
+
+
+def test_a_course_with_a_version_waiting_joins_it(world):
+    provider = world.a.provider
+    edited, imported = twins(world.staff, provider)
+    for course in (edited, imported):
+        with course_edit(course=course, user=world.staff) as edit:
+            edit.course.title = "Erste Fassung"
+            edit.course.save()
+    with course_edit(course=edited, user=world.staff) as edit:
+        edit.course.summary = "Zweite Fassung"
+        edit.course.save()
+    report = run(world.staff, provider, csv_bytes(rows("I-1", kurzbeschreibung="Zweite Fassung")))
+    assert report.kept_for_review == ["I-1"]
+    assert_same(edited, imported)
+    assert Course.objects.filter(revision_of=imported).count() == 1
+
+
+def test_an_update_with_an_error_in_the_last_row_leaves_no_trace(world):
+    provider = world.b.provider
+    run(world.staff_b, provider, csv_bytes(rows("I-1") + rows("I-2")))
+    course = Course.objects.get(provider=provider, external_id="I-1")
+    before = (picture(course), CourseChange.objects.count(), course.updated_at)
+    data = rows("I-1", preis="5", titel="Anders") + rows("I-2", second_uhrzeit_von="25:99")
+    report = run(world.staff_b, provider, csv_bytes(data))
+    assert not report.written and report.error_count == 1
+    course.refresh_from_db()
+    assert (picture(course), CourseChange.objects.count(), course.updated_at) == before
+
+
+def test_a_value_the_model_refuses_names_the_course_and_leaves_no_trace(world):
+    provider = world.b.provider
+    run(world.staff_b, provider, csv_bytes(rows("I-1") + rows("I-2")))
+    first, second = (
+        Course.objects.get(provider=provider, external_id=key) for key in ("I-1", "I-2")
+    )
+    before = (picture(first), picture(second), CourseChange.objects.count())
+    writes = [
+        CourseWrite(course=first, fields={"title": "Gut"}, key="first"),
+        CourseWrite(course=second, fields={"title": "x" * 300}, key="second"),
+    ]
+    for write in writes:
+        write.dates = [
+            {name: getattr(date, name) for name in DATE_COLUMNS}
+            for date in write.course.dates.all()
+        ]
+    with pytest.raises(CourseWriteError) as raised:
+        courses_edit_bulk(user=world.staff_b, writes=writes)
+    assert raised.value.write.key == "second"
+    assert (picture(first), picture(second), CourseChange.objects.count()) == before
+
+
+def test_another_providers_course_is_not_found(world):
+    run(world.staff_b, world.b.provider, csv_bytes(rows("I-1")))
+    course = Course.objects.get(provider=world.b.provider, external_id="I-1")
+    with pytest.raises(Course.DoesNotExist):
+        courses_edit_bulk(
+            user=world.staff, writes=[CourseWrite(course=course, fields={"title": "Fremd"})]
+        )
+    assert Course.objects.get(pk=course.pk).title == "Excel für Einsteiger"
+
+
+def _queries_of_an_update(world, count: int) -> int:
+    provider = world.b.provider
+    prefix = f"Q{count}"
+    run(world.staff_b, provider, csv_bytes(sample_rows(count, 2, prefix=prefix)))
+    # A new price (a number in the log), and a new subject (a name looked up for the log).
+    subject = Subject.objects.filter(parent__isnull=False).order_by("-pk").first()
+    changed = csv_bytes(
+        dict(row, fachgebiete=subject.name) if "fachgebiete" in row else row
+        for row in sample_rows(count, 2, prefix=prefix, raise_by=7)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        report = run(world.staff_b, provider, changed)
+    assert len(report.updated) == count, report.as_dict()
+    return len(queries.captured_queries)
+
+
+def test_the_queries_of_an_update_do_not_grow_with_the_courses(world):
+    few = _queries_of_an_update(world, 5)
+    many = _queries_of_an_update(world, 50)
+    assert many <= few
+
+
+def test_reimport_after_an_update_changes_nothing(world):
+    provider = world.b.provider
+    run(world.staff_b, provider, csv_bytes(sample_rows(20, 3, prefix="R")))
+    changed = csv_bytes(sample_rows(20, 3, prefix="R", raise_by=3))
+    assert len(run(world.staff_b, provider, changed).updated) == 20
+    courses = Course.objects.filter(provider=provider, external_id__startswith="R-")
+    before = {c.pk: c.updated_at for c in courses}
+    log = CourseChange.objects.count()
+    report = run(world.staff_b, provider, changed)
+    assert len(report.unchanged) == 20 and report.updated == []
+    assert CourseChange.objects.count() == log
+    assert {c.pk: c.updated_at for c in courses} == before
+    assert courses.get(external_id="R-1").price == Decimal(1 % 300 + 20 + 3)
+
+
+def test_writes_that_set_different_fields_leave_the_others_as_they_are(world):
+    provider = world.b.provider
+    run(world.staff_b, provider, csv_bytes(rows("I-1") + rows("I-2")))
+    first, second = (
+        Course.objects.get(provider=provider, external_id=key) for key in ("I-1", "I-2")
+    )
+    dates = {
+        course.pk: [
+            {name: getattr(date, name) for name in DATE_COLUMNS} for date in course.dates.all()
+        ]
+        for course in (first, second)
+    }
+    edit = courses_edit_bulk(
+        user=world.staff_b,
+        writes=[
+            CourseWrite(
+                course=first,
+                fields={"title": "Nur der Titel"},
+                keywords=["Excel", "Tabellen"],
+                modules=_modules(first),
+                dates=dates[first.pk],
+            ),
+            CourseWrite(
+                course=second,
+                fields={"price": Decimal("5.00")},
+                keywords=["Excel", "Tabellen"],
+                modules=_modules(second),
+                dates=dates[second.pk],
+            ),
+        ],
+    )
+    assert len(edit.changed) == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.title, first.price) == ("Nur der Titel", Decimal("129.50"))
+    assert (second.title, second.price) == ("Excel für Einsteiger", Decimal("5.00"))
+    assert first.dates.count() == second.dates.count() == 2
+
+
+def _modules(course):
+    return list(
+        course.modules.order_by("position").values(
+            "position", "title", "contents", "teaching_units"
+        )
+    )
