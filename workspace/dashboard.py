@@ -412,19 +412,20 @@ def _similar_titles(recent) -> list[dict]:
 
 
 _SAME_DAY_SQL = """
-SELECT start_date, first, twin FROM (
-    SELECT c.start_date, c.first, (
-        SELECT u.id FROM measures_course AS u
-        JOIN measures_coursedate AS d ON d.course_id = u.id AND d.start_date = c.start_date
-        WHERE md5(upper(u.title)) = md5(upper(c.title))
-            AND u.id <> c.first AND u.status <> 'archived' {reach}
-        LIMIT 1
-    ) AS twin
-    FROM unnest(%(firsts)s::bigint[], %(starts)s::date[], %(titles)s::text[])
+SELECT c.start_date, c.first, twin.id
+FROM (
+    SELECT * FROM unnest(%(firsts)s::bigint[], %(starts)s::date[], %(titles)s::text[])
         AS c(first, start_date, title)
-) AS pairs
-WHERE twin IS NOT NULL
-ORDER BY start_date, first
+    ORDER BY start_date, first
+) AS c
+CROSS JOIN LATERAL (
+    SELECT u.id FROM measures_course AS u
+    JOIN measures_coursedate AS d ON d.course_id = u.id AND d.start_date = c.start_date
+    WHERE md5(upper(u.title)) = md5(upper(c.title))
+        AND u.id <> c.first AND u.status <> 'archived' {reach}
+    LIMIT 1
+) AS twin
+ORDER BY c.start_date, c.first
 LIMIT %(limit)s
 """
 
@@ -435,7 +436,9 @@ def _same_day_twins(user, recent) -> list[dict]:
     and the provider) and a date that day (index on course and start). Grouping every date of
     the coming weeks took 0.8 s at 1,000,000 courses, and joining the candidates made
     PostgreSQL read every course's title; the candidates are few, so they are passed as
-    arrays. Two recent twins find each other: the pair is listed once."""
+    arrays, in the list's order: each day's check runs only until the list is full (a
+    catalogue where many offers share titles had every candidate checked: 0.15–0.5 s at
+    1,000,000 courses). Two recent twins find each other: the pair is listed once."""
     today = timezone.localdate()
     titles = {pk: title for pk, title, _provider in recent}
     dates = CourseDate.objects.filter(
