@@ -312,6 +312,55 @@ def test_similar_titles_are_those_the_orm_finds(world):
     assert dashboard._similar_titles(recent) == pairs[: dashboard.LIMIT]
 
 
+def test_the_when_part_is_a_current_date_of_the_course_or_its_published_version(world):
+    """ "Termin" is read from ``current_until`` (kept by the database): the same answer as
+    looking for a current date (not cancelled, not over, or a rolling start), for a new
+    version waiting for review the published course's, on any day."""
+    from workspace.completeness import with_completeness
+
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+    dated = {
+        "past": [dict(start_date=today - 9 * day, end_date=today - day)],
+        "running": [dict(start_date=today - 9 * day, end_date=today + day)],
+        "ends today": [dict(start_date=today - 9 * day, end_date=today)],
+        "starts today": [dict(start_date=today)],
+        "cancelled": [dict(start_date=today + day, booking_status="cancelled")],
+        "rolling": [dict(start_date=None, rolling_start=True)],
+        "none": [],
+        "mixed": [dict(start_date=today - 5 * day), dict(start_date=today + 5 * day)],
+    }
+    courses = []
+    for label, dates in dated.items():
+        course = Course.objects.create(
+            provider=world.a.provider,
+            title=f"{label} {world.token}",
+            slug=f"{world.slug}-{uuid.uuid4()}",
+            status=Course.Status.PUBLISHED,
+        )
+        for fields in dates:
+            CourseDate.objects.create(course=course, **fields)
+        revision = Course.objects.create(
+            provider=world.a.provider,
+            title=f"{label} (neu) {world.token}",
+            slug=f"{world.slug}-{uuid.uuid4()}",
+            revision_of=course,
+        )
+        courses += [course, revision]
+    ids = [course.pk for course in courses]
+    for on in (today - 3 * day, today, today + 3 * day):
+        expected = {
+            course.pk
+            for course in courses
+            if CourseDate.objects.current(on)
+            .filter(course_id=course.revision_of_id or course.pk)
+            .exists()
+        }
+        annotated = with_completeness(Course.objects.filter(pk__in=ids), on)
+        assert {course.pk for course in annotated if course.has_when} == expected, on
+    assert len(expected) >= 4
+
+
 def test_incomplete_threshold_is_seventy():
     assert INCOMPLETE_BELOW == 70
 
