@@ -10,7 +10,8 @@ its full build (``changed_ids``), so a kept answer serves every patch of the sam
 the courses changed since are matched again, by id, in one small query. A full build starts
 with nothing kept. At most ``settings.TEXT_MATCHES_MB`` are kept per process (0: nothing),
 the least recently used answer dropped first. Workers that read the same build (a shared index
-file) share their answers through the default cache: a term costs PostgreSQL once for all.
+file) share their answers through the default cache at a catalogue's size (from
+``SHARED_MIN_COURSES``): a term costs PostgreSQL once for all.
 """
 
 from __future__ import annotations
@@ -137,13 +138,16 @@ def _put(base, tsquery: str, kept: _Kept) -> None:
 # the first worker to match a term keeps its answer in the default cache (the database, or
 # Redis), the others read it there (a broad term at 1,000,000 courses: 0.3-1.2 s to match,
 # a few ms to read). Answers above SHARED_MAX_BYTES are matched by each worker itself.
+# Below SHARED_MIN_COURSES public courses a term costs PostgreSQL little (at 100,000 a broad
+# one 20-60 ms), not worth a round trip to the cache and a row written for every new term.
 SHARED_MAX_BYTES = 4 * 1024 * 1024
+SHARED_MIN_COURSES = 200_000
 SHARED_SECONDS = 24 * 3600  # a build lives a day at most
 
 
 def _shared_key(base, tsquery: str, ranked: bool) -> str | None:
     build = getattr(base, "build", None)
-    if build is None or settings.TEXT_MATCHES_MB <= 0:
+    if build is None or settings.TEXT_MATCHES_MB <= 0 or base.base_size < SHARED_MIN_COURSES:
         return None
     digest = hashlib.sha256(tsquery.encode()).hexdigest()
     return f"atlas:text-matches:{build}:{int(ranked)}:{digest}"

@@ -112,9 +112,10 @@ def test_nothing_is_kept_with_no_room(catalogue, settings):
     assert not text_matches._kept and found("kurs") == expected("kurs")
 
 
-def test_a_worker_reads_what_another_worker_matched_for_the_same_build(catalogue):
+def test_a_worker_reads_what_another_worker_matched_for_the_same_build(catalogue, monkeypatch):
     """Workers that read the same index file share their answers: a term costs PostgreSQL
     once for all of them (the other worker: nothing of its own kept, the same build)."""
+    monkeypatch.setattr(text_matches, "SHARED_MIN_COURSES", 0)  # as at a catalogue's size
     ranked_ids, ranks = found("kurs", ranked=True)
     assert ranked_ids == expected("kurs")
     text_matches.forget()
@@ -126,4 +127,14 @@ def test_a_worker_reads_what_another_worker_matched_for_the_same_build(catalogue
     current_index().base.build = "another-build"  # as a worker that built its own index
     with CaptureQueriesContext(connection) as captured:
         assert found("kurs") == ranked_ids
+    assert len(full_matches(captured)) == 1
+
+
+def test_a_small_catalogue_shares_nothing(catalogue):
+    """Below SHARED_MIN_COURSES a term is matched by each worker: no cache traffic."""
+    found("kurs")
+    text_matches.forget()
+    with CaptureQueriesContext(connection) as captured:
+        found("kurs")
+    assert not [q for q in captured.captured_queries if "atlas_cache" in q["sql"]]
     assert len(full_matches(captured)) == 1
