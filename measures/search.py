@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from core import generations, replicas
@@ -549,6 +549,23 @@ LEFT JOIN LATERAL (
 ) AS near ON true
 ORDER BY q.n, near.place
 """
+
+
+def thesaurus_terms() -> list[str]:
+    """The terms of the active synonyms, as written."""
+    return list(
+        Synonym.objects.filter(is_active=True).order_by("term").values_list("term", flat=True)
+    )
+
+
+def frequent_words(limit: int) -> list[str]:
+    """The ``limit`` words of the public vocabulary in the most courses, as most often spelt."""
+    rows = (
+        SearchWord.objects.values("word")
+        .annotate(total=Sum("frequency"), spelt=Max("display"))
+        .order_by("-total", "word")[:limit]
+    )
+    return [row["spelt"] for row in rows]
 
 
 def suggestions(text: str, *, limit: int = 3) -> list[str]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
+import logging
 import math
 import os
 import pickle
@@ -55,6 +56,8 @@ from measures.models import Course, CourseDate
 from measures.vocabulary import vocabulary
 from network.models import Venue
 from network.models.regions import facet_option_of, facet_options
+
+logger = logging.getLogger(__name__)
 
 EPOCH = date(2000, 1, 1)
 NO_DAY = np.iinfo(np.int32).min
@@ -1419,10 +1422,38 @@ def _obtain(key: tuple[int, date]) -> SearchIndex:
         if index is None:
             index = SearchIndex(key[1])
             _write(path, index)
+            _prematch_in_background(index)
         return index
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
+
+
+def _prematch_in_background(index: SearchIndex) -> None:
+    """After writing a build for all workers: match the common terms for them in a thread
+    (``course_search.prematch_common_terms``; only at a size where workers share matches)."""
+    from measures import text_matches  # noqa: PLC0415 - text_matches imports this module
+
+    if index.base_size < text_matches.SHARED_MIN_COURSES:
+        return
+
+    def prematch() -> None:
+        from measures.course_search import prematch_common_terms  # noqa: PLC0415
+
+        started = time.monotonic()
+        try:
+            matched = prematch_common_terms(index)
+            logger.info(
+                "Matched %s common terms for the build in %.1f s",
+                matched,
+                time.monotonic() - started,
+            )
+        except Exception:
+            logger.exception("Matching the common terms for the build failed")
+        finally:
+            connection.close()  # this thread's own connection
+
+    threading.Thread(target=prematch, name="search-prematch", daemon=True).start()
 
 
 def _database_id() -> str:

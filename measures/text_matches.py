@@ -178,6 +178,19 @@ def _shared_put(base, tsquery: str, kept: _Kept) -> None:
         logger.warning("Shared cache unavailable for text matches", exc_info=True)
 
 
+def share(base, tsquery: str, *, config: str, weights: list[float]) -> bool:
+    """Match ``tsquery`` for the workers that read ``base`` (ranked, into the shared cache
+    only: the caller keeps nothing); False where sharing is off or it is shared already."""
+    if _shared_key(base, tsquery, True) is None or _shared_get(base, tsquery, True) is not None:
+        return False
+    params = {"config": config, "tsquery": tsquery, "weights": weights}
+    ids, ranks = read(params, True, None)
+    on_base = base.positions(ids)
+    held = on_base >= 0
+    _shared_put(base, tsquery, _Kept(on_base[held], ranks[held]))
+    return True
+
+
 def forget() -> None:
     """Drop every kept answer (tests: the data was rolled back)."""
     global _base, _kept_bytes  # noqa: PLW0603

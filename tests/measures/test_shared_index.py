@@ -142,3 +142,17 @@ def test_a_worker_gives_back_what_a_build_freed(monkeypatch):
     assert released == [1]
     monkeypatch.undo()
     assert search_index.release_free_memory() is True  # glibc here
+
+
+def test_the_worker_that_builds_matches_the_common_terms_for_all(shared, monkeypatch):
+    """The builder, and only it, starts matching the frequent words; a worker that reads its
+    file does not (and below a catalogue's size nothing is matched: no thread)."""
+    started = []
+    monkeypatch.setattr(search_index, "_prematch_in_background", started.append)
+    built = search_index._obtain(KEY)
+    search_index._obtain(KEY)  # another worker reads the file
+    assert started == [built]
+    monkeypatch.undo()
+    threads = threading.active_count()
+    search_index._prematch_in_background(built)  # the demo catalogue: below the size
+    assert threading.active_count() == threads

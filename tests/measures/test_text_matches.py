@@ -138,3 +138,23 @@ def test_a_small_catalogue_shares_nothing(catalogue):
         found("kurs")
     assert not [q for q in captured.captured_queries if "atlas_cache" in q["sql"]]
     assert len(full_matches(captured)) == 1
+
+
+def test_the_common_terms_are_matched_for_every_worker(catalogue, monkeypatch):
+    """After a build the builder matches the thesaurus' terms and the vocabulary's most
+    frequent words into the shared cache: a worker's first search for one of them asks
+    PostgreSQL nothing."""
+    from measures.course_search import prematch_common_terms
+
+    monkeypatch.setattr(text_matches, "SHARED_MIN_COURSES", 0)  # as at a catalogue's size
+    words = search.frequent_words(3)
+    assert len(words) == 3 and "Deutsch" in search.thesaurus_terms()
+    assert prematch_common_terms(current_index(), words=3) > len(words)
+    assert prematch_common_terms(current_index(), words=3) == 0  # shared already
+    text_matches.forget()
+    for term in (words[0], "Deutsch"):
+        tsquery = search.parse(term).tsquery()
+        with CaptureQueriesContext(connection) as captured:
+            ids, _ranks = found(tsquery, ranked=True)
+        assert not full_matches(captured)
+        assert ids == expected(tsquery)
