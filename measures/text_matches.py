@@ -138,10 +138,11 @@ def _put(base, tsquery: str, kept: _Kept) -> None:
 # the first worker to match a term keeps its answer in the default cache (the database, or
 # Redis), the others read it there (a broad term at 1,000,000 courses: 0.3-1.2 s to match,
 # a few ms to read). Answers above SHARED_MAX_BYTES are matched by each worker itself.
-# Below SHARED_MIN_COURSES public courses a term costs PostgreSQL little (at 100,000 a broad
-# one 20-60 ms), not worth a round trip to the cache and a row written for every new term.
+# Below SHARED_MIN_COURSES public courses a term costs PostgreSQL little (a few ms), not worth
+# a round trip to the cache and a row written for every new term (at 100,000 a broad one costs
+# 20-60 ms, at 1,000,000 0.3-1.2 s).
 SHARED_MAX_BYTES = 4 * 1024 * 1024
-SHARED_MIN_COURSES = 200_000
+SHARED_MIN_COURSES = 50_000
 SHARED_SECONDS = 24 * 3600  # a build lives a day at most
 
 
