@@ -24,11 +24,11 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from measures.course_search import course_search_ids
-from measures.models import ExportJob
+from measures.models import Course, ExportJob
+from tests.factories import make_course, make_provider
 from tests.servers import database_url_of_the_tests
 
 ROOT = Path(__file__).resolve().parents[2]
-QUERY = "q=Deutsch"
 
 
 @pytest.mark.django_db
@@ -42,19 +42,31 @@ def test_export_jobs_go_to_the_database_backend():
 
 @pytest.fixture
 def committed(django_db_setup, django_db_blocker, settings, tmp_path):
+    """Three published courses of a provider of their own, committed: the export's search is
+    that provider's courses (the demo data is shared with tests that run before in this
+    process; the search must not depend on what they left)."""
     settings.EXPORT_MAX_ROWS = 1
     settings.EXPORT_JOB_DIR = str(tmp_path)
-    made = {}
     with django_db_blocker.unblock():
-        yield made
-        DBTaskResult.objects.filter(task_path="measures.tasks.run_export_job").delete()
-        ExportJob.objects.filter(pk__in=made.get("jobs", [])).delete()
+        provider = make_provider("Exportprobe Akademie")
+        for number in range(3):
+            make_course(provider, f"Exportprobe {number}")
+        made = {"query": f"provider={provider.slug}"}
+        try:
+            yield made
+        finally:
+            DBTaskResult.objects.filter(task_path="measures.tasks.run_export_job").delete()
+            ExportJob.objects.filter(pk__in=made.get("jobs", [])).delete()
+            Course.objects.filter(provider=provider).delete()
+            provider.delete()
 
 
 def test_an_export_started_on_the_web_is_written_by_a_worker_process(committed, settings):
+    query = committed["query"]
     client = Client()
-    response = client.post(reverse("measures:export_csv") + "?" + QUERY)
-    found = course_search_ids(params=QueryDict(QUERY), limit=0)[1]
+    response = client.post(reverse("measures:export_csv") + "?" + query)
+    found = course_search_ids(params=QueryDict(query), limit=0)[1]
+    assert found == 3
     assert response.status_code == 303, response.status_code
     assert "/export/" in response["Location"], (response["Location"], found)
     job = ExportJob.objects.get(token=response["Location"].rstrip("/").rsplit("/", 1)[-1])
@@ -89,6 +101,6 @@ def test_an_export_started_on_the_web_is_written_by_a_worker_process(committed, 
     download = Client().get(reverse("measures:export_job_file", args=[job.token]))
     text = b"".join(download.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    ids, _count = course_search_ids(params=QueryDict(QUERY), limit=None)
+    ids, _count = course_search_ids(params=QueryDict(query), limit=None)
     assert [int(row[0]) for row in rows[1:]] == ids
     assert rows[1][18].startswith("http://testserver/kurse/")  # the address of the site
