@@ -315,6 +315,8 @@ def duplicates_panel(user) -> Panel:
     )
     items = []
     for row in similar:
+        if row["first"] not in named or row["twin"] not in named:
+            continue  # deleted since the pairs were kept (by a path that starts no generation)
         course, twin = named[row["first"]], named[row["twin"]]
         items.append(
             Item(
@@ -324,6 +326,8 @@ def duplicates_panel(user) -> Panel:
             )
         )
     for row in same_day:
+        if row["first"] not in named or row["twin"] not in named:
+            continue
         course, twin = named[row["first"]], named[row["twin"]]
         items.append(
             Item(
