@@ -28,16 +28,26 @@ def shared(key: str, compute: Callable[[], T], seconds: int) -> T:
     value = local.get(key)
     if value is not None:
         return value
-    try:
-        value = caches["default"].get(key)
-    except Exception:  # noqa: BLE001 - any cache failure means "not kept"
-        logger.warning("Shared cache unavailable for %s", key, exc_info=True)
-        value = None
+    value = shared_get(key)
     if value is None:
         value = compute()
-        try:
-            caches["default"].set(key, value, seconds)
-        except Exception:  # noqa: BLE001
-            logger.warning("Shared cache unavailable for %s", key, exc_info=True)
+        shared_set(key, value, seconds)
     local.set(key, value, seconds)
     return value
+
+
+def shared_get(key: str):
+    """What the shared cache holds under ``key`` (None: nothing, or the cache failed)."""
+    try:
+        return caches["default"].get(key)
+    except Exception:  # noqa: BLE001 - any cache failure means "not kept"
+        logger.warning("Shared cache unavailable for %s", key, exc_info=True)
+        return None
+
+
+def shared_set(key: str, value, seconds: int) -> None:
+    """Keep ``value`` in the shared cache; a failing cache is logged and skipped."""
+    try:
+        caches["default"].set(key, value, seconds)
+    except Exception:  # noqa: BLE001
+        logger.warning("Shared cache unavailable for %s", key, exc_info=True)

@@ -175,9 +175,7 @@ class CourseListing(listing.Listing):
         """The ids of the courses this search finds, in its order (the first ``limit``; None:
         all), and how many it finds: the pipeline of ``run`` up to the order, without the
         page, the facets and the help (exports and feeds of a search)."""
-        self.cleaned, _errors = self.validate()
-        self.sort = self.choose_sort(self.cleaned.get("sort"))
-        found = self.matching()
+        found = self._found()
         ordered = self.order(found)
         return found.index.ids[ordered[:limit]].tolist(), len(ordered)
 
@@ -185,10 +183,14 @@ class CourseListing(listing.Listing):
         """The ids of the courses this search finds, in no order: the pipeline of ``run`` up
         to the matches (a feed picks the newest of them, a count needs no order; ordering a
         million found courses costs more than finding them)."""
+        found = self._found()
+        return found.index.ids[found.courses()]
+
+    def _found(self):
+        """The pipeline of ``run`` up to the matches (no page, facets or help)."""
         self.cleaned, _errors = self.validate()
         self.sort = self.choose_sort(self.cleaned.get("sort"))
-        found = self.matching()
-        return found.index.ids[found.courses()]
+        return self.matching()
 
     def paginate(self, found, ordered) -> Page:
         page = Paginator(ordered, self.page_size).get_page(

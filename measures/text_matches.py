@@ -17,18 +17,15 @@ file) share their answers through the default cache at a catalogue's size (from
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import caches
 
+from core import memo
 from measures import search_index
-
-logger = logging.getLogger(__name__)
 
 _MATCH = "to_tsquery(%(config)s::regconfig, %(tsquery)s)"
 _RANK = f"ts_rank(%(weights)s::float4[], vector, {_MATCH})"
@@ -69,15 +66,15 @@ def matches(index, tsquery: str, *, ranked: bool, config: str, weights: list[flo
         if kept is not None:
             _put(base, tsquery, kept)
     if kept is None:  # PostgreSQL's answer now: for this index, and kept for later ones
-        ids, ranks = read(params, ranked, None)
-        on_base = base.positions(ids)
-        held = on_base >= 0
-        answer = _Kept(on_base[held], ranks[held] if ranked else None)
+        ids, ranks, answer = _answer(base, params, ranked)
         _put(base, tsquery, answer)
         _shared_put(base, tsquery, answer)
-        positions = on_base if index is base else index.positions(ids)
-        held = positions >= 0
-        positions, ranks = positions[held], (ranks[held] if ranked else None)
+        if index is base:
+            positions, ranks = answer.positions, answer.ranks
+        else:
+            positions = index.positions(ids)
+            held = positions >= 0
+            positions, ranks = positions[held], (ranks[held] if ranked else None)
     else:  # the full build's courses, but for those changed since; those matched again
         positions = kept.positions
         still = index.live[positions]
@@ -94,6 +91,15 @@ def matches(index, tsquery: str, *, ranked: bool, config: str, weights: list[flo
     by_position = np.full(index.size, np.nan)
     by_position[positions] = ranks
     return positions, by_position
+
+
+def _answer(base, params: dict, ranked: bool):
+    """What PostgreSQL matches now: the ids, their ranks (or None), and the answer to keep
+    (as positions of the full build ``base``)."""
+    ids, ranks = read(params, ranked, None)
+    on_base = base.positions(ids)
+    held = on_base >= 0
+    return ids, ranks, _Kept(on_base[held], ranks[held] if ranked else None)
 
 
 def read(params: dict, ranked: bool, ids) -> tuple[np.ndarray, np.ndarray | None]:
@@ -159,11 +165,7 @@ def _shared_get(base, tsquery: str, ranked: bool) -> _Kept | None:
         key = _shared_key(base, tsquery, with_ranks)
         if key is None:
             return None
-        try:
-            kept = caches["default"].get(key)
-        except Exception:  # noqa: BLE001 - a failing shared cache means "not kept"
-            logger.warning("Shared cache unavailable for text matches", exc_info=True)
-            return None
+        kept = memo.shared_get(key)
         if isinstance(kept, _Kept):
             return kept
     return None
@@ -171,12 +173,8 @@ def _shared_get(base, tsquery: str, ranked: bool) -> _Kept | None:
 
 def _shared_put(base, tsquery: str, kept: _Kept) -> None:
     key = _shared_key(base, tsquery, kept.ranks is not None)
-    if key is None or kept.nbytes > SHARED_MAX_BYTES:
-        return
-    try:
-        caches["default"].set(key, kept, SHARED_SECONDS)
-    except Exception:  # noqa: BLE001
-        logger.warning("Shared cache unavailable for text matches", exc_info=True)
+    if key is not None and kept.nbytes <= SHARED_MAX_BYTES:
+        memo.shared_set(key, kept, SHARED_SECONDS)
 
 
 def share(base, tsquery: str, *, config: str, weights: list[float]) -> bool:
@@ -185,10 +183,7 @@ def share(base, tsquery: str, *, config: str, weights: list[float]) -> bool:
     if _shared_key(base, tsquery, True) is None or _shared_get(base, tsquery, True) is not None:
         return False
     params = {"config": config, "tsquery": tsquery, "weights": weights}
-    ids, ranks = read(params, True, None)
-    on_base = base.positions(ids)
-    held = on_base >= 0
-    _shared_put(base, tsquery, _Kept(on_base[held], ranks[held]))
+    _shared_put(base, tsquery, _answer(base, params, True)[2])
     return True
 
 
