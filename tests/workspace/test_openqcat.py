@@ -153,3 +153,74 @@ def test_a_service_without_id_or_with_an_unknown_feature_is_a_row_error(world):
     messages = " ".join(str(error.message) for error in report.errors)
     assert "PRODUCT_ID" in messages and "farbe" in messages
     assert any("SERVICE 2" in error.source.element for error in report.errors)
+
+
+def _prefixed(data: bytes) -> bytes:
+    """The same catalogue with every element in a prefixed namespace (``oq:SERVICE``)."""
+    import re
+
+    text = re.sub(rb"<(/?)([A-Z_]+)", rb"<\1oq:\2", data)
+    return text.replace(
+        b"<oq:OPENQCAT ", b'<oq:OPENQCAT xmlns:oq="http://www.openqcat.org/1.1" ', 1
+    )
+
+
+def test_a_catalogue_with_prefixed_elements_reads_the_same(world):
+    data = _prefixed(catalogue(world, "openqcat-new.xml"))
+    assert b"<oq:SERVICE" in data
+    report = run(world, data)
+    assert report.ok and sorted(report.created) == ["OQ-1", "OQ-2"], report.as_dict()
+
+
+def _records(result) -> list:
+    return [
+        (record.external_id, record.values, [d.values for d in record.dates], record.modules)
+        for record in result.records
+    ]
+
+
+def test_reading_in_small_pieces_gives_the_same_records(world, monkeypatch):
+    """SERVICEs cut by the reader's chunks anywhere (a name, a text, between two) are read
+    whole; every SERVICE of a catalogue larger than one chunk is read once."""
+    from measures.course_files import openqcat
+    from measures.course_files.samples import sample_rows
+
+    data = openqcat_bytes(sample_rows(400, 3), supplier="x", supplier_name="X")
+    assert len(data) > 2 * openqcat._CHUNK
+    whole = openqcat.read_openqcat(io.BytesIO(data), len(data))
+    assert whole.rows == 400 and len(whole.records) == 400 and not whole.errors
+    assert [record.external_id for record in whole.records] == [f"B-{n}" for n in range(1, 401)]
+    assert all(len(record.dates) == 3 for record in whole.records)
+    cut = data.index(b"</SERVICE>", 40_000) + len(b"</SERVICE>")
+    head = data[:cut] + b"</NEW_CATALOG></OPENQCAT>"
+    for chunk in (1, 7, 4093):
+        monkeypatch.setattr(openqcat, "_CHUNK", chunk)
+        small = openqcat.read_openqcat(io.BytesIO(head), len(head))
+        assert _records(small) == _records(whole)[: len(small.records)]
+        assert small.records and small.records[0].values.get("anbieter") == "x"
+
+
+def test_an_external_entity_is_refused(world):
+    data = b"""<?xml version="1.0"?>
+<!DOCTYPE OPENQCAT [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<OPENQCAT version="1.1"><NEW_CATALOG><SERVICE><PRODUCT_ID>&secret;</PRODUCT_ID></SERVICE>
+</NEW_CATALOG></OPENQCAT>"""
+    report = run(world, data)
+    assert "Entitäten" in report.file_error and not report.written, report.as_dict()
+
+
+def test_the_import_pauses_the_garbage_collector_and_restores_it(world):
+    """Bulk reading and checking without automatic full collections (core.collector)."""
+    import gc
+
+    seen = []
+    assert gc.isenabled()
+    course_import(
+        user=world.staff_b,
+        organisation=world.b.provider,
+        binary=io.BytesIO(catalogue(world, "openqcat-new.xml")),
+        dry_run=True,
+        progress=lambda phase, fraction: seen.append(gc.isenabled()),
+    )
+    assert seen and not any(seen)
+    assert gc.isenabled()
