@@ -24,7 +24,12 @@ from workspace.services.course_bulk import (
     courses_edit_bulk,
 )
 from workspace.services.course_import import course_import
-from workspace.services.courses import course_edit
+from workspace.services.courses import (
+    WorkflowError,
+    course_archive,
+    course_edit,
+    courses_archive_bulk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +395,75 @@ def _modules(course):
             "position", "title", "contents", "teaching_units"
         )
     )
+
+
+# Archiving many (an import's delete markers): courses_archive_bulk, course_archive's rules.
+
+
+def test_archiving_by_import_is_the_same_as_in_the_admin(world):
+    provider = world.b.provider
+    edited, imported = twins(world.staff_b, provider)
+    course_archive(course=edited, user=world.staff_b)
+    report = run(world.staff_b, provider, csv_bytes([{"kennung": "I-1", "loeschen": "ja"}]))
+    assert report.archived == ["I-1"] and report.written, report.as_dict()
+    assert_same(edited, imported)
+    assert Course.objects.get(pk=imported.pk).status == Course.Status.ARCHIVED
+    assert Course.objects.get(pk=imported.pk).updated_at > imported.updated_at
+
+
+def test_bulk_archiving_discards_a_waiting_version_as_course_archive_does(world):
+    provider = world.b.provider
+    _edited, live = twins(world.staff_b, provider)
+    revision = Course.objects.get(pk=live.pk)
+    revision.pk, revision.slug, revision.external_id = None, "", ""
+    revision.revision_of = live
+    revision.save()
+    assert courses_archive_bulk(user=world.staff_b, course_ids=[revision.pk]) == 1
+    assert not Course.objects.filter(pk=revision.pk).exists()
+    assert Course.objects.get(pk=live.pk).status == Course.Status.PUBLISHED
+    assert CourseChange.objects.filter(
+        course=live, action=CourseChange.Action.REVISION_DISCARDED
+    ).exists()
+
+
+def test_bulk_archiving_is_all_or_nothing(world):
+    """One course out of scope, or one archived already: nothing is archived or logged."""
+    provider = world.b.provider
+    first, second = twins(world.staff_b, provider)
+    run(world.staff, world.a.provider, csv_bytes(rows("A-1")))
+    foreign = Course.objects.get(provider=world.a.provider, external_id="A-1")
+    log = CourseChange.objects.count()
+    with pytest.raises(Course.DoesNotExist):
+        courses_archive_bulk(user=world.staff_b, course_ids=[first.pk, foreign.pk])
+    course_archive(course=second, user=world.staff_b)
+    log = CourseChange.objects.count()
+    with pytest.raises(WorkflowError):
+        courses_archive_bulk(user=world.staff_b, course_ids=[first.pk, second.pk])
+    assert Course.objects.get(pk=first.pk).status == Course.Status.PUBLISHED
+    assert Course.objects.get(pk=foreign.pk).status != Course.Status.ARCHIVED
+    assert CourseChange.objects.count() == log
+
+
+def _queries_of_archiving(world, count: int) -> int:
+    provider = world.b.provider
+    prefix = f"D{count}"
+    run(world.staff_b, provider, csv_bytes(sample_rows(count, 2, prefix=prefix)))
+    markers = csv_bytes({"kennung": f"{prefix}-{n}", "loeschen": "ja"} for n in range(1, count + 1))
+    with CaptureQueriesContext(connection) as queries:
+        report = run(world.staff_b, provider, markers)
+    assert len(report.archived) == count and report.written, report.as_dict()
+    archived = Course.objects.filter(provider=provider, external_id__startswith=f"{prefix}-")
+    assert set(archived.values_list("status", flat=True)) == {Course.Status.ARCHIVED}
+    assert (
+        CourseChange.objects.filter(
+            course__in=archived, action=CourseChange.Action.ARCHIVED
+        ).count()
+        == count
+    )
+    return len(queries.captured_queries)
+
+
+def test_the_queries_of_archiving_do_not_grow_with_the_courses(world):
+    few = _queries_of_archiving(world, 5)
+    many = _queries_of_archiving(world, 50)
+    assert many <= few

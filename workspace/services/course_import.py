@@ -18,7 +18,8 @@ nothing, an error in any row leaves no trace), it writes:
   lines ``course_edit`` writes. The courses whose change is kept for review, or that already
   have a version waiting, go through ``course_edit`` itself, one by one (a second row is made
   for each); ``tests/workspace/test_course_bulk.py`` compares both paths with the admin's;
-- archived courses (a delete marker) through ``course_archive``;
+- archived courses (a delete marker) through ``courses_archive_bulk`` (``course_archive``'s
+  rules for many courses at once);
 
 and refreshes the search once for every course it touched (``one_search_refresh``). A course
 whose values equal what is stored is not written: importing the same file again changes
@@ -69,7 +70,7 @@ from workspace.scopes import organisations_for_user
 from workspace.services.course_bulk import CourseWrite, CourseWriteError, courses_edit_bulk
 from workspace.services.course_bulk import tag_ids as course_tag_ids
 from workspace.services.courses import (
-    course_archive,
+    courses_archive_bulk,
     needs_review,
     one_search_refresh,
 )
@@ -527,8 +528,8 @@ def _write(plan: _Plan, *, organisation, user, report, say, name) -> None:
         say("write", 0.8)
         if plan.updates:
             _update(plan, user=user, report=report)
-        for course in plan.archives:
-            course_archive(course=course, user=user)
+        if plan.archives:
+            courses_archive_bulk(user=user, course_ids=[course.pk for course in plan.archives])
         say("search", 0.9)
         del collected  # refreshed, with the created courses, when the block ends
     say("search", 1.0)

@@ -363,6 +363,54 @@ def course_archive(*, course, user) -> Course:
 
 
 @transaction.atomic
+def courses_archive_bulk(*, user, course_ids) -> int:
+    """``course_archive`` for many courses at once (an import's delete markers), by the same
+    rules: every course must be in the user's scope (else nothing is written and
+    ``Course.DoesNotExist`` is raised) and not archived yet (``WorkflowError``); each gets
+    its log entry as from ``course_archive``; one status update and one search refresh (or
+    the ids collected by ``one_search_refresh``). A new version waiting for review is
+    discarded as ``course_archive`` does. Returns how many were archived."""
+    ids = sorted({int(pk) for pk in course_ids})
+    in_scope = courses_for_user(user).filter(pk__in=ids).values("pk")
+    courses = list(
+        Course.objects.select_for_update()
+        .filter(pk__in=in_scope)
+        .only("pk", "title", "status", "revision_of_id")
+        .order_by("pk")
+    )
+    if len(courses) != len(ids):
+        raise Course.DoesNotExist
+    revisions = [course for course in courses if course.revision_of_id]
+    live = [course for course in courses if not course.revision_of_id]
+    if any(course.status == Course.Status.ARCHIVED for course in live):
+        raise WorkflowError(_("Das Angebot ist bereits archiviert."))
+    for revision in revisions:
+        course_archive(course=revision, user=user)
+    if not live:
+        return len(revisions)
+    Course.objects.filter(pk__in=[course.pk for course in live]).update(
+        status=Course.Status.ARCHIVED, updated_at=timezone.now()
+    )
+    username = user.get_username() if user else ""
+    CourseChange.objects.bulk_create(
+        CourseChange(
+            course=course,
+            course_title=course.title,
+            user=user,
+            username=username,
+            action=CourseChange.Action.ARCHIVED,
+            changes=[],
+            status_before=course.status,
+            status_after=Course.Status.ARCHIVED,
+            message="",
+        )
+        for course in live
+    )
+    _refresh([course.pk for course in live])
+    return len(courses)
+
+
+@transaction.atomic
 def course_reopen(*, course, user) -> Course:
     """Archived → draft (to be submitted again)."""
     course = _in_scope(user, course)
