@@ -8,7 +8,7 @@ class MeasuresConfig(AppConfig):
 
     def ready(self):
         from core import generations
-        from measures import models
+        from measures import course_search, models, search_index
 
         # The course search validates and labels with these, held in memory per generation.
         # The search index holds none of the synonyms, and only the ids of the others (the
@@ -21,3 +21,8 @@ class MeasuresConfig(AppConfig):
             models.CertificateKind,
         ):
             generations.bump_on_change(model, reference=True)
+
+        # After a full build at a catalogue's size, the builder matches the common terms for
+        # all workers.
+        if course_search.prematch_common_terms not in search_index.AFTER_FULL_BUILD:
+            search_index.AFTER_FULL_BUILD.append(course_search.prematch_common_terms)

@@ -1429,27 +1429,33 @@ def _obtain(key: tuple[int, date]) -> SearchIndex:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
 
 
+# What to do for all workers after a full build has been written (a function of the index,
+# run in a thread of the builder): the course search registers matching the common terms
+# (``MeasuresConfig.ready``), so this module needs not know the search above it.
+AFTER_FULL_BUILD: list = []
+
+
 def _prematch_in_background(index: SearchIndex) -> None:
-    """After writing a build for all workers: match the common terms for them in a thread
-    (``course_search.prematch_common_terms``; only at a size where workers share matches)."""
+    """After writing a build for all workers: run ``AFTER_FULL_BUILD`` in a thread (only at a
+    size where workers share matches)."""
     from measures import text_matches  # noqa: PLC0415 - text_matches imports this module
 
-    if index.base_size < text_matches.SHARED_MIN_COURSES:
+    if index.base_size < text_matches.SHARED_MIN_COURSES or not AFTER_FULL_BUILD:
         return
 
     def prematch() -> None:
-        from measures.course_search import prematch_common_terms  # noqa: PLC0415
-
-        started = time.monotonic()
         try:
-            matched = prematch_common_terms(index)
-            logger.info(
-                "Matched %s common terms for the build in %.1f s",
-                matched,
-                time.monotonic() - started,
-            )
+            for task in AFTER_FULL_BUILD:
+                started = time.monotonic()
+                done = task(index)
+                logger.info(
+                    "%s for the build: %s in %.1f s",
+                    getattr(task, "__name__", task),
+                    done,
+                    time.monotonic() - started,
+                )
         except Exception:
-            logger.exception("Matching the common terms for the build failed")
+            logger.exception("A task after the build failed")
         finally:
             connection.close()  # this thread's own connection
 

@@ -156,3 +156,24 @@ def test_the_worker_that_builds_matches_the_common_terms_for_all(shared, monkeyp
     threads = threading.active_count()
     search_index._prematch_in_background(built)  # the demo catalogue: below the size
     assert threading.active_count() == threads
+
+
+def test_the_course_search_matches_the_common_terms_after_a_full_build(shared, monkeypatch):
+    """The index runs what the search registered (``AFTER_FULL_BUILD``) in the builder's
+    thread at a catalogue's size; the search registers matching the common terms."""
+    from measures import course_search, text_matches
+
+    assert search_index.AFTER_FULL_BUILD == [course_search.prematch_common_terms]
+    done = threading.Event()
+    seen = []
+
+    def task(index):
+        seen.append((index, threading.current_thread().name))
+        done.set()
+        return 1
+
+    monkeypatch.setattr(search_index, "AFTER_FULL_BUILD", [task])
+    monkeypatch.setattr(text_matches, "SHARED_MIN_COURSES", 0)
+    built = search_index._obtain(KEY)
+    assert done.wait(10)
+    assert seen == [(built, "search-prematch")]
