@@ -42,6 +42,11 @@ class Sample:
     content_type: str = ""
 
 
+def judged_seconds(sample: Sample) -> float:
+    """What a request is judged by: a download by its first byte, a page by its last."""
+    return sample.first_byte if _is_download(sample) else sample.seconds
+
+
 def _is_download(sample: Sample) -> bool:
     """Anything but an HTML page (or an answer without a type: a timeout, an error)."""
     return bool(sample.content_type) and not sample.content_type.startswith(HTML)
@@ -107,7 +112,7 @@ class PatternResult:
     def judged(self) -> float | None:
         """What the budget is held against: p95 of the whole response, for downloads of the
         first byte."""
-        values = [s.first_byte if _is_download(s) else s.seconds for s in self._measured()]
+        values = [judged_seconds(s) for s in self._measured()]
         return percentile(values, 95) * 1000 if values else None
 
     @property

@@ -303,3 +303,17 @@ def test_command_measures_every_page_on_a_real_server_and_stops_it(monkeypatch, 
     port = int(re.search(r"auf Port (\d+)", output).group(1))
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the server still answers"
+
+
+def test_requests_over_budget_are_listed_with_round_and_worker(tiny_server):
+    """Which requests were slow, when: a single outlier can decide a pattern's p95."""
+    command = load_command_class("atlas", "benchmark_pages")
+    command.stderr = OutputWrapper(StringIO())
+    command.stdout = OutputWrapper(out := StringIO())
+    command.missing = {}
+    result = PatternResult("thing", paths=["/schnell", "/langsam"])
+    command.measure(_FakeServer(tiny_server), [result], repeat=2, timeout=10, limit=60, budget=200)
+    assert [(row[1], row[2]) for row in command.slow] == [("/langsam", 1), ("/langsam", 2)]
+    assert all(row[-1] >= 0.3 and row[4] is None for row in command.slow)
+    command.report([result], budget=200, elapsed=1, peaks={}, workers=1)
+    assert "  thing /langsam R" in out.getvalue()

@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from atlas.page_benchmark import PatternResult, ProductionServer, ServerFailed, fetch
+from atlas.page_benchmark import (
+    PatternResult,
+    ProductionServer,
+    ServerFailed,
+    fetch,
+    judged_seconds,
+)
 from atlas.page_benchmark import format_report as format_table
 from atlas.url_catalogue import NoPaths, concrete_paths, page_patterns
 from measures import synthetic
@@ -77,7 +83,14 @@ class Command(BaseCommand):
             )
             started = time.monotonic()
             try:
-                self.measure(server, results, repeat=repeat, timeout=timeout, limit=max_seconds)
+                self.measure(
+                    server,
+                    results,
+                    repeat=repeat,
+                    timeout=timeout,
+                    limit=max_seconds,
+                    budget=budget,
+                )
             except KeyboardInterrupt:
                 interrupted = True
             elapsed = time.monotonic() - started
@@ -122,10 +135,13 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(results)} URL-Muster, {paths} Pfade.")
         return results
 
-    def measure(self, server, results, *, repeat, timeout, limit) -> None:
+    def measure(self, server, results, *, repeat, timeout, limit, budget=100.0) -> None:
         """Rounds over every path of every pattern. A path whose request fails or reaches the
         statement timeout is not requested again; a pattern whose requests have taken
-        ``limit`` seconds in all is not requested again."""
+        ``limit`` seconds in all is not requested again. Requests over ``budget`` ms (not a
+        worker's first) are noted with their round, time and worker (``self.slow``)."""
+        self.slow: list[tuple[str, str, int, float, int | None, float]] = []
+        measuring = time.monotonic()
         spent = dict.fromkeys((result.key for result in results), 0.0)
         active = {result.key: list(result.paths) for result in results if not result.note}
         pids = server.worker_pids()
@@ -140,7 +156,14 @@ class Command(BaseCommand):
                     # The client waits longer than the server's statement timeout, so that a
                     # runaway query shows as the server's own error page.
                     sample = fetch(server.port, path, timeout=timeout + 15)
-                    result.add(sample, server.served_by())
+                    worker = server.served_by()
+                    result.add(sample, worker)
+                    judged = judged_seconds(sample)
+                    if result.samples[-1:] == [sample] and judged * 1000 > budget:
+                        offset = time.monotonic() - measuring
+                        self.slow.append(
+                            (result.key, path, round_number + 1, offset, worker, judged)
+                        )
                     spent[result.key] += sample.seconds
                     if sample.status in ("timeout", "error") or sample.seconds >= timeout:
                         paths.remove(path)
@@ -180,5 +203,18 @@ class Command(BaseCommand):
         if peaks:
             memory = ", ".join(f"{kb / 1024:.0f} MB" for kb in peaks.values())
             self.stdout.write(f"Spitzenspeicher der Worker (VmHWM): {memory}.")
+        slow = getattr(self, "slow", [])
+        if slow:
+            self.stdout.write(
+                f"Anfragen über {budget:.0f} ms (ohne die ersten; Downloads bis zum ersten "
+                f"Byte), die langsamsten 20: Muster, Pfad, Runde, Sekunde der Messung, Worker, "
+                f"ms"
+            )
+            for key, path, number, offset, worker, seconds in sorted(
+                slow, key=lambda row: -row[-1]
+            )[:20]:
+                self.stdout.write(
+                    f"  {key} {path[:80]} R{number} {offset:.1f} s {worker} {seconds * 1000:.0f}"
+                )
         for key, reason in self.missing.items():
             self.stdout.write(f"Nicht gemessen, {key}: {reason}")
