@@ -10,6 +10,7 @@ import os
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -49,8 +50,30 @@ def _forget_search_memos():
     site_parts.forget()
 
 
+_demo_loaded_on: list = []  # the day the session loaded the demo for (its dates are relative)
+
+
+@pytest.fixture
+def demo_of_today(django_db_setup):
+    """The demo data as for today: a run that crossed midnight (local time) since the session
+    loaded it reloads it for today, inside the test's transaction."""
+    demo_for_today()
+
+
+def demo_for_today() -> bool:
+    """Reload the demo for today if the session loaded it for another day; whether it did."""
+    from atlas import demo
+
+    today = timezone.localdate()
+    if not _demo_loaded_on or _demo_loaded_on[-1] == today:
+        return False
+    demo.load_demo(today=today)
+    return True
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_reference", verbosity=0)
         call_command("load_demo", "--force", verbosity=0)  # --force: also on a DATABASE_URL
+        _demo_loaded_on.append(timezone.localdate())

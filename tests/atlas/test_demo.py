@@ -30,7 +30,7 @@ from network.models import (
     WorkingGroup,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_of_today")]
 
 
 @pytest.fixture(autouse=True)
@@ -387,3 +387,22 @@ def test_inconsistent_demo_data_is_a_clear_command_error(monkeypatch):
     with pytest.raises(CommandError, match="gibt-es-nicht"):
         call_command("load_demo", verbosity=0)
     assert not Network.objects.filter(slug="kaputt").exists()
+
+
+def test_a_run_that_crossed_midnight_sees_the_demo_of_today(monkeypatch):
+    """The fixture ``demo_of_today``: the demo as loaded for yesterday is reloaded for today."""
+    from tests import conftest
+
+    def dates():
+        rows = CourseDate.objects.filter(course__external_id__startswith="demo-")
+        return sorted(rows.values_list("course__external_id", "start_date"), key=str)
+
+    today = dates()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    demo.load_demo(today=yesterday)
+    assert dates() != today
+    monkeypatch.setattr(conftest, "_demo_loaded_on", [yesterday])
+    assert conftest.demo_for_today() is True
+    assert dates() == today
+    monkeypatch.setattr(conftest, "_demo_loaded_on", [timezone.localdate()])
+    assert conftest.demo_for_today() is False
