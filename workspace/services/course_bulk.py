@@ -38,7 +38,7 @@ no trace.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -60,10 +60,12 @@ from workspace.changes import display
 from workspace.models import CourseChange
 from workspace.scopes import courses_for_user
 from workspace.services.courses import (
+    KEPT_FOR_REVIEW_MESSAGE,
     _refresh,
     content_change_needs_review,
     course_edit,
     needs_review,
+    revision_slug,
 )
 
 LINKS = {
@@ -154,7 +156,7 @@ def courses_edit_bulk(*, user, writes: list[CourseWrite]) -> BulkEdit:
     }
     states = versions.course_states(ids)
     tags = _tags({word for write in writes for word in write.keywords})
-    one_by_one, planned = [], []
+    one_by_one, planned, reviewed = [], [], []
     for write in writes:
         status, provider = rows[write.course.pk]
         change = _plan(write, states[write.course.pk], tags, status=status, provider=provider)
@@ -162,16 +164,18 @@ def courses_edit_bulk(*, user, writes: list[CourseWrite]) -> BulkEdit:
             continue
         result.changed.append(write)
         live = Course(pk=write.course.pk, status=status, provider_id=provider)
-        if write.course.pk in waiting or (
-            change.major and content_change_needs_review(live, reviews=reviews[provider])
-        ):
+        if write.course.pk in waiting:
             one_by_one.append(write)
-            continue
-        planned.append(change)
-    _validate(planned)
-    _write(planned, tags)
-    _log_all(planned, user=user)
-    _refresh([change.write.course.pk for change in planned])
+        elif change.major and content_change_needs_review(live, reviews=reviews[provider]):
+            reviewed.append(change)
+        else:
+            planned.append(change)
+    _validate(planned + reviewed)
+    _write(planned + [_live_part(change) for change in reviewed], tags)
+    revisions = _keep_for_review(reviewed)
+    _log_all(planned + reviewed, user=user, revisions=revisions)
+    _refresh([change.write.course.pk for change in planned + reviewed] + list(revisions.values()))
+    kept = {id(change.write) for change in reviewed}
     for write in one_by_one:
         try:
             with course_edit(course=write.course, user=user) as edit:
@@ -179,7 +183,8 @@ def courses_edit_bulk(*, user, writes: list[CourseWrite]) -> BulkEdit:
         except ValidationError as error:
             raise CourseWriteError(write, error) from error
         if edit.kept_for_review:
-            result.kept_for_review.append(write)
+            kept.add(id(write))
+    result.kept_for_review = [write for write in writes if id(write) in kept]
     return result
 
 
@@ -586,36 +591,183 @@ def _write_dates(cursor, changes: list[_Change]) -> None:
     _insert(cursor, CourseDate, new)
 
 
+# Changes kept for review ----------------------------------------------------------------------
+
+# The attribute names of a course's major fields (the links and keywords are ``CourseWrite``'s
+# ``links`` and ``keywords``).
+MAJOR_ATTNAMES = frozenset(
+    Course._meta.get_field(name).attname
+    for name in versions.MAJOR_COURSE_FIELDS
+    if name not in versions.MANY and name != "keywords"
+)
+# What a new version does not take over from the published course (``_keep_for_review``).
+REVISION_OWN = frozenset(
+    {
+        "id",
+        "revision_of_id",
+        "slug",
+        "external_id",
+        "status",
+        "published_at",
+        "last_confirmed_at",
+        "created_at",
+        "updated_at",
+        *Course.KEPT_BY_DATABASE,
+    }
+)
+
+
+def _live_part(change: _Change) -> _Change:
+    """What of a change kept for review goes live at once: its minor part (``course_edit``
+    puts the published course's major part back as it was) and ``updated_at``."""
+    fields = {
+        name: value for name, value in change.write.fields.items() if name not in MAJOR_ATTNAMES
+    }
+    after = {
+        name: change.before[name] if name in change.major else value
+        for name, value in change.after.items()
+    }
+    return replace(
+        change,
+        write=replace(change.write, fields=fields, links={}),
+        after=after,
+        major=set(),
+        keywords=False,
+        modules=False,
+    )
+
+
+def _keep_for_review(changes: list[_Change]) -> dict[int, int]:
+    """The new versions of published courses whose major change waits for review, as
+    ``course_edit``'s ``_keep_for_review`` makes them (after the live parts are written): a
+    copy of the published course's row with the major fields changed, its own address
+    (``…-neu-<id>``), no external id, submitted, never published or confirmed, the columns
+    the database keeps empty; the links, keywords and curriculum modules the change wants
+    (its major part); no dates. Returns the new version's id by the live course's."""
+    if not changes:
+        return {}
+    live_ids = [change.write.course.pk for change in changes]
+    names = [f.attname for f in Course._meta.concrete_fields if f.attname not in REVISION_OWN]
+    stored = {
+        row["id"]: row
+        for row in Course.objects.filter(pk__in=live_ids).values("id", "slug", *names)
+    }
+    slugs = {pk: revision_slug(stored[pk]["slug"], pk) for pk in live_ids}
+    taken = set(Course.objects.filter(slug__in=list(slugs.values())).values_list("slug", flat=True))
+    now = timezone.now()
+    rows = []
+    for change in changes:
+        pk = change.write.course.pk
+        if slugs[pk] in taken:
+            error = Course().unique_error_message(Course, ("slug",))
+            raise CourseWriteError(change.write, ValidationError({"slug": [error]}))
+        row = {name: stored[pk][name] for name in names}
+        row.update(
+            {name: value for name, value in change.write.fields.items() if name in MAJOR_ATTNAMES}
+        )
+        row.update(
+            revision_of_id=pk,
+            slug=slugs[pk],
+            external_id="",
+            status=Course.Status.SUBMITTED,
+            published_at=None,
+            last_confirmed_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+        rows.append(row)
+    tags = _tags({word for change in changes for word in change.after["keywords"]})
+    course_type = ContentType.objects.get_for_model(Course).pk
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        _insert(cursor, Course, rows)
+        revisions = {row["revision_of_id"]: row["id"] for row in rows}
+        for name, column in LINKS.items():
+            _insert(
+                cursor,
+                Course._meta.get_field(name).remote_field.through,
+                [
+                    {"course_id": revisions[change.write.course.pk], column: target}
+                    for change in changes
+                    for target in change.after[name]
+                ],
+            )
+        _insert(
+            cursor,
+            TaggedItem,
+            [
+                {"tag_id": tag, "content_type_id": course_type, "object_id": revisions[pk]}
+                for pk, tag in sorted(
+                    {
+                        (change.write.course.pk, tags[word.casefold()][0])
+                        for change in changes
+                        for word in change.after["keywords"]
+                    }
+                )
+            ],
+        )
+        _insert(
+            cursor,
+            Module,
+            [
+                {
+                    "course_id": revisions[change.write.course.pk],
+                    **{name: module[name] for name in MODULE_NAMES},
+                }
+                for change in changes
+                for module in change.after["modules"]
+            ],
+        )
+    return revisions
+
+
 # The change log ---------------------------------------------------------------------------
 
 
-def _log_all(changes: list[_Change], *, user) -> None:
-    """One entry per course, as ``course_edit`` writes it for a change that goes live."""
+def _log_all(changes: list[_Change], *, user, revisions: dict[int, int]) -> None:
+    """The entries ``course_edit`` writes, in its order: for a change that goes live one per
+    course ("geändert" or "Bagatelländerung"); for a change kept for review (``revisions``:
+    the new version's id by the live course's) the live course's "neue Fassung eingereicht",
+    the new version's "eingereicht" (both with the major lines) and, where a minor part went
+    live, the live course's "Bagatelländerung"."""
     now = timezone.now()
-    username = user.get_username() if user else ""
+    Action = CourseChange.Action
     rows = []
-    states = [state for change in changes for state in (change.before, change.after)]
-    with versions.cached_names(states):
-        lines = [
-            versions.change_lines(change.before, change.after, change.major | change.minor, display)
-            for change in changes
-        ]
-    for change, changed in zip(changes, lines, strict=True):
-        after, major, status = change.after, change.major, change.status
+
+    def entry(course_id, title, action, lines, status_before, status_after, message=""):
         rows.append(
             {
-                "course_id": change.write.course.pk,
-                "course_title": after["title"],
+                "course_id": course_id,
+                "course_title": title,
                 "user_id": user.pk if user else None,
-                "username": username,
-                "action": CourseChange.Action.EDITED if major else CourseChange.Action.MINOR_EDIT,
-                "changes": json.dumps(changed),
-                "status_before": status,
-                "status_after": status,
-                "message": "",
+                "username": user.get_username() if user else "",
+                "action": action,
+                "changes": json.dumps(lines),
+                "status_before": status_before,
+                "status_after": status_after,
+                "message": message,
                 "created_at": now,
             }
         )
+
+    states = [state for change in changes for state in (change.before, change.after)]
+    with versions.cached_names(states):
+        for change in changes:
+            before, after, major, status = change.before, change.after, change.major, change.status
+            pk, line = change.write.course.pk, versions.change_lines
+            revision = revisions.get(pk)
+            if revision is None:
+                action = Action.EDITED if major else Action.MINOR_EDIT
+                lines = line(before, after, major | change.minor, display)
+                entry(pk, after["title"], action, lines, status, status)
+                continue
+            lines = line(before, after, major, display)
+            message = str(KEPT_FOR_REVIEW_MESSAGE)
+            entry(pk, before["title"], Action.REVISION_SUBMITTED, lines, status, status, message)
+            submitted = Course.Status.SUBMITTED
+            entry(revision, after["title"], Action.SUBMITTED, lines, submitted, submitted)
+            if change.minor:
+                lines = line(before, after, change.minor, display)
+                entry(pk, before["title"], Action.MINOR_EDIT, lines, status, status)
     with connection.wrap_database_errors, connection.cursor() as cursor:
         _insert(cursor, CourseChange, rows)
 
@@ -632,7 +784,8 @@ def _tags(words: set[str]) -> dict[str, tuple[int, str]]:
         return found
     rows = (
         Tag.objects.annotate(folded=Lower("name"))
-        .filter(folded__in=list(folded))
+        # PostgreSQL's lower() keeps an "ß" that casefold() makes "ss": both forms asked for.
+        .filter(folded__in=sorted(set(folded) | {word.lower() for word in words}))
         .order_by("pk")
         .values_list("pk", "name")
     )
