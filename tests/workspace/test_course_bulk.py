@@ -467,3 +467,262 @@ def test_the_queries_of_archiving_do_not_grow_with_the_courses(world):
     few = _queries_of_archiving(world, 5)
     many = _queries_of_archiving(world, 50)
     assert many <= few
+
+
+# Major changes kept for review, many at once (courses_edit_bulk makes the new versions
+# set-based): the same rows as course_edit's _keep_for_review.
+
+
+def published_pairs(user, provider, count):
+    """``count`` pairs of equal published courses (keys E-n and I-n)."""
+    data = [row for n in range(1, count + 1) for row in rows(f"E-{n}") + rows(f"I-{n}")]
+    report = run(user, provider, csv_bytes(data))
+    assert report.written, report.as_dict()
+    courses = Course.objects.filter(provider=provider)
+    courses.update(status=Course.Status.PUBLISHED)
+    return [
+        (courses.get(external_id=f"E-{n}"), courses.get(external_id=f"I-{n}"))
+        for n in range(1, count + 1)
+    ]
+
+
+def _new_title_and_price(course, _subject):
+    course.title = "Excel für Fortgeschrittene"
+    course.price = Decimal("99.00")
+    course.save()
+
+
+def _new_summary_keywords_modules_and_dates(course, _subject):
+    course.summary = "Neu zusammengefasst."
+    course.save()
+    course.keywords.set(["Excel", "Kalkulation", "Straße"], clear=True)
+    course.modules.all().delete()
+    Module.objects.create(course=course, position=1, title="Grundlagen", teaching_units=8)
+    Module.objects.create(course=course, position=2, title="Diagramme", teaching_units=4)
+    course.dates.filter(external_id="T-1").update(seats=10)
+    course.dates.filter(external_id="T-2").delete()
+    CourseDate.objects.create(
+        course=course, external_id="T-3", start_date=LATER, mode=CourseDate.Mode.ONLINE
+    )
+
+
+def _new_subject_only(course, subject):
+    course.subjects.set([subject])
+
+
+def _new_price_only(course, _subject):
+    course.price = Decimal("5.00")
+    course.save()
+
+
+# What the admin does to E-n, and the same in the file for I-n.
+REVIEW_CASES = [
+    (_new_title_and_price, {"titel": "Excel für Fortgeschrittene", "preis": "99"}),
+    (
+        _new_summary_keywords_modules_and_dates,
+        {
+            "kurzbeschreibung": "Neu zusammengefasst.",
+            "plaetze": "10",
+            "schlagwoerter": "Kalkulation|Excel|Straße",
+            "second_modul_titel": "Diagramme",
+            "second_modul_ue": "4",
+            "second_termin_kennung": "T-3",
+            "second_beginn": LATER.strftime("%d.%m.%Y"),
+        },
+    ),
+    (_new_subject_only, {"fachgebiete": "SUBJECT"}),
+    (_new_price_only, {"preis": "5"}),  # minor only: live at once, in the same import
+]
+
+
+def test_major_changes_of_many_courses_wait_for_review_as_course_edit_keeps_them(world):
+    provider = world.a.provider  # its network reviews offers
+    pairs = published_pairs(world.staff, provider, len(REVIEW_CASES))
+    subject = Subject.objects.filter(parent__isnull=False).order_by("pk")[1]
+    data = []
+    for n, ((edited, _imported), (change, values)) in enumerate(
+        zip(pairs, REVIEW_CASES, strict=True), start=1
+    ):
+        with course_edit(course=edited, user=world.staff) as edit:
+            change(edit.course, subject)
+        assert edit.kept_for_review == (change is not _new_price_only)
+        values = {k: subject.name if v == "SUBJECT" else v for k, v in values.items()}
+        data += rows(f"I-{n}", **values)
+    report = run(world.staff, provider, csv_bytes(data))
+    assert report.written, report.as_dict()
+    assert report.updated == ["I-1", "I-2", "I-3", "I-4"]
+    assert report.kept_for_review == ["I-1", "I-2", "I-3"]
+    for edited, imported in pairs:
+        assert_same(edited, imported)
+        for course in (edited, imported):
+            live = Course.objects.get(pk=course.pk)
+            assert (live.title, live.summary) == ("Excel für Einsteiger", course.summary)
+            revision = Course.objects.filter(revision_of=course).first()
+            if revision is None:
+                continue
+            assert revision.slug == f"{live.slug[:120]}-neu-{live.pk}"
+            assert (revision.status, revision.external_id) == (Course.Status.SUBMITTED, "")
+            assert revision.published_at is revision.last_confirmed_at is None
+            assert not revision.dates.exists()  # the dates stay with the published course
+            assert Course.objects.get(pk=revision.pk).facet_subjects == sorted(
+                revision.subjects.values_list("pk", flat=True)
+            )
+    first, second, third = (imported for _edited, imported in pairs[:3])
+    assert Course.objects.get(revision_of=first).title == "Excel für Fortgeschrittene"
+    assert Course.objects.get(pk=first.pk).price == Decimal("99.00")  # minor: live at once
+    waiting = Course.objects.get(revision_of=second)
+    assert sorted(waiting.keywords.names()) == ["Excel", "Kalkulation", "Straße"]
+    assert list(waiting.modules.values_list("title", flat=True)) == ["Grundlagen", "Diagramme"]
+    assert sorted(Course.objects.get(pk=second.pk).keywords.names()) == ["Excel", "Tabellen"]
+    assert Course.objects.get(pk=second.pk).dates.filter(external_id="T-3").exists()
+    assert list(Course.objects.get(revision_of=third).subjects.all()) == [subject]
+    assert [action for action, *_rest in log_of(first)] == [
+        CourseChange.Action.REVISION_SUBMITTED,
+        CourseChange.Action.MINOR_EDIT,
+    ]
+    assert run(world.staff, provider, csv_bytes(data)).kept_for_review == ["I-1", "I-2", "I-3"]
+
+
+def test_major_changes_kept_for_review_are_all_or_nothing(world):
+    """A value refused in the last course, or the last new version's address taken: no new
+    version, no minor change and no log entry is left behind."""
+    provider = world.a.provider
+    pairs = published_pairs(world.staff, provider, 2)
+    courses = [imported for _edited, imported in pairs]
+
+    def trace():
+        return (
+            [picture(course) for course in courses],
+            Course.objects.filter(revision_of__in=courses).count(),
+            CourseChange.objects.count(),
+        )
+
+    before = trace()
+    writes = [
+        CourseWrite(
+            course=course,
+            fields={"title": title, "price": Decimal("1.00")},
+            keywords=["Excel", "Tabellen"],
+            modules=_modules(course),
+            dates=[
+                {name: getattr(date, name) for name in DATE_COLUMNS} for date in course.dates.all()
+            ],
+            key=key,
+        )
+        for course, title, key in ((courses[0], "Gut", "first"), (courses[1], "x" * 300, "last"))
+    ]
+    with pytest.raises(CourseWriteError) as raised:
+        courses_edit_bulk(user=world.staff, writes=writes)
+    assert raised.value.write.key == "last"
+    assert trace() == before
+    # The address of the last one's new version is taken: found once the live parts are
+    # written, and undone with them (a row error, not a database error).
+    live = Course.objects.get(pk=courses[1].pk)
+    Course.objects.create(
+        provider=provider, title="Belegt", slug=f"{live.slug[:120]}-neu-{live.pk}"
+    )
+    before = trace()
+    data = rows("I-1", titel="Neu 1", preis="1") + rows("I-2", titel="Neu 2", preis="1")
+    report = run(world.staff, provider, csv_bytes(data))
+    assert not report.written and report.error_count == 1, report.as_dict()
+    assert trace() == before
+    assert "Kurzadresse" in report.as_dict()["errors"][0]["message"], report.as_dict()
+
+
+def _first_version(course, user):
+    with course_edit(course=course, user=user) as edit:
+        edit.course.title = "Erste Fassung"
+        edit.course.save()
+    assert edit.kept_for_review
+
+
+def _new_summary_and_price(course, _subject):
+    course.summary = "Zweite Fassung"
+    course.price = Decimal("99.00")
+    course.save()
+
+
+def _new_keywords_and_modules(course, _subject):
+    course.keywords.set(["Excel", "Kalkulation"], clear=True)
+    course.modules.all().delete()  # replaced, as an import replaces them
+    Module.objects.create(course=course, position=1, title="Grundlagen", teaching_units=8)
+    Module.objects.create(course=course, position=2, title="Diagramme", teaching_units=8)
+
+
+def _new_seats_only(course, _subject):
+    course.dates.filter(external_id="T-1").update(seats=3)
+
+
+# A second change of a course whose new version waits (the second one's was returned).
+JOIN_CASES = [
+    (_new_summary_and_price, {"kurzbeschreibung": "Zweite Fassung", "preis": "99"}),
+    (
+        _new_keywords_and_modules,
+        {"schlagwoerter": "Excel|Kalkulation", "second_modul_titel": "Diagramme"},
+    ),
+    (_new_seats_only, {"plaetze": "3"}),  # minor only: live, the version stays as it is
+]
+
+
+def test_changes_of_many_courses_join_their_waiting_versions_as_course_edit_joins_them(world):
+    provider = world.a.provider
+    pairs = published_pairs(world.staff, provider, len(JOIN_CASES))
+    for pair in pairs:
+        for course in pair:
+            _first_version(course, world.staff)
+    returned = [Course.objects.get(revision_of=course) for course in pairs[1]]
+    Course.objects.filter(pk__in=[r.pk for r in returned]).update(status=Course.Status.RETURNED)
+    data = []
+    for n, ((edited, _imported), (change, values)) in enumerate(
+        zip(pairs, JOIN_CASES, strict=True), start=1
+    ):
+        with course_edit(course=edited, user=world.staff) as edit:
+            change(edit.course, None)
+        assert edit.kept_for_review == (change is not _new_seats_only)
+        data += rows(f"I-{n}", **values)
+    report = run(world.staff, provider, csv_bytes(data))
+    assert report.written, report.as_dict()
+    assert report.updated == ["I-1", "I-2", "I-3"]
+    assert report.kept_for_review == ["I-1", "I-2"]
+    for edited, imported in pairs:
+        assert_same(edited, imported)
+        for course in (edited, imported):
+            assert Course.objects.get(pk=course.pk).title == "Excel für Einsteiger"
+            revision = Course.objects.get(revision_of=course)  # still one
+            assert (revision.title, revision.status) == ("Erste Fassung", Course.Status.SUBMITTED)
+    first, second, third = (imported for _edited, imported in pairs)
+    assert Course.objects.get(revision_of=first).summary == "Zweite Fassung"
+    assert Course.objects.get(pk=first.pk).price == Decimal("99.00")
+    joined = Course.objects.get(revision_of=second)
+    assert sorted(joined.keywords.names()) == ["Excel", "Kalkulation"]
+    assert list(joined.modules.values_list("title", flat=True)) == ["Grundlagen", "Diagramme"]
+    assert log_of(joined)[-1][2] == Course.Status.RETURNED  # submitted again
+    assert Course.objects.get(revision_of=third).summary == third.summary
+
+
+def _queries_of_a_review(world, count: int) -> list[int]:
+    provider = world.a.provider
+    prefix = f"V{count}"
+    run(world.staff, provider, csv_bytes(sample_rows(count, 2, prefix=prefix)))
+    courses = Course.objects.filter(provider=provider, external_id__startswith=f"{prefix}-")
+    courses.update(status=Course.Status.PUBLISHED)
+    # A new summary (major), a new price (minor) and a new subject (a name for the log).
+    subject = Subject.objects.filter(parent__isnull=False).order_by("-pk").first()
+    changed = csv_bytes(
+        dict(row, fachgebiete=subject.name) if "fachgebiete" in row else row
+        for row in sample_rows(count, 2, prefix=prefix, raise_by=7, summary="Zur Prüfung.")
+    )
+    counts = []
+    for _new_or_joined in range(2):  # the second time, each change joins a waiting version
+        with CaptureQueriesContext(connection) as queries:
+            report = run(world.staff, provider, changed)
+        assert len(report.kept_for_review) == count, report.as_dict()
+        assert Course.objects.filter(revision_of__in=courses).count() == count
+        counts.append(len(queries.captured_queries))
+    return counts
+
+
+def test_the_queries_of_changes_kept_for_review_do_not_grow_with_the_courses(world):
+    few = _queries_of_a_review(world, 5)
+    many = _queries_of_a_review(world, 50)
+    assert many[0] <= few[0] and many[1] <= few[1]

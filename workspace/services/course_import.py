@@ -15,9 +15,9 @@ nothing, an error in any row leaves no trace), it writes:
   decided by the same function (minor changes live; a major change of a published course in a
   network that reviews kept as a new version for review), the changed values checked in
   batches, the rows written a statement per table, one ``CourseChange`` per course with the
-  lines ``course_edit`` writes. The courses whose change is kept for review, or that already
-  have a version waiting, go through ``course_edit`` itself, one by one (a second row is made
-  for each); ``tests/workspace/test_course_bulk.py`` compares both paths with the admin's;
+  lines ``course_edit`` writes. Changes kept for review (a new version made, or joining one
+  that waits) are written set-based too, with ``_keep_for_review``'s rows and entries;
+  ``tests/workspace/test_course_bulk.py`` compares both paths with the admin's;
 - archived courses (a delete marker) through ``courses_archive_bulk`` (``course_archive``'s
   rules for many courses at once);
 

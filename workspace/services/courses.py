@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import generations
 from measures import versions
@@ -538,6 +539,18 @@ def _apply_review_rule(edit, *, course, user, before) -> None:
     )
 
 
+# The message of the live course's entry when a change of it waits for review (also written by
+# ``course_bulk``'s set-based path).
+KEPT_FOR_REVIEW_MESSAGE = gettext_lazy(
+    "Die veröffentlichte Fassung bleibt online, bis die neue freigegeben ist."
+)
+
+
+def revision_slug(slug: str, live_id: int) -> str:
+    """The address of a new version waiting for review."""
+    return f"{slug[:120]}-neu-{live_id}"
+
+
 def _keep_for_review(course, *, user, before, after, major) -> Course:
     """Put the published course's major part back as it was and keep the change in its new
     version (made now from the published course, or the one already waiting), submitted."""
@@ -548,7 +561,7 @@ def _keep_for_review(course, *, user, before, after, major) -> Course:
         revision.pk = revision.id = None
         revision._state.adding = True
         revision.revision_of = course
-        revision.slug = f"{course.slug[:120]}-neu-{course.pk}"
+        revision.slug = revision_slug(course.slug, course.pk)
         revision.external_id = ""
         revision.status = Course.Status.SUBMITTED
         revision.published_at = revision.last_confirmed_at = None
@@ -572,7 +585,7 @@ def _keep_for_review(course, *, user, before, after, major) -> Course:
         action=CourseChange.Action.REVISION_SUBMITTED,
         changes=versions.change_lines(before, after, major, display),
         status_before=course.status,
-        message=str(_("Die veröffentlichte Fassung bleibt online, bis die neue freigegeben ist.")),
+        message=str(KEPT_FOR_REVIEW_MESSAGE),
     )
     _log(
         course=revision,
