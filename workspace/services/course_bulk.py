@@ -73,7 +73,7 @@ from workspace.services.courses import (
     _refresh,
     content_change_needs_review,
     needs_review,
-    revision_slug,
+    revision_slugs,
 )
 
 LINKS = {
@@ -680,14 +680,10 @@ def _new_revisions(cursor, changes: list[_Change], now) -> dict[int, tuple[int, 
         row["id"]: row
         for row in Course.objects.filter(pk__in=live_ids).values("id", "slug", *names)
     }
-    slugs = {pk: revision_slug(stored[pk]["slug"], pk) for pk in live_ids}
-    taken = set(Course.objects.filter(slug__in=list(slugs.values())).values_list("slug", flat=True))
+    slugs = revision_slugs({pk: stored[pk]["slug"] for pk in live_ids})
     rows = []
     for change in changes:
         pk = change.write.course.pk
-        if slugs[pk] in taken:
-            error = Course().unique_error_message(Course, ("slug",))
-            raise CourseWriteError(change.write, ValidationError({"slug": [error]}))
         row = {name: stored[pk][name] for name in names}
         row.update(
             {name: value for name, value in change.write.fields.items() if name in MAJOR_ATTNAMES}

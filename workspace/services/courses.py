@@ -546,9 +546,27 @@ KEPT_FOR_REVIEW_MESSAGE = gettext_lazy(
 )
 
 
-def revision_slug(slug: str, live_id: int) -> str:
-    """The address of a new version waiting for review."""
-    return f"{slug[:120]}-neu-{live_id}"
+def revision_slugs(live: dict[int, str]) -> dict[int, str]:
+    """The addresses of new versions waiting for review, by the live course's id (``live``:
+    id → the live course's slug): ``<slug>-neu-<id>``, or with -2, -3 … where another course
+    has it already. One query (and one more per address that is taken: rare)."""
+    bases = {pk: f"{slug[:120]}-neu-{pk}" for pk, slug in live.items()}
+    taken = set(
+        Course.objects.filter(slug__in=list(bases.values())).values_list("slug", flat=True)
+    )
+    slugs = {}
+    for pk, base in bases.items():
+        slug = base
+        if base in taken:
+            taken |= set(
+                Course.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+            )
+            number = 2
+            while (slug := f"{base}-{number}") in taken:
+                number += 1
+        taken.add(slug)
+        slugs[pk] = slug
+    return slugs
 
 
 def _keep_for_review(course, *, user, before, after, major) -> Course:
@@ -561,7 +579,7 @@ def _keep_for_review(course, *, user, before, after, major) -> Course:
         revision.pk = revision.id = None
         revision._state.adding = True
         revision.revision_of = course
-        revision.slug = revision_slug(course.slug, course.pk)
+        revision.slug = revision_slugs({course.pk: course.slug})[course.pk]
         revision.external_id = ""
         revision.status = Course.Status.SUBMITTED
         revision.published_at = revision.last_confirmed_at = None
