@@ -551,9 +551,7 @@ def revision_slugs(live: dict[int, str]) -> dict[int, str]:
     id → the live course's slug): ``<slug>-neu-<id>``, or with -2, -3 … where another course
     has it already. One query (and one more per address that is taken: rare)."""
     bases = {pk: f"{slug[:120]}-neu-{pk}" for pk, slug in live.items()}
-    taken = set(
-        Course.objects.filter(slug__in=list(bases.values())).values_list("slug", flat=True)
-    )
+    taken = set(Course.objects.filter(slug__in=list(bases.values())).values_list("slug", flat=True))
     slugs = {}
     for pk, base in bases.items():
         slug = base
