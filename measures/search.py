@@ -464,11 +464,12 @@ WHERE length(v.word) BETWEEN 3 AND 100 AND v.word !~ '[^0-9a-z]'
 """
 
 _GAINED_SQL = """
-INSERT INTO measures_searchword (word, display, frequency)
-SELECT v.word, v.spelling, v.n FROM (
+WITH v AS MATERIALIZED (  -- folded once per spelling, not once per condition on it
     SELECT atlas_fold(g.spelling) AS word, g.spelling, g.n
     FROM unnest(%s::text[], %s::integer[]) AS g(spelling, n)
-) AS v
+)
+INSERT INTO measures_searchword (word, display, frequency)
+SELECT v.word, v.spelling, v.n FROM v
 WHERE length(v.word) BETWEEN 3 AND 100 AND v.word !~ '[^0-9a-z]'  -- as in _VOCABULARY_SQL
 ON CONFLICT (word, display)
 DO UPDATE SET frequency = measures_searchword.frequency + EXCLUDED.frequency
