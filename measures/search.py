@@ -251,18 +251,19 @@ def parse(text: str, synonyms: dict[str, list[list[str]]] | None = None) -> Pars
 
 # The texts of a course's links, each computed once for all the courses refreshed (one
 # ``GROUP BY`` per linked table over their ids, not a subquery per course), each in a defined
-# order (by name, then id), so that a course's document is the same whether it is refreshed
-# alone or with thousands of others. ``{ids X}`` is the condition on the course id ``X``
-# (see ``_for_courses``).
+# order, so that a course's document is the same whether it is refreshed alone or with
+# thousands of others: by the id of the tag, subject, target group or funding type (the order
+# the earlier subqueries' joins gave, so the documents stay as they were; the ranking depends
+# on the positions). ``{ids X}`` is the condition on the course id ``X`` (``_for_courses``).
 _LINKED_TEXT_SQL = """
 tags AS (
-    SELECT ti.object_id AS course_id, string_agg(t.name, ' ' ORDER BY t.name, t.id) AS text
+    SELECT ti.object_id AS course_id, string_agg(t.name, ' ' ORDER BY t.id) AS text
     FROM taggit_taggeditem ti JOIN taggit_tag t ON t.id = ti.tag_id
     WHERE ti.content_type_id = %(course_type)s AND {ids ti.object_id}
     GROUP BY ti.object_id
 ), subjects AS (
     SELECT cs.course_id,
-        string_agg(concat_ws(' ', s.name, sp.name), ' ' ORDER BY s.name, s.id) AS text
+        string_agg(concat_ws(' ', s.name, sp.name), ' ' ORDER BY s.id) AS text
     FROM measures_course_subjects cs
     JOIN measures_subject s ON s.id = cs.subject_id
     LEFT JOIN measures_subject sp ON sp.id = s.parent_id
@@ -279,13 +280,13 @@ _VECTOR_SQL = (
     "WITH"  # noqa: S608 - constant pieces
     + _LINKED_TEXT_SQL
     + """, target_groups AS (
-    SELECT cg.course_id, string_agg(g.name, ' ' ORDER BY g.name, g.id) AS text
+    SELECT cg.course_id, string_agg(g.name, ' ' ORDER BY g.id) AS text
     FROM measures_course_target_groups cg
     JOIN measures_targetgroup g ON g.id = cg.targetgroup_id
     WHERE {ids cg.course_id}
     GROUP BY cg.course_id
 ), funding AS (
-    SELECT cf.course_id, string_agg(f.name, ' ' ORDER BY f.name, f.id) AS text
+    SELECT cf.course_id, string_agg(f.name, ' ' ORDER BY f.id) AS text
     FROM measures_course_funding cf
     JOIN measures_fundingtype f ON f.id = cf.fundingtype_id
     WHERE {ids cf.course_id}

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from taggit.models import Tag
 
 from measures.models import Course, FundingType, SearchWord, SearchWordSource, Subject, TargetGroup
 from measures.search import compound_parts, refresh_search_vectors, refresh_search_words
@@ -242,3 +243,26 @@ def test_a_refresh_costs_as_many_statements_for_many_courses_as_for_one(courses)
             refresh_search_vectors(ids)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_keywords_are_indexed_in_the_order_of_their_tags_not_by_name_or_plan(courses):
+    """The order the previous statement's joins gave (the ranking looks at positions), the
+    same for a course refreshed alone and with others."""
+    late, early = Tag.objects.create(name="Zylinderkopf"), Tag.objects.create(name="Ankerwinde")
+    assert late.pk < early.pk
+    provider = make_provider("Bildungswerk Reihenfolge")
+    course = make_course(provider, "Motorenkunde", keywords=["Ankerwinde", "Zylinderkopf"])
+
+    def positions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT u.lexeme, u.positions FROM measures_searchdocument AS d, "
+                "LATERAL unnest(d.vector) AS u WHERE d.course_id = %s",
+                [course.pk],
+            )
+            return dict(cursor.fetchall())
+
+    alone = positions()
+    assert alone["zylinderkopf"][0] < alone["ankerwind"][0], alone
+    refresh_search_vectors([*courses, course.pk])
+    assert positions() == alone
