@@ -249,82 +249,125 @@ def parse(text: str, synonyms: dict[str, list[list[str]]] | None = None) -> Pars
     return parsed
 
 
+# The texts of a course's links, each computed once for all the courses refreshed (one
+# ``GROUP BY`` per linked table over their ids, not a subquery per course), each in a defined
+# order, so that a course's document is the same whether it is refreshed alone or with
+# thousands of others: by the id of the tag, subject, target group or funding type (the order
+# the earlier subqueries' joins gave, so the documents stay as they were; the ranking depends
+# on the positions). ``{ids X}`` is the condition on the course id ``X`` (``_for_courses``).
+_LINKED_TEXT_SQL = """
+tags AS (
+    SELECT ti.object_id AS course_id, string_agg(t.name, ' ' ORDER BY t.id) AS text
+    FROM taggit_taggeditem ti JOIN taggit_tag t ON t.id = ti.tag_id
+    WHERE ti.content_type_id = %(course_type)s AND {ids ti.object_id}
+    GROUP BY ti.object_id
+), subjects AS (
+    SELECT cs.course_id,
+        string_agg(concat_ws(' ', s.name, sp.name), ' ' ORDER BY s.id) AS text
+    FROM measures_course_subjects cs
+    JOIN measures_subject s ON s.id = cs.subject_id
+    LEFT JOIN measures_subject sp ON sp.id = s.parent_id
+    WHERE {ids cs.course_id}
+    GROUP BY cs.course_id
+)"""
+
 # The document: title (A), keywords and subjects and the parts of the compounds in title,
 # keywords and subjects (B), summary, target groups and funding (C), description, provider and
 # places (D), in the course's SearchDocument. Kept in one statement so every writer refreshes
-# it the same way; the parts come from the application (``compound_parts``).
-_VECTOR_SQL = """
+# it the same way, for one course or for many; the parts come from the application
+# (``compound_parts``).
+_VECTOR_SQL = (
+    "WITH"  # noqa: S608 - constant pieces
+    + _LINKED_TEXT_SQL
+    + """, target_groups AS (
+    SELECT cg.course_id, string_agg(g.name, ' ' ORDER BY g.id) AS text
+    FROM measures_course_target_groups cg
+    JOIN measures_targetgroup g ON g.id = cg.targetgroup_id
+    WHERE {ids cg.course_id}
+    GROUP BY cg.course_id
+), funding AS (
+    SELECT cf.course_id, string_agg(f.name, ' ' ORDER BY f.id) AS text
+    FROM measures_course_funding cf
+    JOIN measures_fundingtype f ON f.id = cf.fundingtype_id
+    WHERE {ids cf.course_id}
+    GROUP BY cf.course_id
+), cities AS (
+    SELECT d.course_id, string_agg(DISTINCT v.city, ' ' ORDER BY v.city) AS text
+    FROM measures_coursedate d
+    JOIN network_venue v ON v.id = d.venue_id
+    WHERE {ids d.course_id}
+    GROUP BY d.course_id
+)
 INSERT INTO measures_searchdocument (course_id, vector)
 SELECT c.id,
     setweight(to_tsvector('german', atlas_fold(c.title)), 'A')
-    || setweight(to_tsvector('german', atlas_fold(coalesce((
-        SELECT string_agg(t.name, ' ') FROM taggit_taggeditem ti
-        JOIN taggit_tag t ON t.id = ti.tag_id
-        WHERE ti.object_id = c.id AND ti.content_type_id = %(course_type)s), '')
-        || ' ' || coalesce((
-        SELECT string_agg(concat_ws(' ', s.name, p.name), ' ')
-        FROM measures_course_subjects cs
-        JOIN measures_subject s ON s.id = cs.subject_id
-        LEFT JOIN measures_subject p ON p.id = s.parent_id
-        WHERE cs.course_id = c.id), ''))), 'B')
+    || setweight(to_tsvector('german', atlas_fold(
+        coalesce(tags.text, '') || ' ' || coalesce(subjects.text, ''))), 'B')
     || setweight(to_tsvector('german', coalesce(p.parts, '')), 'B')
     || setweight(to_tsvector('german', atlas_fold(concat_ws(' ', c.summary,
-        (SELECT string_agg(g.name, ' ') FROM measures_course_target_groups cg
-         JOIN measures_targetgroup g ON g.id = cg.targetgroup_id WHERE cg.course_id = c.id),
-        (SELECT string_agg(f.name, ' ') FROM measures_course_funding cf
-         JOIN measures_fundingtype f ON f.id = cf.fundingtype_id WHERE cf.course_id = c.id)))),
-        'C')
+        target_groups.text, funding.text))), 'C')
     || setweight(to_tsvector('german', atlas_fold(concat_ws(' ',
         c.description, c.objectives, c.contents,
-        (SELECT concat_ws(' ', o.name, o.short_name, o.city) FROM network_organisation o
-         WHERE o.id = c.provider_id),
-        (SELECT string_agg(DISTINCT v.city, ' ') FROM measures_coursedate d
-         JOIN network_venue v ON v.id = d.venue_id WHERE d.course_id = c.id)))), 'D')
+        concat_ws(' ', o.name, o.short_name, o.city),
+        cities.text))), 'D')
 FROM measures_course AS c
+LEFT JOIN network_organisation o ON o.id = c.provider_id
+LEFT JOIN tags ON tags.course_id = c.id
+LEFT JOIN subjects ON subjects.course_id = c.id
+LEFT JOIN target_groups ON target_groups.course_id = c.id
+LEFT JOIN funding ON funding.course_id = c.id
+LEFT JOIN cities ON cities.course_id = c.id
 LEFT JOIN unnest(%(part_ids)s::bigint[], %(parts)s::text[]) AS p(course_id, parts)
     ON p.course_id = c.id
-{where}
+WHERE {ids c.id}
 ON CONFLICT (course_id) DO UPDATE SET vector = EXCLUDED.vector
 """
+)
+
+_IDS_CONDITION = re.compile(r"\{ids ([a-z_]+\.[a-z_]+)\}")
+
+
+def _for_courses(sql: str, course_ids) -> str:
+    """The statement for the courses ``%(ids)s`` (one array, however many), or for every
+    course when ``course_ids`` is None: each ``{ids X}`` becomes ``X = ANY(%(ids)s)`` (an index
+    scan per linked table for a few courses, a scan of it for many) or ``true``."""
+    return _IDS_CONDITION.sub(
+        (lambda match: "true") if course_ids is None else r"\1 = ANY(%(ids)s)", sql
+    )
 
 
 def refresh_search_vectors(course_ids=None, *, words: bool = True) -> None:
     """Recompute the stored search vector of the given courses (all when None) and, unless
     ``words`` is false (for a caller that rebuilds it next), update the vocabulary of
     "Meinten Sie …?" for them (:func:`search_words_update`; the whole vocabulary is rebuilt
-    by ``refresh_search_words``, not here)."""
+    by ``refresh_search_words``, not here). A constant number of statements, however many
+    courses."""
     if course_ids is not None:
         course_ids = list(course_ids)
-    generations.bump(courses=course_ids)
-    params = {"course_type": ContentType.objects.get_for_model(Course).pk}
-    where = ""
-    if course_ids is not None:
         if not course_ids:
+            generations.bump(courses=course_ids)
             return
-        where = "WHERE c.id = ANY(%(ids)s)"
-        params["ids"] = course_ids
+    generations.bump(courses=course_ids)
+    params = {"course_type": ContentType.objects.get_for_model(Course).pk, "ids": course_ids}
     params["part_ids"], params["parts"] = compound_parts(course_ids)
-    sql = _VECTOR_SQL.format(where=where)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_for_courses(_VECTOR_SQL, course_ids), params)
     if course_ids is not None and words:
         search_words_update(course_ids=course_ids)
 
 
 # The words whose compounds are split: the title's, the keywords' and the subjects' (folded).
-_NAMED_TEXT_SQL = """
-SELECT c.id, atlas_fold(concat_ws(' ', c.title,
-    (SELECT string_agg(t.name, ' ') FROM taggit_taggeditem ti
-     JOIN taggit_tag t ON t.id = ti.tag_id
-     WHERE ti.object_id = c.id AND ti.content_type_id = %(course_type)s),
-    (SELECT string_agg(concat_ws(' ', s.name, sp.name), ' ')
-     FROM measures_course_subjects cs
-     JOIN measures_subject s ON s.id = cs.subject_id
-     LEFT JOIN measures_subject sp ON sp.id = s.parent_id
-     WHERE cs.course_id = c.id)))
+_NAMED_TEXT_SQL = (
+    "WITH"
+    + _LINKED_TEXT_SQL
+    + """
+SELECT c.id, atlas_fold(concat_ws(' ', c.title, tags.text, subjects.text))
 FROM measures_course AS c
-{where}
+LEFT JOIN tags ON tags.course_id = c.id
+LEFT JOIN subjects ON subjects.course_id = c.id
+WHERE {ids c.id}
 """
+)
 # Above this many candidate parts the whole vocabulary is read instead of asked about.
 _WHOLE_LEXICON = 20_000
 
@@ -334,11 +377,10 @@ def compound_parts(course_ids=None) -> tuple[list[int], list[str]]:
     index ("Gabelstaplerschein" → gabel stapler schein staplerschein), for the given courses
     (all when None): course ids and texts, courses without a compound left out."""
     params = {"course_type": ContentType.objects.get_for_model(Course).pk}
-    where = ""
     if course_ids is not None:
-        where, params["ids"] = "WHERE c.id = ANY(%(ids)s)", list(course_ids)
+        params["ids"] = list(course_ids)
     with connection.cursor() as cursor:
-        cursor.execute(_NAMED_TEXT_SQL.format(where=where), params)
+        cursor.execute(_for_courses(_NAMED_TEXT_SQL, course_ids), params)
         texts = cursor.fetchall()
     course_words = [(pk, set(_WORD.findall(text or ""))) for pk, text in texts]
     long_words = {
@@ -388,17 +430,21 @@ def refresh_stale_summaries(day=None) -> int:
 # query), which is tested once per distinct spelling (folding every word of every course
 # would take most of a rebuild's time).
 _COURSE_WORDS_SQL = """
-SELECT c.id, array_agg(DISTINCT w.spelling ORDER BY w.spelling)
-FROM measures_course AS c
-CROSS JOIN LATERAL (
-    SELECT regexp_split_to_table(c.title, '[^[:alnum:]]+') AS spelling
-    UNION ALL
-    SELECT regexp_split_to_table(t.name, '[^[:alnum:]]+')
-    FROM taggit_taggeditem ti JOIN taggit_tag t ON t.id = ti.tag_id
-    WHERE ti.object_id = c.id AND ti.content_type_id = %s
+WITH courses AS MATERIALIZED (
+    SELECT c.id, c.title FROM measures_course AS c WHERE c.id IN ({public}){only}
+)
+SELECT w.course_id, array_agg(DISTINCT w.spelling ORDER BY w.spelling)
+FROM (
+    SELECT c.id AS course_id, regexp_split_to_table(c.title, '[^[:alnum:]]+') AS spelling
+    FROM courses AS c
+    UNION ALL  -- the keywords of all of them in one join, not a subquery per course
+    SELECT ti.object_id, regexp_split_to_table(t.name, '[^[:alnum:]]+')
+    FROM courses AS c
+    JOIN taggit_taggeditem ti ON ti.object_id = c.id AND ti.content_type_id = %s
+    JOIN taggit_tag t ON t.id = ti.tag_id
 ) AS w
-WHERE c.id IN ({public}){only} AND length(w.spelling) BETWEEN 2 AND 100
-GROUP BY c.id
+WHERE length(w.spelling) BETWEEN 2 AND 100
+GROUP BY w.course_id
 """
 
 _VOCABULARY_SQL = """
@@ -419,14 +465,24 @@ WHERE length(v.word) BETWEEN 3 AND 100 AND v.word !~ '[^0-9a-z]'
 """
 
 _GAINED_SQL = """
-INSERT INTO measures_searchword (word, display, frequency)
-SELECT v.word, v.spelling, v.n FROM (
+WITH v AS MATERIALIZED (  -- folded once per spelling, not once per condition on it
     SELECT atlas_fold(g.spelling) AS word, g.spelling, g.n
     FROM unnest(%s::text[], %s::integer[]) AS g(spelling, n)
-) AS v
+)
+INSERT INTO measures_searchword (word, display, frequency)
+SELECT v.word, v.spelling, v.n FROM v
 WHERE length(v.word) BETWEEN 3 AND 100 AND v.word !~ '[^0-9a-z]'  -- as in _VOCABULARY_SQL
 ON CONFLICT (word, display)
 DO UPDATE SET frequency = measures_searchword.frequency + EXCLUDED.frequency
+"""
+
+# Each course's spellings, as a blank-separated text per course (an array of arrays must be
+# rectangular); kept sorted.
+_SOURCES_SQL = """
+INSERT INTO measures_searchwordsource (course_id, words)
+SELECT s.course_id, string_to_array(s.words, ' ')
+FROM unnest(%s::bigint[], %s::text[]) AS s(course_id, words)
+ON CONFLICT (course_id) DO UPDATE SET words = EXCLUDED.words
 """
 
 # Rebuilds and updates of the vocabulary take turns (a transaction-level advisory lock).
@@ -440,11 +496,12 @@ def _course_words_sql(ids=None) -> tuple[str, list]:
     if ids is not None:  # the subquery of those only: not a join with every public course
         public = public.filter(pk__in=list(ids))
     public_sql, public_params = public.values("pk").query.sql_with_params()
-    params = [ContentType.objects.get_for_model(Course).pk, *public_params]
+    params = [*public_params]
     only = ""
     if ids is not None:
         only = " AND c.id = ANY(%s)"  # one array, however many ids
         params.append(list(ids))
+    params.append(ContentType.objects.get_for_model(Course).pk)
     return _COURSE_WORDS_SQL.format(public=public_sql, only=only), params
 
 
@@ -512,15 +569,12 @@ def search_words_update(*, course_ids) -> None:
             "DELETE FROM measures_searchwordsource WHERE course_id = ANY(%s)",
             [[pk for pk in before if pk not in after]],
         )
-        cursor.executemany(
-            "INSERT INTO measures_searchwordsource (course_id, words) VALUES (%s, %s) "
-            "ON CONFLICT (course_id) DO UPDATE SET words = EXCLUDED.words",
-            [
-                (pk, sorted(spellings))
-                for pk, spellings in after.items()
-                if spellings != before.get(pk)
-            ],
-        )
+        changed = [pk for pk, spellings in after.items() if spellings != before.get(pk)]
+        if changed:  # one statement: a spelling has no blank (it is split at every non-alnum)
+            cursor.execute(
+                _SOURCES_SQL,
+                [changed, [" ".join(sorted(after[pk])) for pk in changed]],
+            )
 
 
 _SUGGESTIONS_SQL = """
