@@ -5,6 +5,7 @@ Nothing here times anything: the figures belong in the README, not in assertions
 
 from __future__ import annotations
 
+import gc
 import re
 import socket
 import time
@@ -154,8 +155,12 @@ def test_report_lists_slowest_first_and_marks_what_is_over_budget():
 # The HTTP client ------------------------------------------------------------------------------
 
 
+_COLLECTOR_DURING_REQUEST: list[bool] = []
+
+
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (the http.server API)
+        _COLLECTOR_DURING_REQUEST.append(gc.isenabled())  # this test's process: the client's
         if self.path == "/langsam":
             time.sleep(0.3)
         body = b"x" * 100_000
@@ -317,3 +322,13 @@ def test_requests_over_budget_are_listed_with_round_and_worker(tiny_server):
     assert all(row[-1] >= 0.3 and row[4] is None for row in command.slow)
     command.report([result], budget=200, elapsed=1, peaks={}, workers=1)
     assert "  thing /langsam R" in out.getvalue()
+
+
+def test_the_clients_garbage_collector_waits_while_a_request_is_timed(tiny_server):
+    """A full collection of the client (all of Django: about 60 ms) would count as the
+    server's time."""
+    _COLLECTOR_DURING_REQUEST.clear()
+    assert gc.isenabled()
+    assert fetch(tiny_server, "/", timeout=5).status == 200
+    assert _COLLECTOR_DURING_REQUEST == [False]
+    assert gc.isenabled()
