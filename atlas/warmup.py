@@ -1,7 +1,9 @@
 """What a web worker prepares before it takes its first request: every view imported (the URL
 configuration resolved), every project template compiled into the cached loader, and what an
 app prepares itself (an app config's ``warm_up()``: the API's OpenAPI description); then what
-is loaded is frozen for the garbage collector. Without the warm-up each page pattern's first
+is loaded is frozen for the garbage collector, and what the worker replaces during its life is
+loaded after that (an app config's ``load_replaceable()``: the search index, when another
+worker's build is there to read). Without the warm-up each page pattern's first
 request in each worker pays for the URL configuration (340 ms) and its templates (10–30 ms
 each), which a visitor meets as a slow page long after the start."""
 
@@ -51,4 +53,12 @@ def warm_up() -> None:
     # requests — a 80-110 ms pause in a request, 4 ms with them frozen.
     gc.collect()
     gc.freeze()
+    # What the worker replaces during its life (the search index: a new one each generation)
+    # is loaded after the freeze, or the collector could never free it once replaced.
+    for config in apps.get_app_configs():
+        if callable(load := getattr(config, "load_replaceable", None)):
+            try:
+                load()
+            except Exception:
+                logger.exception("Loading %s before the first request failed.", config.label)
     logger.info("Worker warmed up in %.0f ms.", (time.perf_counter() - started) * 1000)

@@ -26,3 +26,10 @@ class MeasuresConfig(AppConfig):
         # all workers.
         if course_search.prematch_common_terms not in search_index.AFTER_FULL_BUILD:
             search_index.AFTER_FULL_BUILD.append(course_search.prematch_common_terms)
+
+    def load_replaceable(self) -> None:
+        """Before a web worker's first request, after the warm-up's freeze (``atlas.warmup``):
+        the search index, if a build of the current generation is there to read."""
+        from measures import search_index
+
+        search_index.load_shared()
