@@ -8,7 +8,7 @@ class MeasuresConfig(AppConfig):
 
     def ready(self):
         from core import generations
-        from measures import course_search, models, search_index
+        from measures import course_search, models, search_index, text_matches
 
         # The course search validates and labels with these, held in memory per generation.
         # The search index holds none of the synonyms, and only the ids of the others (the
@@ -22,10 +22,11 @@ class MeasuresConfig(AppConfig):
         ):
             generations.bump_on_change(model, reference=True)
 
-        # After a full build at a catalogue's size, the builder matches the common terms for
-        # all workers.
-        if course_search.prematch_common_terms not in search_index.AFTER_FULL_BUILD:
-            search_index.AFTER_FULL_BUILD.append(course_search.prematch_common_terms)
+        # After a full build at a catalogue's size (where workers share text matches), the
+        # builder matches the common terms for all workers.
+        prematch = (text_matches.SHARED_MIN_COURSES, course_search.prematch_common_terms)
+        if prematch not in search_index.AFTER_FULL_BUILD:
+            search_index.AFTER_FULL_BUILD.append(prematch)
 
     def load_replaceable(self) -> None:
         """Before a web worker's first request, after the warm-up's freeze (``atlas.warmup``):

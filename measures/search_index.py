@@ -34,6 +34,7 @@ import pickle
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -1450,23 +1451,23 @@ def _obtain(key: tuple[int, date]) -> SearchIndex:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
 
 
-# What to do for all workers after a full build has been written (a function of the index,
-# run in a thread of the builder): the course search registers matching the common terms
-# (``MeasuresConfig.ready``), so this module needs not know the search above it.
-AFTER_FULL_BUILD: list = []
+# What to do for all workers after a full build has been written: (the fewest public courses
+# a build must hold for it, a function of the index), run in a thread of the builder. The
+# course search registers matching the common terms from the size where workers share text
+# matches (``MeasuresConfig.ready``), so this module needs not know the modules above it.
+AFTER_FULL_BUILD: list[tuple[int, Callable]] = []
 
 
 def _prematch_in_background(index: SearchIndex) -> None:
-    """After writing a build for all workers: run ``AFTER_FULL_BUILD`` in a thread (only at a
-    size where workers share matches)."""
-    from measures import text_matches  # noqa: PLC0415 - text_matches imports this module
-
-    if index.base_size < text_matches.SHARED_MIN_COURSES or not AFTER_FULL_BUILD:
+    """After writing a build for all workers: run what ``AFTER_FULL_BUILD`` holds for its
+    size, in a thread (none when nothing is due)."""
+    tasks = [task for minimum, task in AFTER_FULL_BUILD if index.base_size >= minimum]
+    if not tasks:
         return
 
     def prematch() -> None:
         try:
-            for task in AFTER_FULL_BUILD:
+            for task in tasks:
                 started = time.monotonic()
                 done = task(index)
                 logger.info(

@@ -163,7 +163,9 @@ def test_the_course_search_matches_the_common_terms_after_a_full_build(shared, m
     thread at a catalogue's size; the search registers matching the common terms."""
     from measures import course_search, text_matches
 
-    assert search_index.AFTER_FULL_BUILD == [course_search.prematch_common_terms]
+    assert search_index.AFTER_FULL_BUILD == [
+        (text_matches.SHARED_MIN_COURSES, course_search.prematch_common_terms)
+    ]
     done = threading.Event()
     seen = []
 
@@ -172,8 +174,7 @@ def test_the_course_search_matches_the_common_terms_after_a_full_build(shared, m
         done.set()
         return 1
 
-    monkeypatch.setattr(search_index, "AFTER_FULL_BUILD", [task])
-    monkeypatch.setattr(text_matches, "SHARED_MIN_COURSES", 0)
+    monkeypatch.setattr(search_index, "AFTER_FULL_BUILD", [(0, task)])  # at any size
     built = search_index._obtain(KEY)
     assert done.wait(10)
     assert seen == [(built, "search-prematch")]
