@@ -535,19 +535,27 @@ REVIEW_CASES = [
 ]
 
 
+def _edited_and_rows(pairs, cases, user, subject, *, minor) -> list[dict]:
+    """Each case's change made through ``course_edit`` on the first course of its pair (kept
+    for review, unless it is the ``minor`` one), and the rows importing the same change for
+    the second ("SUBJECT" in a value: the subject's name)."""
+    data = []
+    for n, ((edited, _imported), (change, values)) in enumerate(
+        zip(pairs, cases, strict=True), start=1
+    ):
+        with course_edit(course=edited, user=user) as edit:
+            change(edit.course, subject)
+        assert edit.kept_for_review == (change is not minor)
+        values = {k: subject.name if v == "SUBJECT" else v for k, v in values.items()}
+        data += rows(f"I-{n}", **values)
+    return data
+
+
 def test_major_changes_of_many_courses_wait_for_review_as_course_edit_keeps_them(world):
     provider = world.a.provider  # its network reviews offers
     pairs = published_pairs(world.staff, provider, len(REVIEW_CASES))
     subject = Subject.objects.filter(parent__isnull=False).order_by("pk")[1]
-    data = []
-    for n, ((edited, _imported), (change, values)) in enumerate(
-        zip(pairs, REVIEW_CASES, strict=True), start=1
-    ):
-        with course_edit(course=edited, user=world.staff) as edit:
-            change(edit.course, subject)
-        assert edit.kept_for_review == (change is not _new_price_only)
-        values = {k: subject.name if v == "SUBJECT" else v for k, v in values.items()}
-        data += rows(f"I-{n}", **values)
+    data = _edited_and_rows(pairs, REVIEW_CASES, world.staff, subject, minor=_new_price_only)
     report = run(world.staff, provider, csv_bytes(data))
     assert report.written, report.as_dict()
     assert report.updated == ["I-1", "I-2", "I-3", "I-4"]
@@ -684,14 +692,7 @@ def test_changes_of_many_courses_join_their_waiting_versions_as_course_edit_join
             _first_version(course, world.staff)
     returned = [Course.objects.get(revision_of=course) for course in pairs[1]]
     Course.objects.filter(pk__in=[r.pk for r in returned]).update(status=Course.Status.RETURNED)
-    data = []
-    for n, ((edited, _imported), (change, values)) in enumerate(
-        zip(pairs, JOIN_CASES, strict=True), start=1
-    ):
-        with course_edit(course=edited, user=world.staff) as edit:
-            change(edit.course, None)
-        assert edit.kept_for_review == (change is not _new_seats_only)
-        data += rows(f"I-{n}", **values)
+    data = _edited_and_rows(pairs, JOIN_CASES, world.staff, None, minor=_new_seats_only)
     report = run(world.staff, provider, csv_bytes(data))
     assert report.written, report.as_dict()
     assert report.updated == ["I-1", "I-2", "I-3"]
