@@ -188,9 +188,10 @@ class _CatalogueReader:
         catalogs = self.catalogs
         if not catalogs:
             return
-        found = self.root.find("HEADER/SUPPLIER/SUPPLIER_ID")
-        if not self.supplier and found is not None:
-            self.supplier = (found.text or "").strip()
+        if not self.supplier:  # the header comes before the catalogue: read once
+            found = self.root.find("HEADER/SUPPLIER/SUPPLIER_ID")
+            if found is not None:
+                self.supplier = (found.text or "").strip()
         result = self.result
         for catalog in catalogs:
             complete = len(catalog) if finished else len(catalog) - 1

@@ -148,7 +148,24 @@ def _in_scope(user, course) -> Course:
 
 
 def _log(*, course, user, action, changes=(), status_before="", message="") -> CourseChange:
-    return CourseChange.objects.create(
+    entry = _entry(
+        course=course,
+        user=user,
+        action=action,
+        changes=changes,
+        status_before=status_before,
+        status_after=course.status,
+        message=message,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def _entry(
+    *, course, user, action, status_after, changes=(), status_before="", message=""
+) -> CourseChange:
+    """A change-log entry, not saved yet (``_log`` saves one, a bulk service many at once)."""
+    return CourseChange(
         course=course,
         course_title=course.title,
         user=user,
@@ -156,7 +173,7 @@ def _log(*, course, user, action, changes=(), status_before="", message="") -> C
         action=action,
         changes=list(changes),
         status_before=status_before,
-        status_after=course.status,
+        status_after=status_after,
         message=message,
     )
 
@@ -392,18 +409,13 @@ def courses_archive_bulk(*, user, course_ids) -> int:
     Course.objects.filter(pk__in=[course.pk for course in live]).update(
         status=Course.Status.ARCHIVED, updated_at=timezone.now()
     )
-    username = user.get_username() if user else ""
     CourseChange.objects.bulk_create(
-        CourseChange(
+        _entry(
             course=course,
-            course_title=course.title,
             user=user,
-            username=username,
             action=CourseChange.Action.ARCHIVED,
-            changes=[],
             status_before=course.status,
             status_after=Course.Status.ARCHIVED,
-            message="",
         )
         for course in live
     )
